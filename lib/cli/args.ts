@@ -1,0 +1,248 @@
+/**
+ * Command-line parsing: `node:util` parseArgs (strict), then validation into a typed command.
+ * Every mistake becomes a `UsageError` with a one-line message (exit code 2).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { closest, distance } from "fastest-levenshtein";
+import { PyReplError } from "../errors.ts";
+import { parseDuration } from "../scenario/duration.ts";
+import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";
+
+/** A mistake on the command line; the CLI prints its message and exits with 2. */
+export class UsageError extends PyReplError {
+  override name = "UsageError";
+}
+
+/** A selected reporter and where it writes. */
+export interface ReporterSpec {
+  name: ReporterName;
+  /** The file it writes to; undefined for stdout. */
+  file?: string;
+}
+
+/** One of N equal parts of the scenarios (`--shard I/N`). */
+export interface Shard {
+  /** 1-based part number, 1..total. */
+  index: number;
+  total: number;
+}
+
+/** Everything `pyrepl3 [OPTIONS] PATHS...` was asked to do. */
+export interface RunOptions {
+  /** Files, directories and globs, as given. */
+  patterns: string[];
+  /** The reporters, in order; exactly one of them (or none, then pretty is added) on stdout. */
+  reporters: ReporterSpec[];
+  update: boolean;
+  filter?: RegExp;
+  tags: string[];
+  timeoutMs?: number;
+  python?: string;
+  bail: boolean;
+  list: boolean;
+  jobs: number;
+  shard?: Shard;
+}
+
+/** What `pyrepl3 record FILE` was asked to do. */
+export interface RecordOptions {
+  file: string;
+  python?: string;
+  timeoutMs?: number;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "run"; options: RunOptions }
+  | { kind: "record"; options: RecordOptions };
+
+const OPTIONS = {
+  reporter: { type: "string", short: "r", multiple: true },
+  output: { type: "string", short: "o", multiple: true },
+  update: { type: "boolean", short: "u" },
+  filter: { type: "string", short: "f" },
+  tag: { type: "string", short: "t", multiple: true },
+  timeout: { type: "string" },
+  python: { type: "string" },
+  bail: { type: "boolean" },
+  list: { type: "boolean" },
+  jobs: { type: "string", short: "j" },
+  shard: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** The options `record` accepts besides the file. */
+const RECORD_OPTIONS = new Set(["python", "timeout", "help", "version"]);
+
+/** Defaults the parser cannot know by itself. */
+export interface ParseDefaults {
+  /** The default of `--jobs`. Default `navigator.hardwareConcurrency`. */
+  jobs?: number;
+}
+
+/**
+ * Parses the command line (without the program name).
+ *
+ * @throws {UsageError} for an unknown option (naming the closest valid one), a missing or bad
+ * value, or a missing path.
+ * @example
+ * ```ts
+ * import { parseCommand } from "./args.ts";
+ * const command = parseCommand(["scenarios/", "--reporter", "junit:report.xml", "--bail"]);
+ * if (command.kind !== "run" || !command.options.bail) throw new Error("parse");
+ * ```
+ */
+export function parseCommand(args: string[], defaults: ParseDefaults = {}): Command {
+  const { values, positionals } = parseStrict(args);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const timeoutMs = values.timeout === undefined ? undefined : parseTimeout(values.timeout);
+  if (positionals[0] === "record") {
+    const extra = Object.keys(values).filter((key) => !RECORD_OPTIONS.has(key));
+    if (extra.length > 0) throw new UsageError(`record does not take --${extra[0]}`);
+    if (positionals.length !== 2) {
+      throw new UsageError("record takes exactly one file: pyrepl3 record FILE.yaml");
+    }
+    return { kind: "record", options: { file: positionals[1], python: values.python, timeoutMs } };
+  }
+  if (positionals.length === 0) {
+    throw new UsageError("no scenario files given; try: pyrepl3 scenarios/ (see --help)");
+  }
+  return {
+    kind: "run",
+    options: {
+      patterns: positionals,
+      reporters: parseReporters(values.reporter ?? [], values.output ?? []),
+      update: values.update ?? false,
+      filter: values.filter === undefined ? undefined : parseFilter(values.filter),
+      tags: values.tag ?? [],
+      timeoutMs,
+      python: values.python,
+      bail: values.bail ?? false,
+      list: values.list ?? false,
+      jobs: values.jobs === undefined
+        ? defaults.jobs ?? navigator.hardwareConcurrency ?? 1
+        : parseJobs(values.jobs),
+      shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    },
+  };
+}
+
+function parseStrict(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const option = /'([^']+)'/.exec(message)?.[1] ?? "";
+      throw new UsageError(unknownOptionMessage(option));
+    }
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      throw new UsageError(message.split("\n")[0].replace(/\.$/, ""));
+    }
+    throw error;
+  }
+}
+
+/** "unknown option --repoter; did you mean --reporter?" (the suggestion only when it is close). */
+function unknownOptionMessage(option: string): string {
+  const flags = Object.keys(OPTIONS).map((name) => `--${name}`);
+  const bare = option.replace(/=.*$/, "");
+  if (!bare.startsWith("--")) {
+    return `unknown option ${bare}; see --help for the options`;
+  }
+  const suggestion = closest(bare, flags);
+  const near = distance(bare, suggestion) <= Math.max(2, Math.floor(bare.length / 3));
+  return near
+    ? `unknown option ${bare}; did you mean ${suggestion}?`
+    : `unknown option ${bare}; see --help for the options`;
+}
+
+/**
+ * Reads `--reporter NAME[:FILE]` and `--output NAME=FILE` into one list. Each name appears at
+ * most once; at most one reporter writes to stdout; if none does, pretty is added for stdout.
+ */
+function parseReporters(reporterArgs: string[], outputArgs: string[]): ReporterSpec[] {
+  const specs: ReporterSpec[] = [];
+  const add = (name: string, file: string | undefined, flag: string) => {
+    if (!isReporterName(name)) {
+      const hint = closest(name, [...REPORTER_NAMES]);
+      throw new UsageError(
+        `${flag}: unknown reporter "${name}"; did you mean ${hint}? (one of ${
+          REPORTER_NAMES.join(", ")
+        })`,
+      );
+    }
+    if (file === "") throw new UsageError(`${flag}: no file after "${name}"`);
+    const existing = specs.find((spec) => spec.name === name);
+    if (existing === undefined) specs.push(file === undefined ? { name } : { name, file });
+    else if (existing.file === undefined && file !== undefined && flag === "--output") {
+      existing.file = file; // `--reporter junit --output junit=x.xml`: one reporter, to a file
+    } else throw new UsageError(`${flag}: reporter ${name} is given twice`);
+  };
+  for (const arg of reporterArgs) {
+    // Split at the first colon only: reporter names have none, file names may (C:\...).
+    const colon = arg.indexOf(":");
+    if (colon === -1) add(arg, undefined, "--reporter");
+    else add(arg.slice(0, colon), arg.slice(colon + 1), "--reporter");
+  }
+  for (const arg of outputArgs) {
+    const equals = arg.indexOf("=");
+    if (equals === -1) {
+      throw new UsageError(`--output takes NAME=FILE (e.g. junit=report.xml), got "${arg}"`);
+    }
+    add(arg.slice(0, equals), arg.slice(equals + 1), "--output");
+  }
+  const onStdout = specs.filter((spec) => spec.file === undefined);
+  if (onStdout.length > 1) {
+    throw new UsageError(
+      `only one reporter can write to stdout, got ${onStdout.map((s) => s.name).join(" and ")}; ` +
+        `send the others to files with --reporter NAME:FILE`,
+    );
+  }
+  if (onStdout.length === 0 && !specs.some((spec) => spec.name === "pretty")) {
+    specs.unshift({ name: "pretty" });
+  }
+  return specs;
+}
+
+function parseFilter(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new UsageError(
+      `--filter: invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
+    );
+  }
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`--timeout: expected a duration like 500ms, 10s or 2m, got "${text}"`);
+  }
+  return ms;
+}
+
+function parseJobs(text: string): number {
+  const jobs = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(jobs >= 1)) throw new UsageError(`--jobs: expected a whole number >= 1, got "${text}"`);
+  return jobs;
+}
+
+function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const total = Number(match?.[2]);
+  if (!match || total < 1 || index < 1 || index > total) {
+    throw new UsageError(`--shard: expected I/N with 1 <= I <= N (e.g. 2/4), got "${text}"`);
+  }
+  return { index, total };
+}

@@ -1,0 +1,63 @@
+/**
+ * The text of `pyrepl3 --help` and `pyrepl3 --version`.
+ *
+ * @module
+ */
+
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** The version of this PyREPL3, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** The `--help` text: usage, every option, the reporter/output mapping, exit codes, examples. */
+export const HELP = `pyrepl3 ${VERSION}: run Python scenario files (YAML/JSON) as regression tests.
+
+Usage:
+  pyrepl3 [OPTIONS] FILES|DIRS|GLOBS...   run scenarios
+  pyrepl3 record FILE.yaml [--python PATH] [--timeout DURATION]
+                                          record a scenario from an interactive prompt
+
+A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
+("scenarios/**/*.yaml") so the shell leaves them to pyrepl3.
+
+Options:
+  -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit or tap; repeatable.
+                              NAME alone writes to stdout, NAME:FILE writes to FILE.
+  -o, --output NAME=FILE      write reporter NAME to FILE (adds NAME if not given);
+                              the same as --reporter NAME:FILE. Repeatable.
+  -u, --update                rewrite the expectations of failing steps with what came back
+                              (a failure whose file was rewritten does not fail the run)
+  -f, --filter REGEX          run only scenarios whose name matches REGEX
+  -t, --tag TAG               run only scenarios tagged TAG; repeatable (any of them)
+      --timeout DURATION      default timeout of each step: 500ms, 10s, 2m, or seconds
+      --python PATH           the Python interpreter (overrides the scenario files)
+      --bail                  stop after the first failing scenario
+      --list                  print the selected scenarios and their files; run nothing
+  -j, --jobs N                scenarios run at once (default: the number of CPUs)
+      --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI
+  -h, --help                  show this help
+      --version               show the version
+
+Reporters and outputs: each reporter appears at most once; at most one writes to
+stdout. When none writes to stdout, pretty does. Colours are used only on a
+terminal and never when NO_COLOR is set or when writing to a file.
+
+Exit codes:
+  0  every scenario passed
+  1  a scenario failed
+  2  bad usage, an invalid scenario file (each issue as file:line:column: message),
+     or an internal error (its message, with the stack on stderr)
+
+Examples:
+  pyrepl3 scenarios/
+  pyrepl3 scenarios/greeting.yaml --reporter dot
+  pyrepl3 "scenarios/**/*.yaml" --tag smoke --filter "^math" --jobs 4
+  pyrepl3 scenarios/ --reporter pretty --reporter junit:report.xml
+  pyrepl3 scenarios/ --output junit=report.xml --output tap=report.tap
+  pyrepl3 scenarios/ --shard 2/4 --bail
+  pyrepl3 scenarios/ --update
+  pyrepl3 record scenarios/new.yaml
+
+Install:
+  deno install -g -A -n pyrepl3 cli.ts
+`;

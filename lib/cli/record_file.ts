@@ -1,0 +1,100 @@
+/**
+ * What `pyrepl3 record` writes: an `exec` step per entry, with what came back as its
+ * expectations, appended to a scenario file (an existing file keeps its comments).
+ *
+ * @module
+ */
+
+import { basename, extname } from "node:path";
+import { Document, isSeq, parseDocument } from "yaml";
+import type { ExecutionResult } from "../results.ts";
+
+/** A reply given to an input prompt while recording. */
+export type RecordedInput = string | { prompt: string; reply: string } | { eof: true };
+
+/** An `exec` step as it is written to the file. */
+export interface RecordedStep {
+  exec: string;
+  inputs?: RecordedInput[];
+  expect?: {
+    status?: string;
+    stdout?: string;
+    value?: unknown;
+    repr?: string;
+    error?: string;
+  };
+}
+
+/**
+ * The step that expects exactly what `result` shows: stdout when not empty; the value when it
+ * is plain data (else its repr); the error's type; the status when it is not `ok`/`error`.
+ *
+ * @example
+ * ```ts
+ * import { stepFromResult } from "./record_file.ts";
+ * const step = stepFromResult("1 + 1", {
+ *   status: "ok", value: 2, repr: "2", stdout: "", stderr: "", executionCount: 1, durationMs: 1,
+ * });
+ * if (step.expect?.value !== 2) throw new Error("value");
+ * ```
+ */
+export function stepFromResult(
+  code: string,
+  result: ExecutionResult,
+  inputs: RecordedInput[] = [],
+): RecordedStep {
+  const expect: NonNullable<RecordedStep["expect"]> = {};
+  if (result.status !== "ok" && result.status !== "error") expect.status = result.status;
+  if (result.stdout !== "") expect.stdout = result.stdout;
+  if (result.status === "error" && result.error !== undefined) expect.error = result.error.type;
+  if (result.value !== undefined && result.value !== null && isPlainData(result.value)) {
+    expect.value = result.value;
+  } else if (result.repr !== undefined) expect.repr = result.repr;
+  const step: RecordedStep = { exec: code };
+  if (inputs.length > 0) step.inputs = inputs;
+  if (Object.keys(expect).length > 0) step.expect = expect;
+  return step;
+}
+
+/** Data that survives YAML and compares deeply: JSON's kinds (finite numbers, plain objects). */
+function isPlainData(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isPlainData);
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value as Record<string, unknown>).every(isPlainData);
+  }
+  return false;
+}
+
+/**
+ * Appends `steps` to the scenario file `file`, creating it (named after the file) when missing.
+ * A YAML file is edited through the yaml Document API, so its comments and layout stay; a
+ * `.json` file is rewritten as indented JSON.
+ */
+export async function appendSteps(file: string, steps: RecordedStep[]): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const name = basename(file, extname(file));
+  if (extname(file).toLowerCase() === ".json") {
+    const data = text === undefined ? { name, steps: [] } : JSON.parse(text);
+    data.steps = [...(Array.isArray(data.steps) ? data.steps : []), ...steps];
+    await Deno.writeTextFile(file, JSON.stringify(data, null, 2) + "\n");
+    return;
+  }
+  const doc = text === undefined ? new Document({ name, steps: [] }) : parseDocument(text);
+  let list = doc.get("steps", true);
+  if (!isSeq(list)) {
+    doc.set("steps", doc.createNode([]));
+    list = doc.get("steps", true);
+  }
+  if (!isSeq(list)) throw new TypeError("steps is not a list after setting it");
+  for (const step of steps) list.add(doc.createNode(step));
+  // A new file's empty `steps: []` was created in flow style; appended steps read better as a block.
+  list.flow = false;
+  await Deno.writeTextFile(file, doc.toString({ lineWidth: 0 }));
+}

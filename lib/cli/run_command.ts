@@ -1,0 +1,90 @@
+/**
+ * `pyrepl3 [OPTIONS] PATHS...`: find the scenario files, run them (or list them), and feed
+ * every selected reporter as the run goes.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import type { RunReport } from "../report/model.ts";
+import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
+import { runScenarios } from "../scenario/run.ts";
+import { loadScenarios, selectScenarios } from "../scenario/select.ts";
+import type { ReporterSpec, RunOptions } from "./args.ts";
+import type { CliIO } from "./io.ts";
+
+/** Exit code: every scenario passed. */
+export const EXIT_PASSED = 0;
+/** Exit code: a scenario failed. */
+export const EXIT_FAILED = 1;
+
+/**
+ * Runs the command and returns its exit code (0 passed, 1 failed).
+ *
+ * @throws {ScenarioValidationError} for invalid scenario files, `ScenarioNotFoundError` for
+ * paths that match nothing; the caller turns them into messages and exit code 2.
+ */
+export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
+  // Loading here validates every file before anything runs, and gives --list and the progress
+  // line the selection; runScenarios() selects the same way (lib/scenario/select.ts).
+  const selected = selectScenarios(await loadScenarios(options.patterns), options);
+  if (options.list) {
+    const width = Math.max(0, ...selected.map((s) => s.name.length));
+    for (const s of selected) io.stdout(`${s.name.padEnd(width)}  ${s.file}\n`);
+    return EXIT_PASSED;
+  }
+  const outputs = options.reporters.map((spec) => openReporter(spec, io, selected.length));
+  const report = await runScenarios(options.patterns, {
+    filter: options.filter,
+    tags: options.tags,
+    timeoutMs: options.timeoutMs,
+    python: options.python,
+    bail: options.bail,
+    jobs: options.jobs,
+    shard: options.shard,
+    update: options.update,
+    onScenarioStart: (scenario) => {
+      for (const output of outputs) output.reporter.scenarioStarted(scenario);
+    },
+    onScenarioDone: (scenario) => {
+      for (const output of outputs) output.reporter.scenarioDone(scenario);
+    },
+  });
+  for (const output of outputs) await output.finish(report);
+  // Under --update a failure whose file was rewritten is resolved; one it could not fix is not.
+  const failing = report.scenarios.filter((s) =>
+    s.status === "failed" && !(options.update && s.updated)
+  );
+  return failing.length > 0 ? EXIT_FAILED : EXIT_PASSED;
+}
+
+/** A reporter with where its text goes: straight to stdout, or gathered for a file. */
+interface ReporterOutput {
+  reporter: Reporter;
+  finish(report: RunReport): Promise<void>;
+}
+
+function openReporter(spec: ReporterSpec, io: CliIO, total: number): ReporterOutput {
+  const file = spec.file;
+  if (file === undefined) {
+    const options: ReporterOptions = {
+      color: io.isTerminal && io.colorAllowed,
+      progress: io.isTerminal,
+      columns: io.columns,
+      total,
+    };
+    const reporter = createReporter(spec.name, io.stdout, options);
+    return { reporter, finish: (report) => Promise.resolve(reporter.runDone(report)) };
+  }
+  // A file never gets colours or a progress line; it is written once, when the run is done.
+  const chunks: string[] = [];
+  const reporter = createReporter(spec.name, (text) => chunks.push(text));
+  return {
+    reporter,
+    async finish(report) {
+      reporter.runDone(report);
+      await Deno.mkdir(dirname(file), { recursive: true });
+      await Deno.writeTextFile(file, chunks.join(""));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The error classes PyREPL3 throws. Catch by class; each message says what to do.
+ *
+ * @module
+ */
+
+/** The base class of every error PyREPL3 throws. */
+export class PyReplError extends Error {
+  override name = "PyReplError";
+  /** Creates an error with a message that says what to do, and the underlying cause. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** An option has a wrong type or value. */
+export class InvalidOptionError extends PyReplError {
+  override name = "InvalidOptionError";
+}
+
+/** The Python interpreter could not be found or started, or spoke an unexpected protocol. */
+export class WorkerStartError extends PyReplError {
+  override name = "WorkerStartError";
+}
+
+/** The worker and this library speak different protocol versions. */
+export class ProtocolVersionError extends PyReplError {
+  override name = "ProtocolVersionError";
+  /** Creates the error from both versions. */
+  constructor(expected: number, actual: unknown) {
+    super(
+      `the Python worker speaks protocol ${String(actual)}, this library speaks ${expected}; ` +
+        "use the runner/ folder that ships with this version of PyREPL3",
+    );
+  }
+}
+
+/** A frame from the worker could not be decoded, or was not a valid message. */
+export class ProtocolError extends PyReplError {
+  override name = "ProtocolError";
+}
+
+/** The session was shut down (or never started); it cannot run code. */
+export class SessionClosedError extends PyReplError {
+  override name = "SessionClosedError";
+  /** Creates the error for the session `id`. */
+  constructor(id: string, state: string) {
+    super(`session ${id} is ${state}; call start() or restart(), or create a new Session`);
+  }
+}
+
+/** The session's worker died; the session cannot run code until restart(). */
+export class SessionDeadError extends PyReplError {
+  override name = "SessionDeadError";
+  /** Creates the error for the session `id`. */
+  constructor(id: string, reason: string) {
+    super(`session ${id} is dead (${reason}); call restart() for a fresh worker`);
+  }
+}
+
+/** inputResponse() named an input request that is not waiting for a reply. */
+export class UnknownInputError extends PyReplError {
+  override name = "UnknownInputError";
+  /** Creates the error for input request `id`. */
+  constructor(id: string) {
+    super(`no input request ${JSON.stringify(id)} is waiting for a reply; answer the id of an "input" event`);
+  }
+}
+
+/** commit() or rollback() was called with no open explicit transaction. */
+export class NoTransactionError extends PyReplError {
+  override name = "NoTransactionError";
+}
+
+/** A checkpoint could not be made, read or restored; the session is unchanged. */
+export class CheckpointError extends PyReplError {
+  override name = "CheckpointError";
+}
+
+/** A request to the worker failed inside the worker. */
+export class WorkerRequestError extends PyReplError {
+  override name = "WorkerRequestError";
+}
+
+/** A pool could not hand out a session in time, or was shut down. */
+export class PoolError extends PyReplError {
+  override name = "PoolError";
+}
+
+/** acquire() waited longer than `acquireTimeoutMs`. */
+export class AcquireTimeoutError extends PoolError {
+  override name = "AcquireTimeoutError";
+}

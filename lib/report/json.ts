@@ -1,0 +1,35 @@
+/**
+ * The machine-readable reporter: the `RunReport` itself as JSON.
+ *
+ * @module
+ */
+
+import type { RunReport } from "./model.ts";
+
+/**
+ * The report as indented JSON (with a final newline), shaped exactly like `RunReport`.
+ *
+ * Python values that JSON cannot hold are written as their nearest JSON form: a big integer
+ * (`bigint`) as a decimal string, bytes as an array of numbers, a `Map` as an object and a
+ * `Set` as an array.
+ *
+ * @example
+ * ```ts
+ * import { formatJson } from "./json.ts";
+ * const report = { scenarios: [], passed: 0, failed: 0, durationMs: 1, startedAt: "x" };
+ * if (JSON.parse(formatJson(report)).startedAt !== "x") throw new Error("round trip");
+ * ```
+ */
+export function formatJson(report: RunReport): string {
+  return JSON.stringify(report, jsonSafe, 2) + "\n";
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value instanceof Map) {
+    return Object.fromEntries([...value].map(([k, v]) => [String(k), v]));
+  }
+  if (value instanceof Set) return [...value];
+  return value;
+}

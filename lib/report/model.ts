@@ -1,0 +1,73 @@
+/**
+ * The report of a scenario run: what `runScenarios()` returns and every reporter reads.
+ *
+ * @module
+ */
+
+/** How one step ended. */
+export type StepStatus = "passed" | "failed" | "skipped";
+
+/** One failed expectation of a step. */
+export interface ExpectationFailure {
+  /** The expectation key, e.g. `stdout`, `value`, `error`, `status`, `duration`. */
+  key: string;
+  /** Why it failed, in one sentence. */
+  message: string;
+  /** What the scenario expected, rendered as text (for diffs). */
+  expected?: string;
+  /** What came back, rendered as text (for diffs). */
+  actual?: string;
+}
+
+/** The outcome of one step of a scenario. */
+export interface StepReport {
+  /** 0-based position in the scenario's `steps`. */
+  index: number;
+  /** The step kind: `exec`, `checkpoint`, `restore`, `commit`, `rollback`, `restart`. */
+  kind: string;
+  /** A short label: the first line of the code, or `checkpoint saved`. */
+  label: string;
+  /** 1-based line of the step in its file. */
+  line: number;
+  /** 1-based column of the step in its file. */
+  column: number;
+  status: StepStatus;
+  durationMs: number;
+  /** Failed expectations (empty when passed). */
+  failures: ExpectationFailure[];
+  /** An unexpected error that failed the step (a crash, a bad checkpoint name), in one line. */
+  error?: string;
+  /** The actual outcome of an exec step (for `--update` and reporters). */
+  actual?: {
+    status: string;
+    stdout: string;
+    stderr: string;
+    value?: unknown;
+    repr?: string;
+    error?: { type: string; message: string };
+  };
+}
+
+/** The outcome of one scenario file. */
+export interface ScenarioReport {
+  /** The scenario's name (its `name`, or the file name). */
+  name: string;
+  /** The file the scenario came from. */
+  file: string;
+  tags: string[];
+  status: "passed" | "failed";
+  durationMs: number;
+  steps: StepReport[];
+  /** With `update`: true when the file was rewritten with the actual outputs. */
+  updated?: boolean;
+}
+
+/** The outcome of a whole run. */
+export interface RunReport {
+  scenarios: ScenarioReport[];
+  passed: number;
+  failed: number;
+  durationMs: number;
+  /** When the run started, ISO 8601. */
+  startedAt: string;
+}

@@ -1,0 +1,118 @@
+/**
+ * Checks one execution's result against an exec step's expectations.
+ *
+ * @module
+ */
+
+import type { ExecutionResult } from "../results.ts";
+import type { ExpectationFailure, StepReport } from "../report/model.ts";
+import { formatDuration } from "./duration.ts";
+import { matchText, renderValue, valuesEqual } from "./matchers.ts";
+import type { ExecStep, TextExpectation } from "./types.ts";
+
+/**
+ * Returns every expectation of `step` that `result` fails (empty when the step passes).
+ *
+ * Without `status` and `error`, status `ok` is expected; with `error` and no `status`, any
+ * status but `ok` is accepted as long as the error matches.
+ *
+ * @example
+ * ```ts
+ * import { checkExecution } from "./lib/scenario/check.ts";
+ * import { loadScenario } from "./mod.ts";
+ * const scenario = await loadScenario("scenarios/greeting.yaml");
+ * const step = scenario.steps[1];
+ * if (step.kind === "exec") {
+ *   checkExecution(step, { status: "ok", value: "Hello Alice", stdout: "", stderr: "", executionCount: 2, durationMs: 1 });
+ *   // []
+ * }
+ * ```
+ */
+export function checkExecution(step: ExecStep, result: ExecutionResult): ExpectationFailure[] {
+  const e = step.expect;
+  const failures: ExpectationFailure[] = [];
+  const errorText = result.error
+    ? `${result.error.type}: ${result.error.message}${result.error.traceback ? `\n${result.error.traceback}` : ""}`
+    : "";
+  if (e.status !== undefined ? result.status !== e.status : !e.error && result.status !== "ok") {
+    const want = e.status ?? "ok";
+    failures.push({
+      key: "status",
+      message: `expected status ${want}, got ${result.status}` +
+        (result.error ? ` (${result.error.type}: ${result.error.message})` : ""),
+      expected: want,
+      actual: errorText ? `${result.status}\n${errorText}` : result.status,
+    });
+  } else if (e.status === undefined && e.error && result.status === "ok") {
+    failures.push({
+      key: "status",
+      message: `expected ${e.error.type} to be raised, but the code ran without error`,
+      expected: "error",
+      actual: "ok",
+    });
+  }
+  const text = (key: "stdout" | "stderr" | "repr", want: TextExpectation | undefined, got: string) => {
+    if (want === undefined) return;
+    const m = matchText(got, want, step.normalize);
+    if (!m.ok) failures.push({ key, message: `${key} ${m.reason}`, expected: m.expected, actual: m.actual });
+  };
+  text("stdout", e.stdout, result.stdout);
+  text("stderr", e.stderr, result.stderr);
+  text("repr", e.repr, result.repr ?? "");
+  if (e.hasValue && !valuesEqual(e.value, result.value)) {
+    failures.push({
+      key: "value",
+      message: "value differs",
+      expected: renderValue(e.value ?? undefined),
+      actual: renderValue(result.value),
+    });
+  }
+  if (e.error) {
+    if (!result.error) {
+      if (e.status !== undefined || result.status !== "ok") {
+        failures.push({
+          key: "error",
+          message: `expected ${e.error.type}, but no error was raised`,
+          expected: e.error.type,
+          actual: "(no error)",
+        });
+      }
+    } else {
+      if (result.error.type !== e.error.type) {
+        failures.push({
+          key: "error",
+          message: `expected ${e.error.type}, got ${result.error.type}: ${result.error.message}`,
+          expected: e.error.type,
+          actual: errorText,
+        });
+      }
+      if (e.error.message !== undefined) {
+        const m = matchText(result.error.message, e.error.message, step.normalize);
+        if (!m.ok) {
+          failures.push({ key: "error", message: `error message ${m.reason}`, expected: m.expected, actual: m.actual });
+        }
+      }
+    }
+  }
+  if (e.durationMaxMs !== undefined && result.durationMs > e.durationMaxMs) {
+    failures.push({
+      key: "duration",
+      message: `took ${Math.round(result.durationMs)}ms, more than ${formatDuration(e.durationMaxMs)}`,
+      expected: `<= ${e.durationMaxMs}ms`,
+      actual: `${Math.round(result.durationMs)}ms`,
+    });
+  }
+  return failures;
+}
+
+/** The actual outcome of an execution, as a step report keeps it. */
+export function actualOf(result: ExecutionResult): NonNullable<StepReport["actual"]> {
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ...("value" in result && result.value !== undefined ? { value: result.value } : {}),
+    ...(result.repr !== undefined ? { repr: result.repr } : {}),
+    ...(result.error ? { error: { type: result.error.type, message: result.error.message } } : {}),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Finding scenario files from what a user typed: files, directories and globs.
+ *
+ * @module
+ */
+
+import { ScenarioNotFoundError } from "./errors.ts";
+
+/** The extensions of scenario files. */
+export const SCENARIO_EXTENSIONS = [".yaml", ".yml", ".json"];
+
+const GLOB_CHARS = /[*?[{]/;
+
+/**
+ * Expands files, directories (every `*.yaml`, `*.yml`, `*.json` under it, recursively, sorted)
+ * and globs (`*`, `**`, `?`, `[abc]`, `{a,b}`) into scenario file paths, without duplicates, in
+ * the order the patterns were given. Hidden directories and `node_modules` are not searched.
+ *
+ * @throws {ScenarioNotFoundError} when a path does not exist or a glob matches no scenario file.
+ * @example
+ * ```ts
+ * import { discoverScenarioFiles } from "./mod.ts";
+ * const files = await discoverScenarioFiles(["scenarios/", "more/**\/*.yaml"]);
+ * ```
+ */
+export async function discoverScenarioFiles(patterns: string[]): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    if (!seen.has(file)) found.push(file);
+    seen.add(file);
+  };
+  for (const pattern of patterns) {
+    if (GLOB_CHARS.test(pattern)) {
+      const matches = await expandGlob(pattern);
+      if (matches.length === 0) {
+        throw new ScenarioNotFoundError(`no scenario file matches '${pattern}'`);
+      }
+      matches.forEach(add);
+      continue;
+    }
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(pattern);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new ScenarioNotFoundError(`no such file or directory: '${pattern}'`, { cause: e });
+      }
+      throw e;
+    }
+    if (info.isDirectory) (await walk(pattern)).filter(isScenarioFile).forEach(add);
+    else add(pattern);
+  }
+  return found;
+}
+
+/** True when `path` has a scenario file extension. */
+export function isScenarioFile(path: string): boolean {
+  const lower = path.toLowerCase();
+  return SCENARIO_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Lists the files under `dir`, sorted, as `dir` + `/` + relative path (no prefix for `.`). */
+async function walk(dir: string): Promise<string[]> {
+  const prefix = dir === "." ? "" : dir.endsWith("/") ? dir : `${dir}/`;
+  const entries: Deno.DirEntry[] = [];
+  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) {
+      if (!entry.name.startsWith(".") && entry.name !== "node_modules") {
+        files.push(...await walk(path));
+      }
+    } else if (entry.isFile) files.push(path);
+  }
+  return files;
+}
+
+async function expandGlob(pattern: string): Promise<string[]> {
+  const segments = pattern.split("/");
+  const firstGlob = segments.findIndex((s) => GLOB_CHARS.test(s));
+  const base = segments.slice(0, firstGlob).join("/");
+  const regex = globToRegExp(pattern);
+  let files: string[];
+  try {
+    files = await walk(base === "" ? "." : base);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return files.filter((f) => isScenarioFile(f) && regex.test(f));
+}
+
+/**
+ * Converts a glob into an anchored RegExp over `/`-separated paths: `**` matches any number of
+ * directories, `*` and `?` stay within one, `[...]` is a class, `{a,b}` an alternation.
+ *
+ * @example
+ * ```ts
+ * import { globToRegExp } from "./lib/scenario/discover.ts";
+ * globToRegExp("scenarios/**\/*.yaml").test("scenarios/a/b.yaml"); // true
+ * ```
+ */
+export function globToRegExp(glob: string): RegExp {
+  let out = "";
+  let inGroup = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        const slashAfter = glob[i + 2] === "/";
+        out += slashAfter ? "(?:[^/]*/)*" : ".*";
+        i += slashAfter ? 2 : 1;
+      } else out += "[^/]*";
+    } else if (c === "?") out += "[^/]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end === -1) out += "\\[";
+      else {
+        const body = glob.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        out += `[${body}]`;
+        i = end;
+      }
+    } else if (c === "{") {
+      inGroup++;
+      out += "(?:";
+    } else if (c === "}" && inGroup > 0) {
+      inGroup--;
+      out += ")";
+    } else if (c === "," && inGroup > 0) out += "|";
+    else out += c.replace(/[.+^$()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`);
+}

@@ -1,0 +1,55 @@
+/**
+ * The error a scenario file raises when it cannot be run as written.
+ *
+ * @module
+ */
+
+import { PyReplError } from "../errors.ts";
+
+/** One problem found in a scenario file, with its position. */
+export interface ScenarioIssue {
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  /** What is wrong and what was expected. */
+  message: string;
+}
+
+/** Base of the errors about scenario files. */
+export class ScenarioError extends PyReplError {
+  override name = "ScenarioError";
+}
+
+/**
+ * Thrown when one or more scenario files are invalid; nothing has run.
+ *
+ * @example
+ * ```ts
+ * import { loadScenario, ScenarioValidationError } from "./mod.ts";
+ * try {
+ *   await loadScenario("bad.yaml");
+ * } catch (e) {
+ *   if (e instanceof ScenarioValidationError) console.error(e.message);
+ * }
+ * ```
+ */
+export class ScenarioValidationError extends ScenarioError {
+  override name = "ScenarioValidationError";
+  /** Every problem found, each with file, line and column. */
+  readonly issues: ScenarioIssue[];
+
+  constructor(issues: ScenarioIssue[]) {
+    super(
+      issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`).join("\n") ||
+        "invalid scenario",
+    );
+    this.issues = issues;
+  }
+}
+
+/** A path or glob given to find scenario files matched nothing. */
+export class ScenarioNotFoundError extends ScenarioError {
+  override name = "ScenarioNotFoundError";
+}

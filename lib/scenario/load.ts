@@ -1,0 +1,211 @@
+/**
+ * Reads a scenario file (YAML or JSON, one schema), validates it, and builds a `Scenario`.
+ *
+ * @module
+ */
+
+import { basename, dirname, extname, resolve } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { TransactionPolicy } from "../results.ts";
+import { parseDuration } from "./duration.ts";
+import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
+import type {
+  ErrorExpectation,
+  Expectation,
+  InputEntry,
+  Normalizer,
+  Scenario,
+  Step,
+  TextExpectation,
+} from "./types.ts";
+import { locate, type SourceMap, validateAgainstSchema } from "./validate.ts";
+
+/** The session a step runs in when it names none. */
+export const DEFAULT_SESSION = "main";
+
+/**
+ * Loads, parses and validates a scenario file.
+ *
+ * @throws {ScenarioValidationError} when the file is not valid, with every problem's line and column.
+ * @example
+ * ```ts
+ * import { loadScenario } from "./mod.ts";
+ * const scenario = await loadScenario("scenarios/greeting.yaml");
+ * console.log(scenario.name, scenario.steps.length);
+ * ```
+ */
+export async function loadScenario(path: string): Promise<Scenario> {
+  return parseScenario(await Deno.readTextFile(path), path);
+}
+
+/**
+ * Parses and validates scenario text as if it were the file `file`.
+ *
+ * @throws {ScenarioValidationError} when the text is not a valid scenario.
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  if (extname(file).toLowerCase() === ".json") checkJsonSyntax(text, file);
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ScenarioValidationError(doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, line: pos.line, column: pos.col, message: `invalid YAML: ${e.message}` };
+    }));
+  }
+  const data = doc.toJS();
+  const source: SourceMap = { doc, lineCounter, file };
+  const schemaIssues = validateAgainstSchema(data, source);
+  if (schemaIssues.length > 0) throw new ScenarioValidationError(schemaIssues);
+  const issues: ScenarioIssue[] = [];
+  const scenario = build(data as RawScenario, source, issues);
+  if (issues.length > 0) throw new ScenarioValidationError(issues);
+  return scenario;
+}
+
+function checkJsonSyntax(text: string, file: string): void {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    let line = 1, column = 1;
+    const lc = /line (\d+) column (\d+)/.exec(message);
+    const pos = /position (\d+)/.exec(message);
+    if (lc) [line, column] = [Number(lc[1]), Number(lc[2])];
+    else if (pos) {
+      const before = text.slice(0, Number(pos[1])).split("\n");
+      [line, column] = [before.length, before[before.length - 1].length + 1];
+    }
+    const what = message.replace(/\s*(in JSON )?at position \d+.*$/, "").replace(/\s*\(line.*\)$/, "");
+    throw new ScenarioValidationError([{ file, line, column, message: `invalid JSON: ${what}` }]);
+  }
+}
+
+// The shapes the schema guarantees.
+type RawText = TextExpectation;
+interface RawExpect {
+  status?: Expectation["status"];
+  stdout?: RawText;
+  stderr?: RawText;
+  value?: unknown;
+  repr?: RawText;
+  error?: string | ErrorExpectation;
+  duration?: { max: string | number };
+}
+interface RawStep {
+  exec?: string;
+  inputs?: InputEntry[];
+  transaction?: TransactionPolicy;
+  timeout?: string | number;
+  interrupt_after?: string | number;
+  normalize?: Normalizer[];
+  session?: string;
+  expect?: RawExpect;
+  checkpoint?: string;
+  restore?: string;
+  commit?: true;
+  rollback?: true;
+  restart?: true;
+}
+interface RawScenario {
+  name?: string;
+  description?: string;
+  tags?: string[];
+  python?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeout?: string | number;
+  normalize?: Normalizer[];
+  steps: RawStep[];
+}
+
+function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Scenario {
+  const report = (path: (string | number)[], message: string) =>
+    issues.push({ file: source.file, ...locate(source, path), message });
+  const duration = (path: (string | number)[], value: string | number | undefined) => {
+    if (value === undefined) return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) report(path, `invalid duration ${JSON.stringify(value)}: expected e.g. 10s, 500ms, 2m or seconds`);
+    return ms;
+  };
+  const checkRegex = (path: (string | number)[], pattern: string) => {
+    try {
+      new RegExp(pattern);
+    } catch (e) {
+      report(path, `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+    }
+  };
+  const checkText = (path: (string | number)[], text: RawText | undefined) => {
+    if (text !== undefined && typeof text === "object" && "matches" in text) {
+      checkRegex([...path, "matches"], text.matches);
+    }
+  };
+  const checkNormalizers = (path: (string | number)[], list: Normalizer[] | undefined) =>
+    (list ?? []).forEach((n, i) => {
+      if (typeof n === "object") checkRegex([...path, i, "regex"], n.regex);
+    });
+
+  checkNormalizers(["normalize"], raw.normalize);
+  const fileNormalizers = raw.normalize ?? [];
+  const checkpoints = new Set<string>();
+  const steps: Step[] = raw.steps.map((s, index) => {
+    const path = ["steps", index];
+    const base = { index, ...locate(source, path), session: s.session ?? DEFAULT_SESSION };
+    if (s.exec !== undefined) {
+      const e = s.expect ?? {};
+      const ep = [...path, "expect"];
+      for (const key of ["stdout", "stderr", "repr"] as const) checkText([...ep, key], e[key]);
+      const error = typeof e.error === "string" ? { type: e.error } : e.error;
+      if (error?.message !== undefined) checkText([...ep, "error", "message"], error.message);
+      checkNormalizers([...path, "normalize"], s.normalize);
+      return {
+        ...base,
+        kind: "exec",
+        code: s.exec,
+        inputs: s.inputs,
+        transaction: s.transaction,
+        timeoutMs: duration([...path, "timeout"], s.timeout),
+        interruptAfterMs: duration([...path, "interrupt_after"], s.interrupt_after),
+        normalize: [...fileNormalizers, ...(s.normalize ?? [])],
+        expect: {
+          status: e.status,
+          stdout: e.stdout,
+          stderr: e.stderr,
+          value: e.value,
+          hasValue: "value" in e,
+          repr: e.repr,
+          error,
+          durationMaxMs: duration([...ep, "duration", "max"], e.duration?.max),
+        },
+      };
+    }
+    if (s.checkpoint !== undefined) {
+      checkpoints.add(s.checkpoint);
+      return { ...base, kind: "checkpoint", name: s.checkpoint };
+    }
+    if (s.restore !== undefined) {
+      if (!checkpoints.has(s.restore)) {
+        const known = [...checkpoints].map((c) => `'${c}'`).join(", ");
+        report([...path, "restore"], `restore of checkpoint '${s.restore}', which no earlier step takes` +
+          (known ? ` (known: ${known})` : " (add a 'checkpoint' step before it)"));
+      }
+      return { ...base, kind: "restore", name: s.restore };
+    }
+    if (s.commit) return { ...base, kind: "commit" };
+    if (s.rollback) return { ...base, kind: "rollback" };
+    return { ...base, kind: "restart" };
+  });
+
+  const file = source.file;
+  return {
+    name: raw.name ?? basename(file, extname(file)),
+    file,
+    description: raw.description,
+    tags: raw.tags ?? [],
+    python: raw.python,
+    env: raw.env,
+    cwd: resolve(dirname(resolve(file)), raw.cwd ?? "."),
+    timeoutMs: duration(["timeout"], raw.timeout),
+    steps,
+  };
+}

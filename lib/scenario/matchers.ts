@@ -1,0 +1,141 @@
+/**
+ * Comparing what came back with what a scenario expects: text matchers and value equality.
+ *
+ * @module
+ */
+
+import { normalize } from "./normalize.ts";
+import type { Normalizer, TextExpectation } from "./types.ts";
+
+/** The verdict of one comparison; `expected` is the text to show in a diff. */
+export interface MatchResult {
+  ok: boolean;
+  /** Why it failed, when it did. */
+  reason?: string;
+  /** The expectation rendered as text (after normalizing). */
+  expected: string;
+  /** The actual text (after normalizing). */
+  actual: string;
+}
+
+/** The line that stands for any number of lines in a `lines` expectation. */
+export const ANY_LINES = "...";
+
+/**
+ * Checks `actual` against a text expectation, normalizing both sides first (a `matches` regex is
+ * applied to the normalized output as written).
+ *
+ * @example
+ * ```ts
+ * import { matchText } from "./lib/scenario/matchers.ts";
+ * matchText("a\nb\nc\n", { lines: ["a", "...", "c"] }, []).ok; // true
+ * matchText("Hello Alice", { contains: "Alice" }, []).ok; // true
+ * ```
+ */
+export function matchText(
+  actual: string,
+  expected: TextExpectation,
+  normalizers: readonly Normalizer[],
+): MatchResult {
+  const got = normalize(actual, normalizers);
+  if (typeof expected === "string") {
+    const want = normalize(expected, normalizers);
+    return { ok: got === want, reason: "differs", expected: want, actual: got };
+  }
+  if ("contains" in expected) {
+    const want = normalize(expected.contains, normalizers);
+    return { ok: got.includes(want), reason: `does not contain ${JSON.stringify(want)}`, expected: want, actual: got };
+  }
+  if ("not_contains" in expected) {
+    const want = normalize(expected.not_contains, normalizers);
+    return { ok: !got.includes(want), reason: `contains ${JSON.stringify(want)}`, expected: `(not) ${want}`, actual: got };
+  }
+  if ("matches" in expected) {
+    const ok = new RegExp(expected.matches).test(got);
+    return { ok, reason: `does not match /${expected.matches}/`, expected: `/${expected.matches}/`, actual: got };
+  }
+  const want = expected.lines.map((l) => l === ANY_LINES ? l : normalize(l, normalizers));
+  const ok = matchLines(splitLines(got), want);
+  return { ok, reason: "lines differ", expected: want.join("\n"), actual: got };
+}
+
+/** Splits output into lines; one trailing newline ends the last line rather than starting one. */
+export function splitLines(text: string): string[] {
+  if (text === "") return [];
+  return text.replace(/\n$/, "").split("\n");
+}
+
+function matchLines(lines: readonly string[], pattern: readonly string[]): boolean {
+  // can[i][j]: lines[i..] matches pattern[j..]. Bottom-up keeps `...` linear, not exponential.
+  const can = Array.from({ length: lines.length + 1 }, () => new Array(pattern.length + 1).fill(false));
+  can[lines.length][pattern.length] = true;
+  for (let i = lines.length; i >= 0; i--) {
+    for (let j = pattern.length - 1; j >= 0; j--) {
+      if (pattern[j] === ANY_LINES) can[i][j] = can[i][j + 1] || (i < lines.length && can[i + 1][j]);
+      else can[i][j] = i < lines.length && lines[i] === pattern[j] && can[i + 1][j + 1];
+    }
+  }
+  return can[0][0];
+}
+
+/**
+ * Deep equality between a value from a scenario file (YAML/JSON data) and a converted Python
+ * value: `null` matches `None`/no value, a number matches an equal bigint, a mapping matches a
+ * `Map` or an object with the same entries, a list matches an array (or a `Set` of the same items).
+ *
+ * @example
+ * ```ts
+ * import { valuesEqual } from "./lib/scenario/matchers.ts";
+ * valuesEqual({ a: [1, 2] }, new Map([["a", [1n, 2]]])); // true
+ * ```
+ */
+export function valuesEqual(expected: unknown, actual: unknown): boolean {
+  if (expected === null || expected === undefined) return actual === null || actual === undefined;
+  if (typeof expected === "number" || typeof expected === "bigint") {
+    if (typeof actual === "number" || typeof actual === "bigint") {
+      // deno-lint-ignore eqeqeq -- loose equality compares a number with a bigint by value.
+      return expected == actual || (Number.isNaN(Number(expected)) && Number.isNaN(Number(actual)));
+    }
+    return false;
+  }
+  if (typeof expected !== "object") return Object.is(expected, actual);
+  if (Array.isArray(expected)) {
+    if (actual instanceof Set) return setEquals(expected, actual);
+    if (ArrayBuffer.isView(actual) && !(actual instanceof DataView)) {
+      return valuesEqual(expected, Array.from(actual as unknown as ArrayLike<number>));
+    }
+    return Array.isArray(actual) && actual.length === expected.length &&
+      expected.every((item, i) => valuesEqual(item, actual[i]));
+  }
+  const want = Object.entries(expected as Record<string, unknown>);
+  const got = entriesOf(actual);
+  if (got === undefined || got.length !== want.length) return false;
+  const byKey = new Map(got.map(([k, v]) => [String(k), v]));
+  return want.every(([k, v]) => byKey.has(k) && valuesEqual(v, byKey.get(k)));
+}
+
+function setEquals(expected: unknown[], actual: Set<unknown>): boolean {
+  const items = [...actual];
+  return items.length === expected.length &&
+    expected.every((e) => items.some((a) => valuesEqual(e, a)));
+}
+
+function entriesOf(value: unknown): [unknown, unknown][] | undefined {
+  if (value instanceof Map) return [...value.entries()];
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return Object.entries(value);
+  }
+  return undefined;
+}
+
+/** Renders a value as readable text for a failure message (bigints as plain numbers). */
+export function renderValue(value: unknown): string {
+  if (value === undefined) return "(no value)";
+  return JSON.stringify(value, (_k, v) => {
+    if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`;
+    if (v instanceof Map) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x]));
+    if (v instanceof Set) return [...v];
+    if (v instanceof Uint8Array) return `bytes(${Array.from(v).join(",")})`;
+    return v;
+  }, 2) ?? String(value);
+}

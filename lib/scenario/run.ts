@@ -1,0 +1,132 @@
+/**
+ * Running scenario files: load and validate them all, select, run each in fresh sessions
+ * (optionally several at once), and report.
+ *
+ * @module
+ */
+
+import type { SessionOptions } from "../results.ts";
+import type { RunReport, ScenarioReport } from "../report/model.ts";
+import { Session } from "../session.ts";
+import { ScenarioRun, type ScenarioSession, type SessionFactory } from "./scenario_run.ts";
+import { loadScenarios, type SelectOptions, selectScenarios } from "./select.ts";
+import type { Scenario } from "./types.ts";
+import { updateScenarioFile } from "./update.ts";
+
+/** Options of `runScenarios()`. */
+export interface RunOptions extends SelectOptions {
+  /** Default step timeout in milliseconds; overrides the files' `timeout` (a step's own wins). */
+  timeoutMs?: number;
+  /** The Python interpreter; overrides the files' `python`. */
+  python?: string;
+  /** Start no further scenario once one has failed. Default false. */
+  bail?: boolean;
+  /** How many scenarios run at once. Default 1. The report keeps file order regardless. */
+  jobs?: number;
+  /** Write actual outputs back into each file's expectations (see `updateScenarioFile`). */
+  update?: boolean;
+  /** Called when a scenario starts. */
+  onScenarioStart?: (scenario: Scenario) => void;
+  /** Called with each scenario's report when it ends. */
+  onScenarioDone?: (report: ScenarioReport) => void;
+  /** Makes each session a scenario uses. Default: `new Session(options)`, started. */
+  sessionFactory?: SessionFactory;
+}
+
+/** Options of `runScenario()`. */
+export interface RunScenarioOptions
+  extends Pick<RunOptions, "timeoutMs" | "python" | "sessionFactory"> {
+  /** Run every step even after one failed (what `update` does). Default false. */
+  continueOnFailure?: boolean;
+}
+
+/** Makes a `Session` with `options` and starts it. */
+export async function defaultSessionFactory(options: SessionOptions): Promise<ScenarioSession> {
+  const session = new Session(options);
+  try {
+    await session.start();
+  } catch (e) {
+    await session.shutdown().catch(() => {});
+    throw e;
+  }
+  return session;
+}
+
+/**
+ * Runs the scenario files, directories and globs in `paths`; every file is validated before
+ * anything runs. Each scenario runs in fresh sessions, all shut down at its end.
+ *
+ * @throws {ScenarioValidationError} when a file is invalid (nothing has run).
+ * @example
+ * ```ts
+ * import { runScenarios } from "./mod.ts";
+ * const report = await runScenarios(["scenarios/"], { tags: ["input"], jobs: 2 });
+ * console.log(`${report.passed} passed, ${report.failed} failed`);
+ * ```
+ */
+export async function runScenarios(paths: string[], options: RunOptions = {}): Promise<RunReport> {
+  const startedAt = new Date();
+  const start = performance.now();
+  const scenarios = selectScenarios(await loadScenarios(paths), options);
+  const reports: (ScenarioReport | undefined)[] = new Array(scenarios.length);
+  let next = 0;
+  let bailed = false;
+  const worker = async () => {
+    while (next < scenarios.length && !bailed) {
+      const i = next++;
+      options.onScenarioStart?.(scenarios[i]);
+      const report = await runScenario(scenarios[i], { ...options, continueOnFailure: options.update });
+      if (options.update) report.updated = await updateScenarioFile(scenarios[i].file, report);
+      reports[i] = report;
+      if (report.status === "failed" && options.bail) bailed = true;
+      options.onScenarioDone?.(report);
+    }
+  };
+  const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
+  await Promise.all(Array.from({ length: jobs }, worker));
+  const done = reports.filter((r): r is ScenarioReport => r !== undefined);
+  return {
+    scenarios: done,
+    passed: done.filter((r) => r.status === "passed").length,
+    failed: done.filter((r) => r.status === "failed").length,
+    durationMs: performance.now() - start,
+    startedAt: startedAt.toISOString(),
+  };
+}
+
+/**
+ * Runs one loaded scenario in fresh sessions; after a failed step the rest are skipped.
+ *
+ * @example
+ * ```ts
+ * import { loadScenario, runScenario } from "./mod.ts";
+ * const report = await runScenario(await loadScenario("scenarios/greeting.yaml"));
+ * console.log(report.status);
+ * ```
+ */
+export async function runScenario(
+  scenario: Scenario,
+  options: RunScenarioOptions = {},
+): Promise<ScenarioReport> {
+  const start = performance.now();
+  const run = new ScenarioRun(scenario, {
+    sessionFactory: options.sessionFactory ?? defaultSessionFactory,
+    python: options.python,
+    timeoutMs: options.timeoutMs,
+    continueOnFailure: options.continueOnFailure,
+  });
+  const steps = [];
+  try {
+    for (const step of scenario.steps) steps.push(await run.runStep(step));
+  } finally {
+    await run.close();
+  }
+  return {
+    name: scenario.name,
+    file: scenario.file,
+    tags: scenario.tags,
+    status: steps.some((s) => s.status === "failed") ? "failed" : "passed",
+    durationMs: performance.now() - start,
+    steps,
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * One run of one scenario: its named sessions, its checkpoints, and its steps run one at a time.
+ * `runScenarios()` and `scenarioTests()` both drive scenarios through this class.
+ *
+ * @module
+ */
+
+import type { ExecuteOptions, ExecutionResult, InputReply, SessionOptions } from "../results.ts";
+import type { StepReport } from "../report/model.ts";
+import { actualOf, checkExecution } from "./check.ts";
+import type { ExecStep, Scenario, Step } from "./types.ts";
+import { DEFAULT_SESSION } from "./load.ts";
+
+/** What the scenario engine needs of a session; `Session` from `lib/session.ts` has it. */
+export interface ScenarioSession {
+  /** Runs code; the returned value is awaitable for the result. */
+  execute(code: string, options?: ExecuteOptions): PromiseLike<ExecutionResult>;
+  checkpoint(): Promise<unknown>;
+  restore(checkpoint: unknown): Promise<unknown>;
+  commit(): Promise<unknown>;
+  rollback(): Promise<unknown>;
+  restart(): Promise<unknown>;
+  shutdown(): Promise<unknown>;
+}
+
+/** Makes a started session; the default makes a `Session` and starts it. */
+export type SessionFactory = (options: SessionOptions) => Promise<ScenarioSession>;
+
+/** Options of a `ScenarioRun`. */
+export interface ScenarioRunOptions {
+  /** Makes each session the scenario uses. */
+  sessionFactory: SessionFactory;
+  /** The interpreter; overrides the file's `python`. */
+  python?: string;
+  /** Default step timeout in ms; overrides the file's `timeout` (a step's own wins). */
+  timeoutMs?: number;
+  /** Run every step even after one failed (for `--update`, which records them all). Default false. */
+  continueOnFailure?: boolean;
+}
+
+/** The step timeout when neither the step, the run nor the file gives one. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs the steps of one scenario in order, keeping its sessions and checkpoints between steps.
+ * Close it (or `await using` it) to shut every session down.
+ *
+ * @example
+ * ```ts
+ * import { loadScenario } from "./mod.ts";
+ * import { ScenarioRun } from "./lib/scenario/scenario_run.ts";
+ * import { defaultSessionFactory } from "./lib/scenario/run.ts";
+ * const scenario = await loadScenario("scenarios/greeting.yaml");
+ * await using run = new ScenarioRun(scenario, { sessionFactory: defaultSessionFactory });
+ * for (const step of scenario.steps) console.log((await run.runStep(step)).status);
+ * ```
+ */
+export class ScenarioRun implements AsyncDisposable {
+  readonly scenario: Scenario;
+  readonly #options: ScenarioRunOptions;
+  readonly #sessions = new Map<string, Promise<ScenarioSession>>();
+  readonly #checkpoints = new Map<string, unknown>();
+  #failed = false;
+
+  constructor(scenario: Scenario, options: ScenarioRunOptions) {
+    this.scenario = scenario;
+    this.#options = options;
+  }
+
+  /** True once a step has failed; later steps should be skipped. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Runs `step` unless an earlier step failed, in which case it is reported as skipped. */
+  async runStep(step: Step): Promise<StepReport> {
+    if (this.#failed && !this.#options.continueOnFailure) return this.skip(step);
+    const start = performance.now();
+    const report: StepReport = {
+      index: step.index,
+      kind: step.kind,
+      label: stepLabel(step),
+      line: step.line,
+      column: step.column,
+      status: "passed",
+      durationMs: 0,
+      failures: [],
+    };
+    try {
+      const session = await this.#session(step.session);
+      switch (step.kind) {
+        case "exec":
+          await this.#exec(session, step, report);
+          break;
+        case "checkpoint":
+          this.#checkpoints.set(step.name, await session.checkpoint());
+          break;
+        case "restore": {
+          if (!this.#checkpoints.has(step.name)) {
+            throw new Error(`no checkpoint named '${step.name}' was taken`);
+          }
+          await session.restore(this.#checkpoints.get(step.name));
+          break;
+        }
+        case "commit":
+          await session.commit();
+          break;
+        case "rollback":
+          await session.rollback();
+          break;
+        case "restart":
+          await session.restart();
+          break;
+        default: {
+          const never: never = step;
+          throw new Error(`unknown step ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (e) {
+      report.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    if (report.error !== undefined || report.failures.length > 0) {
+      report.status = "failed";
+      this.#failed = true;
+    }
+    report.durationMs = performance.now() - start;
+    return report;
+  }
+
+  /** The report of a step that did not run. */
+  skip(step: Step): StepReport {
+    return {
+      index: step.index,
+      kind: step.kind,
+      label: stepLabel(step),
+      line: step.line,
+      column: step.column,
+      status: "skipped",
+      durationMs: 0,
+      failures: [],
+    };
+  }
+
+  /** Shuts every session of the scenario down (errors while shutting down are ignored). */
+  async close(): Promise<void> {
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.allSettled(sessions.map(async (s) => (await s).shutdown()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #session(name: string): Promise<ScenarioSession> {
+    let session = this.#sessions.get(name);
+    if (!session) {
+      const s = this.scenario;
+      session = this.#options.sessionFactory({
+        python: this.#options.python ?? s.python,
+        cwd: s.cwd,
+        ...(s.env ? { env: s.env } : {}),
+      });
+      this.#sessions.set(name, session);
+    }
+    return session;
+  }
+
+  async #exec(session: ScenarioSession, step: ExecStep, report: StepReport): Promise<void> {
+    const replies = [...(step.inputs ?? [])];
+    let inputProblem: string | undefined;
+    const onInput = ({ prompt }: { prompt: string }): InputReply => {
+      const entry = replies.shift();
+      if (entry === undefined) {
+        inputProblem ??= `the code asked for input with prompt ${JSON.stringify(prompt)}, ` +
+          `but no scripted reply was left (add one to 'inputs')`;
+        return null;
+      }
+      if (typeof entry === "string") return entry;
+      if ("eof" in entry) return null;
+      if (entry.prompt !== prompt) {
+        inputProblem ??= `expected prompt ${JSON.stringify(entry.prompt)}, ` +
+          `but the code showed ${JSON.stringify(prompt)}`;
+        return null;
+      }
+      return entry.reply;
+    };
+    const abort = new AbortController();
+    const timer = step.interruptAfterMs === undefined
+      ? undefined
+      : setTimeout(() => abort.abort(), step.interruptAfterMs);
+    let result: ExecutionResult;
+    try {
+      result = await session.execute(step.code, {
+        onInput,
+        timeoutMs: step.timeoutMs ?? this.#options.timeoutMs ?? this.scenario.timeoutMs ??
+          DEFAULT_TIMEOUT_MS,
+        ...(step.transaction ? { transaction: step.transaction } : {}),
+        ...(timer !== undefined ? { signal: abort.signal } : {}),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    report.actual = actualOf(result);
+    if (inputProblem !== undefined) {
+      report.failures.push({ key: "inputs", message: inputProblem });
+    } else if (replies.length > 0) {
+      report.failures.push({
+        key: "inputs",
+        message: `${replies.length} scripted ${replies.length === 1 ? "reply was" : "replies were"} ` +
+          `not used: the code asked for fewer inputs`,
+      });
+    }
+    report.failures.push(...checkExecution(step, result));
+  }
+}
+
+/** A short label for a step: the first line of its code, or `checkpoint NAME`, `restart`... */
+export function stepLabel(step: Step): string {
+  const where = step.session === DEFAULT_SESSION ? "" : ` [${step.session}]`;
+  switch (step.kind) {
+    case "exec": {
+      const lines = step.code.split("\n").filter((l) => l.trim() !== "");
+      const first = (lines[0] ?? "").trim();
+      const short = first.length > 60 ? `${first.slice(0, 57)}...` : first;
+      return `${short}${lines.length > 1 ? " ..." : ""}${where}`;
+    }
+    case "checkpoint":
+    case "restore":
+      return `${step.kind} ${step.name}${where}`;
+    default:
+      return `${step.kind}${where}`;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Loading a set of scenario files, and choosing which of them to run: by name, by tag, by shard.
+ *
+ * @module
+ */
+
+import { InvalidOptionError } from "../errors.ts";
+import { discoverScenarioFiles } from "./discover.ts";
+import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
+import { loadScenario } from "./load.ts";
+import type { Scenario } from "./types.ts";
+
+/** Which scenarios to run. */
+export interface SelectOptions {
+  /** Keep scenarios whose name matches: a RegExp, a string `/re/flags`, or a substring. */
+  filter?: RegExp | string;
+  /** Keep scenarios that have at least one of these tags. */
+  tags?: string[];
+  /**
+   * Keep only this shard's part (1-based `index` of `total`): the selected scenarios are sorted by
+   * file path and shard `index` takes every `total`-th one starting at position `index - 1`, so
+   * the shards of a run partition it whatever order the files were given in.
+   */
+  shard?: { index: number; total: number };
+}
+
+/**
+ * Discovers and loads every scenario that `patterns` name, validating all of them first.
+ *
+ * @throws {ScenarioValidationError} listing the problems of every invalid file.
+ * @example
+ * ```ts
+ * import { loadScenarios, selectScenarios } from "./mod.ts";
+ * const all = await loadScenarios(["scenarios/"]);
+ * for (const s of selectScenarios(all, { tags: ["input"] })) console.log(s.name);
+ * ```
+ */
+export async function loadScenarios(patterns: string[]): Promise<Scenario[]> {
+  const files = await discoverScenarioFiles(patterns);
+  const scenarios: Scenario[] = [];
+  const issues: ScenarioIssue[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(await loadScenario(file));
+    } catch (e) {
+      if (!(e instanceof ScenarioValidationError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  if (issues.length > 0) throw new ScenarioValidationError(issues);
+  return scenarios;
+}
+
+/**
+ * Returns the scenarios to run, in their given order: those matching `filter` and `tags`, then
+ * this shard's part of them.
+ *
+ * @example
+ * ```ts
+ * import { loadScenarios, selectScenarios } from "./mod.ts";
+ * const all = await loadScenarios(["scenarios/"]);
+ * const mine = selectScenarios(all, { shard: { index: 1, total: 2 } });
+ * ```
+ */
+export function selectScenarios(scenarios: Scenario[], options: SelectOptions = {}): Scenario[] {
+  const filter = toRegExp(options.filter);
+  let selected = scenarios.filter((s) =>
+    (filter === undefined || filter.test(s.name)) &&
+    (options.tags === undefined || options.tags.length === 0 ||
+      options.tags.some((t) => s.tags.includes(t)))
+  );
+  if (options.shard) {
+    const { index, total } = options.shard;
+    if (!Number.isInteger(total) || total < 1 || !Number.isInteger(index) || index < 1 || index > total) {
+      throw new InvalidOptionError(
+        `invalid shard ${index}/${total}: expected INDEX/TOTAL with 1 <= INDEX <= TOTAL, e.g. 1/3`,
+      );
+    }
+    const order = [...selected].sort((a, b) => compare(a.file, b.file) || compare(a.name, b.name));
+    const mine = new Set(order.filter((_, i) => i % total === index - 1));
+    selected = selected.filter((s) => mine.has(s));
+  }
+  return selected;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toRegExp(filter: RegExp | string | undefined): RegExp | undefined {
+  if (filter === undefined || filter instanceof RegExp) return filter;
+  const literal = /^\/(.*)\/([a-z]*)$/s.exec(filter);
+  if (literal) return new RegExp(literal[1], literal[2]);
+  return new RegExp(filter.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+}

@@ -1,0 +1,119 @@
+/**
+ * The shapes of a loaded scenario: what `loadScenario()` returns after parsing and validation.
+ *
+ * Durations are already converted to milliseconds, paths resolved; matchers and normalizers keep
+ * the form they had in the file (see `matchers.ts` and `normalize.ts`).
+ *
+ * @module
+ */
+
+import type { ExecutionStatus, TransactionPolicy } from "../results.ts";
+
+/** A text expectation: exact text, or one of the matcher objects. */
+export type TextExpectation =
+  | string
+  | { contains: string }
+  | { not_contains: string }
+  | { matches: string }
+  | { lines: string[] };
+
+/** An output normalizer, applied to both sides before comparing. */
+export type Normalizer =
+  | "addresses"
+  | "trailing_whitespace"
+  | "ansi"
+  | { regex: string; replace: string };
+
+/** A scripted reply to an input prompt. */
+export type InputEntry =
+  | string
+  | { prompt: string; reply: string }
+  | { eof: true };
+
+/** The expected error of an exec step. */
+export interface ErrorExpectation {
+  /** The exception's class name, e.g. `ZeroDivisionError`. */
+  type: string;
+  /** The expected `str(exception)`, when given. */
+  message?: TextExpectation;
+}
+
+/** What an exec step expects; absent keys are not checked (except `status`, see `check.ts`). */
+export interface Expectation {
+  status?: ExecutionStatus;
+  stdout?: TextExpectation;
+  stderr?: TextExpectation;
+  /** Deep-equal to the converted value; `null` stands for `None` or no value. */
+  value?: unknown;
+  /** True when the file has a `value` key (its value may be `null`). */
+  hasValue: boolean;
+  repr?: TextExpectation;
+  error?: ErrorExpectation;
+  /** The longest the execution may take, in milliseconds. */
+  durationMaxMs?: number;
+}
+
+/** Fields every step has. */
+export interface StepBase {
+  /** 0-based position in the scenario's steps. */
+  index: number;
+  /** 1-based line of the step in its file. */
+  line: number;
+  /** 1-based column of the step in its file. */
+  column: number;
+  /** The named session the step runs in (`main` unless the file says otherwise). */
+  session: string;
+}
+
+/** Runs code. */
+export interface ExecStep extends StepBase {
+  kind: "exec";
+  code: string;
+  inputs?: InputEntry[];
+  transaction?: TransactionPolicy;
+  /** The step's own timeout, in milliseconds. */
+  timeoutMs?: number;
+  /** Interrupt the code (KeyboardInterrupt) after this many milliseconds. */
+  interruptAfterMs?: number;
+  expect: Expectation;
+  /** The scenario's normalizers followed by the step's own. */
+  normalize: Normalizer[];
+}
+
+/** Takes a checkpoint of the session's namespace under a name. */
+export interface CheckpointStep extends StepBase {
+  kind: "checkpoint";
+  name: string;
+}
+
+/** Restores a named checkpoint (taken in any session of the scenario). */
+export interface RestoreStep extends StepBase {
+  kind: "restore";
+  name: string;
+}
+
+/** Commits, rolls back, or restarts the session. */
+export interface ControlStep extends StepBase {
+  kind: "commit" | "rollback" | "restart";
+}
+
+/** One step of a scenario. */
+export type Step = ExecStep | CheckpointStep | RestoreStep | ControlStep;
+
+/** A parsed and validated scenario file. */
+export interface Scenario {
+  /** The `name` key, or the file name without its extension. */
+  name: string;
+  /** The file's path, as given to `loadScenario()`. */
+  file: string;
+  description?: string;
+  tags: string[];
+  /** The Python interpreter the scenario asks for. */
+  python?: string;
+  env?: Record<string, string>;
+  /** The worker's directory, resolved against the file's directory (default: the file's directory). */
+  cwd: string;
+  /** The file's default step timeout, in milliseconds. */
+  timeoutMs?: number;
+  steps: Step[];
+}

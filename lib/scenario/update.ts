@@ -1,0 +1,143 @@
+/**
+ * `--update`: write what a run actually produced back into a scenario file's expectations,
+ * keeping its comments, key order and formatting (the yaml Document is edited in place).
+ *
+ * @module
+ */
+
+import { extname } from "node:path";
+import { type Document, isMap, parseDocument, type YAMLMap } from "yaml";
+import type { ScenarioReport, StepReport } from "../report/model.ts";
+
+type Actual = NonNullable<StepReport["actual"]>;
+
+/**
+ * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
+ * expectation fields get the actual output, passing ones (and matchers like `{contains}` that
+ * pass) stay, and an exec step with no `expect` gets one (`stdout` when non-empty, `value` when
+ * convertible else `repr`, `error` type when it raised, `stderr` when non-empty).
+ *
+ * @returns true when the file changed.
+ * @example
+ * ```ts
+ * import { runScenario, loadScenario, updateScenarioFile } from "./mod.ts";
+ * const report = await runScenario(await loadScenario("new.yaml"), { continueOnFailure: true });
+ * await updateScenarioFile("new.yaml", report);
+ * ```
+ */
+export async function updateScenarioFile(file: string, report: ScenarioReport): Promise<boolean> {
+  const before = await Deno.readTextFile(file);
+  const after = updateScenarioText(before, report, extname(file).toLowerCase() === ".json");
+  if (after === before) return false;
+  await Deno.writeTextFile(file, after);
+  return true;
+}
+
+/** Like `updateScenarioFile`, on text: returns the updated text (JSON as 2-space JSON). */
+export function updateScenarioText(text: string, report: ScenarioReport, json = false): string {
+  const doc = parseDocument(text);
+  let changed = false;
+  for (const step of report.steps) {
+    if (step.kind !== "exec" || step.actual === undefined) continue;
+    const node = doc.getIn(["steps", step.index], true);
+    if (!isMap(node)) continue;
+    const expect = node.get("expect", true);
+    if (!isMap(expect)) {
+      const fresh = freshExpectation(step.actual);
+      if (Object.keys(fresh).length > 0) {
+        node.set("expect", doc.createNode(fresh));
+        changed = true;
+      }
+      continue;
+    }
+    if (step.status !== "failed") continue;
+    changed = fixExpectation(doc, expect, step) || changed;
+  }
+  if (!changed) return text;
+  return json ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : String(doc);
+}
+
+function freshExpectation(actual: Actual): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (actual.status !== "ok" && actual.status !== "error") out.status = actual.status;
+  if (actual.stdout !== "") out.stdout = actual.stdout;
+  if (actual.error) out.error = actual.error.type;
+  else if (actual.status === "ok") {
+    const plain = toPlain(actual.value);
+    if (plain !== undefined) out.value = plain;
+    else if (actual.repr !== undefined) out.repr = actual.repr;
+  }
+  if (actual.stderr !== "") out.stderr = actual.stderr;
+  return out;
+}
+
+function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boolean {
+  const actual = step.actual!;
+  const failed = new Set(step.failures.map((f) => f.key));
+  let changed = false;
+  const set = (key: string, value: unknown) => {
+    expect.set(key, doc.createNode(value));
+    changed = true;
+  };
+  const remove = (key: string) => {
+    if (expect.has(key)) changed = expect.delete(key) || changed;
+  };
+  if (failed.has("status") || failed.has("error")) {
+    if (actual.status === "ok") {
+      remove("error");
+      remove("status");
+    } else {
+      if (actual.status === "error") remove("status");
+      else set("status", actual.status);
+      if (actual.error) {
+        const current = expect.get("error", true);
+        if (isMap(current)) {
+          current.set("type", actual.error.type);
+          const messageFailed = step.failures.some((f) => f.message.startsWith("error message"));
+          if (current.has("message") && messageFailed) current.set("message", actual.error.message);
+          changed = true;
+        } else set("error", actual.error.type);
+      } else remove("error");
+    }
+  }
+  for (const key of ["stdout", "stderr"] as const) {
+    if (failed.has(key)) set(key, actual[key]);
+  }
+  if (failed.has("repr")) set("repr", actual.repr ?? "");
+  if (failed.has("value")) {
+    const plain = toPlain(actual.value);
+    if (plain !== undefined) set("value", plain);
+    else if (actual.repr !== undefined) {
+      remove("value");
+      set("repr", actual.repr);
+    } else set("value", null);
+  }
+  return changed;
+}
+
+/** The value as plain YAML/JSON data, or undefined when it has no faithful plain form. */
+function toPlain(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "bigint") {
+    return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+  }
+  if (Array.isArray(value) || value instanceof Set) {
+    const items = [...value].map(toPlain);
+    return items.some((i) => i === undefined) ? undefined : items;
+  }
+  const entries = value instanceof Map
+    ? [...value.entries()]
+    : Object.getPrototypeOf(value) === Object.prototype
+    ? Object.entries(value as Record<string, unknown>)
+    : undefined;
+  if (entries === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    const plain = toPlain(v);
+    if (typeof k !== "string" || plain === undefined) return undefined;
+    out[k] = plain;
+  }
+  return out;
+}

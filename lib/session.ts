@@ -1,0 +1,623 @@
+/**
+ * Session: one long-lived Python interpreter driven from Deno.
+ *
+ * @module
+ */
+import { encodeFrame, FrameReader } from "./frames.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type InterpreterMessage,
+  type InterpreterRequest,
+  type WireReply,
+  type WireResult,
+} from "./protocol.ts";
+import {
+  CheckpointError,
+  InvalidOptionError,
+  NoTransactionError,
+  ProtocolError,
+  PyReplError,
+  SessionClosedError,
+  SessionDeadError,
+  UnknownInputError,
+  WorkerRequestError,
+} from "./errors.ts";
+import { CappedText, Execution } from "./execution.ts";
+import { Checkpoint } from "./checkpoint.ts";
+import { describeStatus, type ProcessExit, WorkerProcess } from "./worker_process.ts";
+import type {
+  CrashInfo,
+  ExecuteOptions,
+  ExecutionResult,
+  InputReply,
+  SessionOptions,
+  TransactionPolicy,
+} from "./results.ts";
+import { normalizePolicy } from "./transactions.ts";
+import { validateExecuteOptions, validateSessionOptions } from "./options.ts";
+
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+const DEFAULT_GRACE_MS = 2000;
+/** How long to wait for the socket to close after the keeper reported the interpreter's death. */
+const DEATH_SETTLE_MS = 2000;
+
+/** Where a session's interpreters come from: its own keeper, or a pool's shared one. */
+export interface InterpreterSource {
+  /** The keeper to fork interpreters from. */
+  worker(): Promise<WorkerProcess>;
+  /** Whether the session owns the keeper (and closes it at shutdown). */
+  readonly ownsWorker: boolean;
+}
+
+/** The lifecycle state of a session. */
+export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
+
+interface Running {
+  execution: Execution;
+  options: ExecuteOptions;
+  started: number;
+  stdout: CappedText;
+  stderr: CappedText;
+  inputs: InputReply[] | undefined;
+  waitingInputs: Set<string>;
+  timedOut: boolean;
+  interrupted: boolean;
+  timers: ReturnType<typeof setTimeout>[];
+  /** Set when a timeout had to kill the worker: the replacement interpreter being started. */
+  recovery?: Promise<void>;
+}
+
+interface PendingRequest {
+  resolve: (reply: WireReply) => void;
+  reject: (error: Error) => void;
+}
+
+let sessionCounter = 0;
+
+/**
+ * A persistent Python session. Names, functions, classes and imports persist between executions;
+ * output streams while code runs; `input()` prompts come back to the caller; errors come back as data.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./mod.ts";
+ * await using session = new Session();
+ * await session.start();
+ * const result = await session.execute("x = 42\nx * 2");
+ * console.log(result.value); // 84
+ * ```
+ */
+export class Session implements AsyncDisposable {
+  /** A label for messages, unique in this Deno process. */
+  readonly id: string;
+  readonly #options: SessionOptions;
+  readonly #source: InterpreterSource;
+  #state: SessionState = "new";
+  #worker: WorkerProcess | null = null;
+  #connection: Deno.UnixConn | null = null;
+  #pid = 0;
+  #writes: Promise<void> = Promise.resolve();
+  #pgid = 0;
+  #pythonVersion = "";
+  #queue: Promise<unknown> = Promise.resolve();
+  #running: Running | null = null;
+  #requests = new Map<string, PendingRequest>();
+  #unsubscribeExit: (() => void) | null = null;
+  #deathReason = "";
+  #exit: ProcessExit | null = null;
+  #nextId = 0;
+  #generation = 0;
+  #openTransaction = false;
+  #startPromise: Promise<void> | null = null;
+
+  /** Creates a session; call `start()` before executing code. */
+  constructor(options: SessionOptions = {}, source?: InterpreterSource) {
+    validateSessionOptions(options);
+    this.#options = { ...options };
+    this.id = `s${++sessionCounter}`;
+    this.#source = source ?? ownWorkerSource(this.#options);
+  }
+
+  /** The lifecycle state: `new`, `starting`, `ready`, `dead` (worker died; call restart) or `closed`. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** True when the session can run code. */
+  get alive(): boolean {
+    return this.#state === "ready";
+  }
+
+  /** The pid of the process now running user code (it changes when a transaction rolls back). */
+  get pid(): number {
+    return this.#pid;
+  }
+
+  /** The Python version of the worker, e.g. `3.11.7` (empty before start). */
+  get pythonVersion(): string {
+    return this.#pythonVersion;
+  }
+
+  /** True while an explicit transaction is open (between its first execution and commit/rollback). */
+  get inTransaction(): boolean {
+    return this.#openTransaction;
+  }
+
+  /** Starts the worker. Resolves when the interpreter is ready for code. */
+  start(): Promise<void> {
+    if (this.#state === "closed") return Promise.reject(new SessionClosedError(this.id, "shut down"));
+    if (this.#state === "ready") return Promise.resolve();
+    if (!this.#startPromise) {
+      this.#state = "starting";
+      this.#startPromise = this.#connect().finally(() => (this.#startPromise = null));
+    }
+    return this.#startPromise;
+  }
+
+  async #connect(): Promise<void> {
+    try {
+      const worker = await this.#source.worker();
+      this.#worker = worker;
+      this.#unsubscribeExit?.();
+      this.#unsubscribeExit = worker.onExit((exit) => this.#onProcessExit(exit));
+      const spawned = await worker.spawnInterpreter({ cwd: this.#options.cwd, env: this.#options.env });
+      const generation = ++this.#generation;
+      this.#connection = spawned.connection;
+      this.#pid = spawned.pid;
+      this.#pgid = spawned.pid;
+      this.#pythonVersion = spawned.python;
+      this.#exit = null;
+      this.#deathReason = "";
+      this.#openTransaction = false;
+      this.#state = "ready";
+      this.#readLoop(spawned.reader, generation);
+    } catch (error) {
+      this.#state = "dead";
+      this.#deathReason = (error as Error).message;
+      if (this.#source.ownsWorker) await this.#worker?.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `code` in the session. Await the returned {@linkcode Execution} for the result, or iterate it
+   * for events. Executions run one at a time, in call order.
+   */
+  execute(code: string, options: ExecuteOptions = {}): Execution {
+    if (typeof code !== "string") throw new InvalidOptionError("execute(code): code must be a string");
+    validateExecuteOptions(options);
+    const execution = new Execution(`e${++this.#nextId}`);
+    this.#enqueue(() => this.#run(execution, code, options)).catch((error) => execution.fail(error));
+    return execution;
+  }
+
+  /** Answers input request `id` (from an `input` event) with text, or `null` for end of input. */
+  async inputResponse(id: string, reply: InputReply): Promise<void> {
+    if (reply !== null && typeof reply !== "string") {
+      throw new InvalidOptionError("inputResponse(id, reply): reply must be a string or null");
+    }
+    const running = this.#running;
+    if (!running || !running.waitingInputs.has(id)) throw new UnknownInputError(id);
+    running.waitingInputs.delete(id);
+    await this.#send({ t: "input_reply", inputId: id, text: reply });
+  }
+
+  /** Raises KeyboardInterrupt in the running code (status `interrupted`); does nothing when idle. */
+  interrupt(): Promise<void> {
+    const running = this.#running;
+    if (running && this.#state === "ready") {
+      running.interrupted = true;
+      this.#worker?.killGroup(this.#pgid, "SIGINT");
+    }
+    return Promise.resolve();
+  }
+
+  /** Keeps the changes of the open explicit transaction. */
+  async commit(): Promise<void> {
+    await this.#enqueue(() => this.#request("commit"));
+    this.#openTransaction = false;
+  }
+
+  /** Returns the session to its state before the open explicit transaction. */
+  async rollback(): Promise<void> {
+    await this.#enqueue(() => this.#request("rollback"));
+    this.#openTransaction = false;
+  }
+
+  /** Saves the session's namespace; see {@linkcode Checkpoint}. */
+  checkpoint(): Promise<Checkpoint> {
+    return this.#enqueue(async () => {
+      const reply = await this.#request("checkpoint");
+      return Checkpoint.fromBytes(reply.data as Uint8Array);
+    });
+  }
+
+  /** Makes the namespace hold exactly the checkpoint's names (in this or any other session). */
+  restore(checkpoint: Checkpoint | Uint8Array): Promise<void> {
+    const data = checkpoint instanceof Checkpoint ? checkpoint.data : checkpoint;
+    if (!(data instanceof Uint8Array)) {
+      return Promise.reject(new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes"));
+    }
+    Checkpoint.fromBytes(data); // refuse bad data before it reaches the worker
+    return this.#enqueue(async () => {
+      await this.#request("restore", data);
+    });
+  }
+
+  /** Ends the worker and starts a fresh interpreter with an empty namespace. */
+  async restart(): Promise<void> {
+    if (this.#state === "closed") throw new SessionClosedError(this.id, "shut down");
+    await this.#enqueue(() => this.#replaceInterpreter());
+  }
+
+  async #replaceInterpreter(): Promise<void> {
+    this.#stopInterpreter();
+    if (this.#source.ownsWorker && this.#worker?.closed) this.#worker = null;
+    await this.#connect();
+  }
+
+  /** Ends the worker. The session cannot run code afterwards. */
+  async shutdown(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#stopInterpreter();
+    this.#unsubscribeExit?.();
+    if (this.#source.ownsWorker) await this.#worker?.close();
+    await this.#queue.catch(() => {});
+  }
+
+  /** Shuts the session down (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  #stopInterpreter(): void {
+    const closed = new SessionClosedError(this.id, this.#state === "closed" ? "shut down" : "restarting");
+    this.#generation++;
+    if (this.#pgid) this.#worker?.killGroup(this.#pgid);
+    this.#pgid = 0;
+    this.#pid = 0;
+    try {
+      this.#connection?.close();
+    } catch {
+      // already closed
+    }
+    this.#connection = null;
+    this.#running?.execution.fail(closed);
+    this.#clearRunning();
+    for (const pending of this.#requests.values()) pending.reject(closed);
+    this.#requests.clear();
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task, task);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  #checkUsable(): void {
+    if (this.#state === "dead") throw new SessionDeadError(this.id, this.#deathReason);
+    if (this.#state !== "ready") throw new SessionClosedError(this.id, describeState(this.#state));
+  }
+
+  async #send(message: InterpreterRequest): Promise<void> {
+    const connection = this.#connection;
+    if (!connection) throw new SessionClosedError(this.id, describeState(this.#state));
+    const frame = encodeFrame(encodeMessage(message));
+    // Serialize writes: a large frame may take several write() calls, which must not interleave.
+    const write = this.#writes.then(async () => {
+      let written = 0;
+      while (written < frame.length) written += await connection.write(frame.subarray(written));
+    });
+    this.#writes = write.catch(() => {});
+    await write;
+  }
+
+  async #run(execution: Execution, code: string, options: ExecuteOptions): Promise<void> {
+    this.#checkUsable();
+    const policy = normalizePolicy(options.transaction);
+    const limit = this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT;
+    const running: Running = {
+      execution,
+      options,
+      started: performance.now(),
+      stdout: new CappedText(limit),
+      stderr: new CappedText(limit),
+      inputs: options.inputs ? [...options.inputs] : undefined,
+      waitingInputs: new Set(),
+      timedOut: false,
+      interrupted: false,
+      timers: [],
+    };
+    this.#running = running;
+    const finished = execution.settled;
+    if (options.signal) {
+      if (options.signal.aborted) running.interrupted = true;
+      const onAbort = () => this.interrupt();
+      options.signal.addEventListener("abort", onAbort, { once: true });
+      finished.then(() => options.signal?.removeEventListener("abort", onAbort));
+    }
+    if (options.timeoutMs !== undefined) this.#armTimeout(running, options.timeoutMs, options.graceMs);
+    await this.#send({ t: "exec", id: execution.id, code, transaction: policy });
+    if (running.interrupted) await this.interrupt();
+    await finished;
+    await running.recovery;
+  }
+
+  #armTimeout(running: Running, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
+    running.timers.push(setTimeout(() => {
+      if (this.#running !== running) return;
+      running.timedOut = true;
+      this.#worker?.killGroup(this.#pgid, "SIGINT");
+      running.timers.push(setTimeout(() => this.#killForTimeout(running), graceMs));
+    }, timeoutMs));
+  }
+
+  #killForTimeout(running: Running): void {
+    if (this.#running !== running) return;
+    const result = this.#baseResult(running, "timeout");
+    result.stateLost = true;
+    result.crash = { exitCode: null, signal: "SIGKILL", stderrTail: "" };
+    this.#finish(running, result);
+    this.#stopInterpreter();
+    // Same tick as #finish: #run awaits this before the next queued call starts.
+    running.recovery = this.#connect().catch(() => {});
+  }
+
+  #baseResult(running: Running, status: ExecutionResult["status"]): ExecutionResult {
+    return {
+      status,
+      stdout: running.stdout.text(),
+      stderr: running.stderr.text(),
+      executionCount: 0,
+      durationMs: performance.now() - running.started,
+    };
+  }
+
+  #finish(running: Running, result: ExecutionResult): void {
+    for (const timer of running.timers) clearTimeout(timer);
+    if (this.#running === running) this.#running = null;
+    running.execution.finish(result);
+  }
+
+  #clearRunning(): void {
+    if (this.#running) for (const timer of this.#running.timers) clearTimeout(timer);
+    this.#running = null;
+  }
+
+  async #request(op: string, data?: Uint8Array): Promise<WireReply> {
+    this.#checkUsable();
+    const id = `r${++this.#nextId}`;
+    const reply = new Promise<WireReply>((resolve, reject) => this.#requests.set(id, { resolve, reject }));
+    await this.#send({ t: "request", id, op, data });
+    const answer = await reply;
+    if (answer.pid) this.#pid = answer.pid;
+    if (!answer.ok) throw replyError(op, answer);
+    return answer;
+  }
+
+  async #readLoop(reader: FrameReader, generation: number): Promise<void> {
+    let failure: Error | null = null;
+    try {
+      while (generation === this.#generation) {
+        const payload = await reader.next();
+        if (payload === null) break;
+        this.#dispatch(decodeMessage<InterpreterMessage>(payload));
+      }
+    } catch (error) {
+      failure = error instanceof PyReplError ? error : new ProtocolError(String(error), { cause: error });
+    }
+    await reader.cancel();
+    if (generation !== this.#generation) return;
+    if (failure) {
+      this.#die(`protocol error: ${failure.message}`, null);
+      return;
+    }
+    // The connection closed: the interpreter is gone. Wait for the keeper to say how it ended.
+    if (!this.#exit) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DEATH_SETTLE_MS);
+        const stop = this.#worker?.onExit((exit) => {
+          if (exit.pid === this.#pid || exit.pid === this.#worker?.pid) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        if (this.#exit) {
+          clearTimeout(timer);
+          resolve();
+        }
+        setTimeout(() => stop?.(), DEATH_SETTLE_MS + 10);
+      });
+    }
+    if (generation !== this.#generation) return;
+    this.#die(this.#exit ? describeStatus(this.#exit) : "the connection to the worker closed", this.#exit);
+  }
+
+  #onProcessExit(exit: ProcessExit): void {
+    if (this.#state !== "ready") return;
+    if (exit.pid !== this.#pid && exit.pid !== this.#worker?.pid) return;
+    this.#exit = exit;
+    // Kill the savepoints and any children so that the socket closes and the read loop ends.
+    if (this.#pgid) this.#worker?.killGroup(this.#pgid);
+    const generation = this.#generation;
+    setTimeout(() => {
+      if (generation === this.#generation && this.#state === "ready") this.#die(describeStatus(exit), exit);
+    }, DEATH_SETTLE_MS);
+  }
+
+  #die(reason: string, exit: ProcessExit | null): void {
+    if (this.#state !== "ready") return;
+    this.#state = "dead";
+    this.#deathReason = reason;
+    this.#generation++;
+    const running = this.#running;
+    if (running) {
+      const crash: CrashInfo = {
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        stderrTail: tailLines(running.stderr.text() + (this.#worker?.stderrTail() ?? ""), 20),
+      };
+      const result = this.#baseResult(running, running.timedOut ? "timeout" : "crashed");
+      result.crash = crash;
+      result.stateLost = true;
+      this.#finish(running, result);
+    }
+    const dead = new SessionDeadError(this.id, reason);
+    for (const pending of this.#requests.values()) pending.reject(dead);
+    this.#requests.clear();
+    try {
+      this.#connection?.close();
+    } catch {
+      // already closed
+    }
+    this.#connection = null;
+    if (this.#pgid) this.#worker?.killGroup(this.#pgid);
+  }
+
+  #dispatch(message: InterpreterMessage): void {
+    switch (message.t) {
+      case "output":
+        return this.#onOutput(message.stream, message.data);
+      case "input":
+        return this.#onInput(message.inputId, message.prompt, message.password);
+      case "result":
+        return this.#onResult(message);
+      case "reply": {
+        const pending = this.#requests.get(message.id);
+        this.#requests.delete(message.id);
+        pending?.resolve(message);
+        return;
+      }
+      case "fatal":
+        throw new ProtocolError(`the worker reported an internal error: ${message.message}`);
+      case "hello":
+        return;
+      default: {
+        const unknown: never = message;
+        throw new ProtocolError(`unknown message from the worker: ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #onOutput(stream: "stdout" | "stderr", data: string): void {
+    const running = this.#running;
+    if (!running) return;
+    (stream === "stdout" ? running.stdout : running.stderr).append(data);
+    running.options.onOutput?.(stream, data);
+    running.execution.push({ type: "output", stream, data });
+  }
+
+  #onInput(inputId: string, prompt: string, password: boolean): void {
+    const running = this.#running;
+    if (!running) return;
+    const request = { id: inputId, prompt, password };
+    const { options, execution } = running;
+    if (options.onInput) {
+      running.waitingInputs.add(inputId);
+      execution.push({ type: "input", ...request });
+      Promise.resolve()
+        .then(() => options.onInput!(request))
+        .then((reply) => this.#answer(running, inputId, reply))
+        .catch((error) => this.#answerError(running, inputId, `onInput failed: ${(error as Error).message}`));
+      return;
+    }
+    if (running.inputs) {
+      execution.push({ type: "input", ...request });
+      if (running.inputs.length > 0) {
+        this.#answer(running, inputId, running.inputs.shift()!);
+      } else {
+        const given = options.inputs!.length;
+        this.#answerError(
+          running,
+          inputId,
+          `input prompt ${JSON.stringify(prompt)} has no reply: all ${given} scripted input(s) were used`,
+        );
+      }
+      return;
+    }
+    if (execution.iterating) {
+      running.waitingInputs.add(inputId);
+      execution.push({ type: "input", ...request });
+      return;
+    }
+    this.#answerError(
+      running,
+      inputId,
+      `input prompt ${JSON.stringify(prompt)} has no reply: no inputs were given ` +
+        "(pass `inputs`, `onInput`, or iterate the execution and call inputResponse())",
+    );
+  }
+
+  #answer(running: Running, inputId: string, reply: InputReply): void {
+    if (this.#running !== running) return;
+    running.waitingInputs.delete(inputId);
+    this.#send({ t: "input_reply", inputId, text: reply }).catch(() => {});
+  }
+
+  #answerError(running: Running, inputId: string, message: string): void {
+    if (this.#running !== running) return;
+    running.waitingInputs.delete(inputId);
+    this.#send({ t: "input_reply", inputId, text: null, error: message }).catch(() => {});
+  }
+
+  #onResult(message: WireResult): void {
+    if (message.pid) this.#pid = message.pid;
+    const running = this.#running;
+    if (!running || running.execution.id !== message.id) return;
+    let status: ExecutionResult["status"] = message.status;
+    if (status === "interrupted" && running.timedOut) status = "timeout";
+    const result = this.#baseResult(running, status);
+    result.executionCount = message.executionCount;
+    if (message.hasValue) result.value = message.value;
+    if (message.repr !== undefined) result.repr = message.repr;
+    if (message.error) result.error = message.error;
+    if (message.transaction) {
+      result.transaction = message.transaction;
+      if (message.transaction.outcome === "pending") this.#openTransaction = true;
+    }
+    if (status === "timeout") result.stateLost = false;
+    this.#finish(running, result);
+  }
+}
+
+function ownWorkerSource(options: SessionOptions): InterpreterSource {
+  let worker: WorkerProcess | null = null;
+  return {
+    ownsWorker: true,
+    async worker() {
+      if (!worker || worker.closed) {
+        worker = await WorkerProcess.start({
+          python: options.python,
+          cwd: options.cwd,
+          env: options.env,
+          startTimeoutMs: options.startTimeoutMs,
+        });
+      }
+      return worker;
+    },
+  };
+}
+
+function replyError(op: string, reply: WireReply): Error {
+  const error = reply.error;
+  const message = error ? `${error.type}: ${error.message}` : "unknown error";
+  if (error?.type === "NoTransactionError") return new NoTransactionError(error.message);
+  if (error?.type === "CheckpointError" || op === "checkpoint" || op === "restore") {
+    return new CheckpointError(`${op} failed: ${message}`);
+  }
+  return new WorkerRequestError(`${op} failed in the worker: ${message}`);
+}
+
+function describeState(state: SessionState): string {
+  return state === "new" ? "not started" : state === "closed" ? "shut down" : state;
+}
+
+function tailLines(text: string, count: number): string {
+  const lines = text.trimEnd().split("\n");
+  return lines.slice(-count).join("\n");
+}
+
+/** Re-exported for callers that name the policy type next to Session. */
+export type { TransactionPolicy };

@@ -1,0 +1,388 @@
+/**
+ * The keeper process: spawning it, forking interpreters from it, liveness and kill.
+ * Knows nothing about cells.
+ *
+ * Deno spawns one keeper (runner/keeper.py) per standalone session, or one per pool. The keeper forks
+ * interpreters on request; each connects back over a unix socket that this class listens on. Because an
+ * interpreter's pid changes when a transaction rolls back (a forked savepoint takes over), liveness comes
+ * from the keeper, whose pid never changes: it reaps every descendant and reports each exit.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { encodeFrame, FrameReader, streamSource } from "./frames.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type InterpreterMessage,
+  type KeeperMessage,
+  type KeeperRequest,
+  PROTOCOL_VERSION,
+} from "./protocol.ts";
+import { ProtocolVersionError, WorkerStartError } from "./errors.ts";
+import { resolvePython } from "./python.ts";
+
+const BOOT_PATH = fileURLToPath(new URL("../runner/boot.py", import.meta.url));
+const BOOT_CODE = `exec(compile(open(${JSON.stringify(BOOT_PATH)}).read(), ${
+  JSON.stringify(BOOT_PATH)
+}, "exec"), {"__name__": "_pyrepl3_boot", "__file__": ${JSON.stringify(BOOT_PATH)}})`;
+const STDERR_TAIL_BYTES = 16 * 1024;
+
+/** Options of a keeper process. */
+export interface WorkerProcessOptions {
+  /** The interpreter command or path. Default `python3`. */
+  python?: string;
+  /** Working directory of the keeper (and default of its interpreters). */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** How long the keeper may take to say hello. Default 30000 ms. */
+  startTimeoutMs?: number;
+}
+
+/** How a process ended, as the keeper reports it. */
+export interface ProcessExit {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+}
+
+/** A freshly forked interpreter, connected and greeted. */
+export interface SpawnedInterpreter {
+  pid: number;
+  python: string;
+  connection: Deno.UnixConn;
+  reader: FrameReader;
+}
+
+interface PendingSpawn {
+  resolve: (spawned: SpawnedInterpreter) => void;
+  reject: (error: Error) => void;
+}
+
+/** A running keeper: forks interpreters and reports their exits. */
+export class WorkerProcess {
+  /** The keeper's pid (stable for the life of the keeper). */
+  readonly pid: number;
+  /** The Python version, e.g. `3.11.7`. */
+  readonly pythonVersion: string;
+  /** The interpreter binary the keeper runs. */
+  readonly executable: string;
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #listener: Deno.Listener<Deno.UnixConn>;
+  #socketDir: string;
+  #socketPath: string;
+  #pending = new Map<string, PendingSpawn>();
+  #warmups = new Map<string, (message: KeeperMessage & { t: "warmup_done" }) => void>();
+  #exitListeners = new Set<(exit: ProcessExit) => void>();
+  #groups = new Set<number>();
+  #stderrTail: TailBuffer;
+  #closed = false;
+  /** Resolves when the keeper process has ended. */
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    listener: Deno.Listener<Deno.UnixConn>,
+    socketDir: string,
+    hello: KeeperMessage & { t: "keeper_hello" },
+    stderrTail: TailBuffer,
+  ) {
+    this.#stderrTail = stderrTail;
+    this.#child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.#listener = listener;
+    this.#socketDir = socketDir;
+    this.#socketPath = `${socketDir}/s`;
+    this.pid = hello.pid;
+    this.pythonVersion = hello.python;
+    this.executable = hello.executable;
+    this.exited = child.status;
+    this.#acceptLoop();
+  }
+
+  /** Spawns a keeper and waits for its hello. */
+  static async start(options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+    const executable = await resolvePython(options.python ?? "python3");
+    const socketDir = await Deno.makeTempDir({ prefix: "pyrepl3-" });
+    const listener = Deno.listen({ transport: "unix", path: `${socketDir}/s` });
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(executable, {
+        args: ["-c", BOOT_CODE],
+        cwd: options.cwd,
+        env: options.env,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (cause) {
+      listener.close();
+      await Deno.remove(socketDir, { recursive: true }).catch(() => {});
+      throw new WorkerStartError(`cannot start ${executable}: ${(cause as Error).message}`, { cause });
+    }
+    const reader = new FrameReader(streamSource(child.stdout));
+    const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
+    const stderrDone = collectTail(child.stderr, stderrTail);
+    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const first = await Promise.race([
+        reader.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new WorkerStartError(`the Python worker did not start within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+      if (first === null) {
+        await child.status;
+        await stderrDone;
+        const stderr = stderrTail.text().trim();
+        throw new WorkerStartError(`the Python worker exited before it started: ${stderr || "(no output)"}`);
+      }
+      const hello = decodeMessage<KeeperMessage>(first);
+      if (hello.t !== "keeper_hello") throw new WorkerStartError(`unexpected first message ${hello.t}`);
+      if (hello.protocol !== PROTOCOL_VERSION) throw new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
+      const worker = new WorkerProcess(child, listener, socketDir, hello, stderrTail);
+      worker.#readLoop(reader, stderrDone);
+      return worker;
+    } catch (error) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await reader.cancel();
+      listener.close();
+      await Deno.remove(socketDir, { recursive: true }).catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** True once the keeper has ended or was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The last bytes the worker processes wrote to stderr (crash reports land here). */
+  stderrTail(): string {
+    return this.#stderrTail.text();
+  }
+
+  /** Calls `listener` for every process exit the keeper reports; returns a function that unsubscribes. */
+  onExit(listener: (exit: ProcessExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  /** Forks a new interpreter from the keeper and waits until it has connected and said hello. */
+  spawnInterpreter(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<SpawnedInterpreter> {
+    if (this.#closed) return Promise.reject(new WorkerStartError("the Python worker has exited"));
+    const token = crypto.randomUUID();
+    const spawned = new Promise<SpawnedInterpreter>((resolve, reject) => {
+      this.#pending.set(token, { resolve, reject });
+    });
+    this.#send({ t: "spawn", token, socket: this.#socketPath, cwd: options.cwd, env: options.env }).catch(
+      (cause) => this.#failPending(token, new WorkerStartError("cannot reach the Python worker", { cause })),
+    );
+    return spawned;
+  }
+
+  /** Runs `code` in the keeper's `__main__`, so interpreters forked afterwards start with its effects. */
+  warmup(code: string): Promise<void> {
+    const id = crypto.randomUUID();
+    return new Promise<void>((resolve, reject) => {
+      this.#warmups.set(id, (message) => {
+        if (message.ok) resolve();
+        else {
+          const error = message.error;
+          reject(new WorkerStartError(`warmup code failed: ${error?.traceback || error?.message}`));
+        }
+      });
+      this.#send({ t: "warmup", id, code }).catch(reject);
+    });
+  }
+
+  /** Kills one interpreter's process group (the interpreter and its savepoints). */
+  killGroup(pgid: number, signal: Deno.Signal = "SIGKILL"): void {
+    try {
+      Deno.kill(-pgid, signal);
+    } catch {
+      // the group is already gone
+    }
+    if (signal === "SIGKILL") this.#groups.delete(pgid);
+  }
+
+  /** Kills every interpreter and the keeper, and waits for the keeper to end. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const pgid of this.#groups) this.killGroup(pgid);
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await this.exited;
+    await this.#shutdownIo();
+  }
+
+  async #shutdownIo(): Promise<void> {
+    try {
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+    await this.#stdin.close().catch(() => {});
+    await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
+  }
+
+  async #send(message: KeeperRequest): Promise<void> {
+    await this.#stdin.write(encodeFrame(encodeMessage(message)));
+  }
+
+  #failPending(token: string, error: Error): void {
+    const pending = this.#pending.get(token);
+    if (!pending) return;
+    this.#pending.delete(token);
+    pending.reject(error);
+  }
+
+  async #readLoop(reader: FrameReader, stderrDone: Promise<void>): Promise<void> {
+    try {
+      while (true) {
+        const payload = await reader.next();
+        if (payload === null) break;
+        this.#dispatch(decodeMessage<KeeperMessage>(payload));
+      }
+    } catch {
+      // a broken control stream means the keeper is gone; the status below says how
+    }
+    const status = await this.exited;
+    for (const pgid of this.#groups) this.killGroup(pgid);
+    await stderrDone;
+    this.#closed = true;
+    const error = new WorkerStartError(`the Python worker exited (${describeStatus(status)})`);
+    for (const token of [...this.#pending.keys()]) this.#failPending(token, error);
+    for (const [id, done] of this.#warmups) {
+      this.#warmups.delete(id);
+      done({ t: "warmup_done", id, ok: false, error: { type: "Exit", message: error.message, traceback: "" } });
+    }
+    const exit: ProcessExit = { pid: this.pid, code: status.code, signal: status.signal };
+    for (const listener of this.#exitListeners) listener(exit);
+    await this.#shutdownIo();
+  }
+
+  #dispatch(message: KeeperMessage): void {
+    switch (message.t) {
+      case "spawned":
+        this.#groups.add(message.pid);
+        return;
+      case "exited":
+        for (const listener of this.#exitListeners) listener(message);
+        return;
+      case "warmup_done": {
+        const done = this.#warmups.get(message.id);
+        this.#warmups.delete(message.id);
+        done?.(message);
+        return;
+      }
+      case "keeper_error":
+      case "keeper_hello":
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown keeper message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (true) {
+      let connection: Deno.UnixConn;
+      try {
+        connection = await this.#listener.accept();
+      } catch {
+        return;
+      }
+      this.#greet(connection);
+    }
+  }
+
+  async #greet(connection: Deno.UnixConn): Promise<void> {
+    const reader = new FrameReader(connection);
+    try {
+      const first = await reader.next();
+      if (first === null) throw new Error("closed before hello");
+      const hello = decodeMessage<InterpreterMessage>(first);
+      if (hello.t !== "hello") throw new Error(`expected hello, got ${hello.t}`);
+      const pending = this.#pending.get(hello.token);
+      if (!pending) throw new Error("unknown token");
+      this.#pending.delete(hello.token);
+      if (hello.protocol !== PROTOCOL_VERSION) {
+        pending.reject(new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol));
+        connection.close();
+        return;
+      }
+      pending.resolve({ pid: hello.pid, python: hello.python, connection, reader });
+    } catch {
+      await reader.cancel();
+      try {
+        connection.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+}
+
+/** Keeps the last `limit` bytes written to a stream. */
+class TailBuffer {
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  constructor(readonly limit: number) {}
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#chunks.length > 1 && this.#size - this.#chunks[0].length >= this.limit) {
+      this.#size -= this.#chunks.shift()!.length;
+    }
+  }
+
+  text(): string {
+    const joined = concat(this.#chunks);
+    return new TextDecoder().decode(joined.subarray(Math.max(0, joined.length - this.limit)));
+  }
+}
+
+async function collectTail(stream: ReadableStream<Uint8Array>, tail: TailBuffer): Promise<void> {
+  try {
+    for await (const chunk of stream) tail.push(chunk);
+  } catch {
+    // the stream closed with the process
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Describes a process status in words: `exit code 3` or `signal SIGKILL`. */
+export function describeStatus(status: { code: number | null; signal: string | null }): string {
+  return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * PyREPL3: persistent Python sessions driven from Deno, and scenario files that test them.
+ *
+ * - {@linkcode Session} runs code in a long-lived interpreter: state persists, output streams, `input()`
+ *   prompts come back to you, errors come back as data.
+ * - Transactions (`execute(code, { transaction })`) roll a failed execution back exactly; checkpoints
+ *   ({@linkcode Checkpoint}) save a namespace and restore it, also in a fresh process.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./mod.ts";
+ * await using session = new Session();
+ * await session.start();
+ * const result = await session.execute("x = 42\nx * 2");
+ * console.log(result.status, result.value); // ok 84
+ * ```
+ *
+ * @module
+ */
+export { Session } from "./lib/session.ts";
+export type { SessionState } from "./lib/session.ts";
+export { Execution } from "./lib/execution.ts";
+export { Checkpoint } from "./lib/checkpoint.ts";
+export type { SkippedValue } from "./lib/checkpoint.ts";
+export type {
+  CrashInfo,
+  ExecuteOptions,
+  ExecutionError,
+  ExecutionEvent,
+  ExecutionResult,
+  ExecutionStatus,
+  InputReply,
+  SessionOptions,
+  TransactionOutcome,
+  TransactionPolicy,
+} from "./lib/results.ts";
+export {
+  AcquireTimeoutError,
+  CheckpointError,
+  InvalidOptionError,
+  NoTransactionError,
+  PoolError,
+  ProtocolError,
+  ProtocolVersionError,
+  PyReplError,
+  SessionClosedError,
+  SessionDeadError,
+  UnknownInputError,
+  WorkerRequestError,
+  WorkerStartError,
+} from "./lib/errors.ts";

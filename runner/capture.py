@@ -1,0 +1,203 @@
+"""Output capture: Python-level writes and fd 1/2 writes become output frames.
+
+Python-level writes (``print``, ``sys.stdout.write``, ``sys.stderr.write``) go to one shared buffer that keeps
+the order of stdout and stderr writes; a flusher thread sends it within a few milliseconds, so output streams
+while code runs, and large writes are sent at once. Writes to the file descriptors themselves (``os.write(1,
+...)``, C extensions, child processes) land in pipes that reader threads forward. ``drain()`` sends everything
+pending before a result, so all output of an execution arrives before its result.
+"""
+from __future__ import annotations
+
+import codecs
+import fcntl
+import io
+import os
+import select
+import sys
+import termios
+import threading
+import time
+from typing import Any, Callable, Optional
+
+from .protocol import OUTPUT
+
+FLUSH_DELAY = 0.002
+FLUSH_SIZE = 1 << 16
+STREAMS = ("stdout", "stderr")
+
+
+class OutputHub:
+    """Collects output of both streams in write order and sends it as frames tagged with the execution id."""
+
+    def __init__(self, send: Callable[[Any], None]) -> None:
+        self.send = send
+        self.lock = threading.Lock()
+        self.execution_id: Optional[str] = None
+        self._parts: list[tuple[str, str]] = []
+        self._size = 0
+        self._pending = threading.Event()
+        self._flusher: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        """Start the flusher thread (again after a fork, where threads do not survive)."""
+        self._pending = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_loop, name="pyrepl3-flush", daemon=True)
+        self._flusher.start()
+
+    def write(self, stream: str, text: str) -> None:
+        """Queue text of one stream; sends at once when the buffer is large."""
+        with self.lock:
+            self._parts.append((stream, text))
+            self._size += len(text)
+            if self._size >= FLUSH_SIZE:
+                self._flush_locked()
+                return
+        if not self._pending.is_set():
+            self._pending.set()
+
+    def flush(self) -> None:
+        """Send everything queued now."""
+        with self.lock:
+            self._flush_locked()
+
+    def emit(self, stream: str, text: str) -> None:
+        """Send text straight away, after what is queued (for fd-level output)."""
+        with self.lock:
+            self._parts.append((stream, text))
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        parts = self._parts
+        if not parts:
+            return
+        self._parts = []
+        self._size = 0
+        stream, chunk = parts[0][0], [parts[0][1]]
+        for next_stream, text in parts[1:]:
+            if next_stream != stream:
+                self._send_chunk(stream, "".join(chunk))
+                stream, chunk = next_stream, []
+            chunk.append(text)
+        self._send_chunk(stream, "".join(chunk))
+
+    def _send_chunk(self, stream: str, data: str) -> None:
+        if data:
+            self.send({"t": OUTPUT, "id": self.execution_id, "stream": stream, "data": data})
+
+    def _flush_loop(self) -> None:
+        pending = self._pending
+        while True:
+            pending.wait()
+            # Coalesce a burst of small writes (a loop of prints) into one frame.
+            time.sleep(FLUSH_DELAY)
+            pending.clear()
+            self.flush()
+
+
+class HubStream(io.TextIOBase):
+    """A text stream (sys.stdout / sys.stderr) that writes into the hub."""
+
+    def __init__(self, hub: OutputHub, name: str) -> None:
+        super().__init__()
+        self._hub = hub
+        self._name = name
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"<{self._name}>"
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    @property
+    def errors(self) -> str:  # type: ignore[override]
+        return "strict"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1 if self._name == "stdout" else 2
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text:
+            self._hub.write(self._name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._hub.flush()
+
+
+class FdCapture:
+    """Replaces fd 1 and 2 with pipes and forwards what is written to them."""
+
+    def __init__(self, hub: OutputHub) -> None:
+        self.hub = hub
+        self.lock = threading.Lock()
+        self.read_fds: dict[str, int] = {}
+        self._decoders: dict[str, Any] = {}
+
+    def install(self) -> None:
+        """Point fd 1 and 2 at fresh pipes and fd 0 at /dev/null."""
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        for fd, stream in ((1, "stdout"), (2, "stderr")):
+            read_fd, write_fd = os.pipe()
+            os.dup2(write_fd, fd)
+            os.close(write_fd)
+            os.set_blocking(read_fd, False)
+            self.read_fds[stream] = read_fd
+            self._decoders[stream] = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def start(self) -> None:
+        """Start one reader thread per stream (again after a fork)."""
+        for stream in STREAMS:
+            threading.Thread(target=self._read_loop, args=(stream,), name=f"pyrepl3-{stream}", daemon=True).start()
+
+    def drain(self) -> None:
+        """Forward whatever the pipes hold right now; the caller makes sure writers are done."""
+        with self.lock:
+            for stream in STREAMS:
+                self._forward_available(stream)
+
+    def _read_loop(self, stream: str) -> None:
+        poller = select.poll()
+        poller.register(self.read_fds[stream], select.POLLIN)
+        while True:
+            poller.poll()
+            with self.lock:
+                self._forward_available(stream)
+
+    def _forward_available(self, stream: str) -> None:
+        fd = self.read_fds[stream]
+        while _bytes_waiting(fd):
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            text = self._decoders[stream].decode(data)
+            if text:
+                self.hub.emit(stream, text)
+
+
+def _bytes_waiting(fd: int) -> int:
+    buffer = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buffer)
+    return int.from_bytes(buffer, sys.byteorder)
+
+
+def install_streams(hub: OutputHub) -> None:
+    """Make sys.stdout/sys.stderr write into the hub and sys.__stdout__/__stderr__ write to fd 1/2."""
+    sys.stdout = HubStream(hub, "stdout")
+    sys.stderr = HubStream(hub, "stderr")
+    sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True, line_buffering=True)  # type: ignore[misc]
+    sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", write_through=True, line_buffering=True)  # type: ignore[misc]

@@ -1,0 +1,263 @@
+"""Save a session's namespace (``__main__.__dict__``) to bytes and bring it back, here or in a fresh process.
+
+Layout (all integers little-endian)::
+
+    b"PYR3CKPT" | u32 format version | u64 n + n bytes of JSON header | u64 n + n bytes of pickle stream
+    | u64 buffer count | per out-of-band buffer: u64 n, zero padding to a 64-byte offset, n bytes
+
+The JSON header (``read_header``) holds the Python ``major.minor``, creation time, execution count, the names
+saved and skipped, which pickler wrote the stream, and a CRC-32 of the pickle stream. Out-of-band buffers
+(pickle protocol 5: numpy arrays, ``PickleBuffer``) are not checksummed: checking 512 MB would cost more than
+the load itself. Buffers start at 64-byte offsets so restored arrays are aligned as well as the data allows.
+
+Names saved: every key that is not a dunder and not ``_`` (the REPL's last result, rebound by the display hook
+after every cell; restoring an old one would be misleading). ``load_namespace`` likewise leaves dunders and
+``_`` in the target as they are and replaces everything else.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import pickle
+import struct
+import sys
+import zlib
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from ._pickler import (NAMESPACE_REF, ChunkWriter, DiscardWriter, SessionPickler, SessionUnpickler, ViewReader,
+                       cloud_pickler_class)
+
+MAGIC = b"PYR3CKPT"
+FORMAT_VERSION = 1
+_ALIGN = 64
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_PYTHON = "%d.%d" % sys.version_info[:2]
+
+
+class CheckpointError(Exception):
+    """A checkpoint could not be written or restored; the message says why, for the user."""
+
+
+def is_session_name(name: Any) -> bool:
+    """True for the names a checkpoint saves and a restore replaces: not dunders, not ``_``."""
+    return isinstance(name, str) and name != "_" and not (name.startswith("__") and name.endswith("__"))
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _StreamBuilder:
+    """One pickler for the whole namespace, one ``dump`` per name into the same stream.
+
+    The memo carries over between dumps, so ``b = a`` is restored as the same object. A name that fails is
+    cut out: its partial output and buffers are dropped and its memo entries rolled back. An empty list
+    dumped in front of each value marks where that name's memo entries start, so the cost of a failure is
+    one copy of the memo, and a namespace where everything pickles is pickled exactly once.
+    """
+
+    def __init__(self, pickler_class: type, namespace: dict) -> None:
+        self.writer = ChunkWriter()
+        self.buffers: List[Any] = []
+        self._pickler = pickler_class(self.writer, namespace, self._keep)
+
+    def _keep(self, buffer: pickle.PickleBuffer) -> bool:
+        try:
+            self.buffers.append(buffer.raw())  # a memoryview of the object's memory, not a copy
+        except BufferError:  # not contiguous: let pickle copy it in-band
+            return True
+        return False
+
+    def add(self, value: Any) -> Optional[str]:
+        """Append `value`; return why it cannot be pickled (and leave the stream as it was), or None."""
+        chunks, buffers, marker = len(self.writer.chunks), len(self.buffers), []
+        try:
+            self._pickler.dump((marker, value))
+        except Exception as exc:  # any failure means "skip this name", reported with the error
+            del self.writer.chunks[chunks:], self.buffers[buffers:]
+            memo = self._pickler.memo.copy()
+            if id(marker) in memo:
+                mark = memo[id(marker)][0]
+                self._pickler.memo = {key: entry for key, entry in memo.items() if entry[0] < mark}
+            return _reason(exc)
+        return None
+
+
+def _trial(pickler_class: type, value: Any, namespace: dict) -> bool:
+    """Whether `value` pickles alone with `pickler_class`; big buffers are discarded, not copied."""
+    try:
+        pickler_class(DiscardWriter(), namespace, lambda buffer: False).dump(value)
+    except Exception:
+        return False
+    return True
+
+
+def _build(pickler_class: type, namespace: dict, values: Dict[str, Any]) -> Tuple[_StreamBuilder, Dict[str, str]]:
+    builder = _StreamBuilder(pickler_class, namespace)
+    failures = {}
+    for name, value in values.items():
+        reason = builder.add(NAMESPACE_REF if value is namespace else value)
+        if reason is not None:
+            failures[name] = reason
+    return builder, failures
+
+
+def _pickle_namespace(namespace: dict, values: Dict[str, Any]) -> Tuple[str, _StreamBuilder, Dict[str, str]]:
+    """Pickle with the standard library; redo with cloudpickle only if that saves a name the first pass could not."""
+    builder, failures = _build(SessionPickler, namespace, values)
+    cloud = cloud_pickler_class()
+    if failures and cloud is not None and any(_trial(cloud, values[name], namespace) for name in failures):
+        return ("cloudpickle", *_build(cloud, namespace, values))
+    return "stdlib", builder, failures
+
+
+def dump_namespace(namespace: dict, execution_count: int) -> Tuple[bytes, List[str], List[Dict[str, str]]]:
+    """Return (data, names saved, skipped) where skipped is [{"name", "type", "reason"}]."""
+    values = {name: value for name, value in namespace.items() if is_session_name(name)}
+    kind, builder, failures = _pickle_namespace(namespace, values)
+    skipped = [{"name": name, "type": _type_name(values[name]), "reason": reason} for name, reason in failures.items()]
+    names = [name for name in values if name not in failures]
+    chunks, buffers = builder.writer.chunks, builder.buffers
+    stream_size = 0
+    crc = 0
+    for chunk in chunks:
+        stream_size += memoryview(chunk).nbytes
+        crc = zlib.crc32(chunk, crc)
+    header = json.dumps({
+        "format_version": FORMAT_VERSION,
+        "python": _PYTHON,
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "execution_count": execution_count,
+        "names": names,
+        "skipped": skipped,
+        "pickler": kind,
+        "pickle_crc32": crc,
+        "readonly_buffers": [i for i, buffer in enumerate(buffers) if buffer.readonly],
+    }).encode()
+    parts: List[Any] = [MAGIC, _U32.pack(FORMAT_VERSION), _U64.pack(len(header)), header, _U64.pack(stream_size)]
+    parts.extend(chunks)
+    parts.append(_U64.pack(len(buffers)))
+    offset = len(MAGIC) + 4 + 8 + len(header) + 8 + stream_size + 8
+    for buffer in buffers:
+        offset += 8
+        padding = -offset % _ALIGN
+        parts += [_U64.pack(buffer.nbytes), bytes(padding), buffer]
+        offset += padding + buffer.nbytes
+    return b"".join(parts), names, skipped  # the only copy of the bulk data
+
+
+class _Cursor:
+    """Bounds-checked reading of the layout; every overrun is a CheckpointError."""
+
+    def __init__(self, view: memoryview) -> None:
+        self.view = view
+        self.pos = 0
+
+    def take(self, size: int, what: str) -> memoryview:
+        if size > len(self.view) - self.pos:
+            raise CheckpointError(f"checkpoint is truncated or corrupt: {what} runs past the end of the data")
+        chunk = self.view[self.pos:self.pos + size]
+        self.pos += size
+        return chunk
+
+    def u64(self, what: str) -> int:
+        return _U64.unpack(self.take(8, what))[0]
+
+
+def _open(data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], _Cursor]:
+    try:
+        view = memoryview(data).cast("B")
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint data must be contiguous bytes: {exc}") from exc
+    cursor = _Cursor(view)
+    if bytes(cursor.take(len(MAGIC), "the magic number")) != MAGIC:
+        raise CheckpointError("not a PyREPL3 checkpoint (wrong magic number)")
+    version = _U32.unpack(cursor.take(4, "the format version"))[0]
+    raw = cursor.take(cursor.u64("the header length"), "the header")
+    try:
+        header = json.loads(bytes(raw).decode())
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint header is corrupt: {exc}") from exc
+    if not isinstance(header, dict):
+        raise CheckpointError("checkpoint header is corrupt: not a JSON object")
+    header["format_version"] = version
+    return header, cursor
+
+
+def read_header(data: Union[bytes, bytearray, memoryview]) -> Dict[str, Any]:
+    """The checkpoint's JSON header (format_version, python, created_at, execution_count, names, skipped, ...).
+
+    Reads no pickle data, and accepts checkpoints of other Python versions so a caller can say what they are.
+    """
+    return _open(data)[0]
+
+
+def _check(header: Dict[str, Any]) -> None:
+    if header["format_version"] > FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint format {header['format_version']} is newer than this PyREPL3 reads "
+                              f"(up to {FORMAT_VERSION}); upgrade PyREPL3 to restore it")
+    if header.get("python") != _PYTHON:
+        raise CheckpointError(f"checkpoint was made by Python {header.get('python')}; this is {_PYTHON}")
+    fields = {"names": list, "execution_count": int, "pickle_crc32": int, "readonly_buffers": list}
+    for field, kind in fields.items():
+        if not isinstance(header.get(field), kind):
+            raise CheckpointError(f"checkpoint header is corrupt: bad or missing {field!r}")
+    if header.get("pickler") == "cloudpickle" and cloud_pickler_class() is None:
+        raise CheckpointError("checkpoint needs cloudpickle to restore, and cloudpickle is not importable here")
+
+
+def _buffers(cursor: _Cursor, readonly: List[int]) -> List[Any]:
+    """Slice the out-of-band buffers; copy only to make a buffer writable that was writable when saved."""
+    count = cursor.u64("the buffer count")
+    if count > len(cursor.view):
+        raise CheckpointError("checkpoint is corrupt: impossible buffer count")
+    writable = not cursor.view.readonly
+    frozen = set(readonly)
+    buffers: List[Any] = []
+    for index in range(count):
+        size = cursor.u64(f"buffer {index}'s length")
+        cursor.take(-cursor.pos % _ALIGN, f"buffer {index}'s padding")
+        view = cursor.take(size, f"buffer {index}")
+        if index in frozen:
+            buffers.append(view.toreadonly())
+        else:
+            buffers.append(view if writable else bytearray(view))
+    if cursor.pos != len(cursor.view):
+        raise CheckpointError("checkpoint is corrupt: unexpected data after the last buffer")
+    return buffers
+
+
+def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict) -> Tuple[List[str], int]:
+    """Restore a checkpoint into `target`; return (names, execution_count).
+
+    Validates everything and unpickles into a fresh dict first; only then are `target`'s session names replaced
+    (dunders and ``_`` stay). On any error raises CheckpointError and leaves `target` unchanged. Pass a
+    ``bytearray`` to let restored numpy arrays use the data in place; read-only ``bytes`` costs one copy of each
+    writable buffer.
+    """
+    header, cursor = _open(data)
+    _check(header)
+    stream = cursor.take(cursor.u64("the pickle stream length"), "the pickle stream")
+    if zlib.crc32(stream) != header["pickle_crc32"]:
+        raise CheckpointError("checkpoint is corrupt: the pickle stream's checksum does not match")
+    buffers = _buffers(cursor, header["readonly_buffers"])
+    reader = ViewReader(stream)
+    unpickler = SessionUnpickler(reader, target, buffers)
+    fresh: Dict[str, Any] = {}
+    try:
+        for name in header["names"]:
+            fresh[name] = unpickler.load()[1]  # (marker, value): see _StreamBuilder
+    except Exception as exc:  # a missing module, a failing __setstate__, corrupt data: all refuse the restore
+        raise CheckpointError(f"could not restore the checkpoint: {_reason(exc)}") from exc
+    if reader.remaining():
+        raise CheckpointError("checkpoint is corrupt: the pickle stream holds more values than the header names")
+    for name in [name for name in target if is_session_name(name)]:
+        del target[name]
+    target.update(fresh)
+    return list(fresh), header["execution_count"]

@@ -1,0 +1,148 @@
+"""Compile and run one cell in ``__main__``, the way the interactive interpreter does.
+
+Each cell is compiled under the name ``<cell N>`` and registered with linecache, so tracebacks show the user's
+lines. A trailing expression is evaluated separately and reported like the interactive displayhook: None is not
+shown, and ``builtins._`` holds the last value. Runner frames never appear in a traceback.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import linecache
+import os
+import signal
+import sys
+import traceback
+import types
+from typing import Any, Optional
+
+from .values import NotConvertible, to_wire
+
+RUNNER_DIR = os.path.dirname(os.path.abspath(__file__))
+_TOP_LEVEL_AWAIT = getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
+_CO_COROUTINE = 0x0080
+
+
+class UserCodeGuard:
+    """Turns SIGINT into KeyboardInterrupt only while user code runs; the runner itself is never interrupted."""
+
+    def __init__(self) -> None:
+        self.active = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self.active:
+            raise KeyboardInterrupt
+
+
+def user_traceback(exc: BaseException) -> str:
+    """Format exc, dropping the leading frames that belong to the runner."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(RUNNER_DIR):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def error_info(exc: BaseException) -> dict[str, Any]:
+    """The wire form of an exception: type, message, traceback (and line/column for a SyntaxError)."""
+    info: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, SyntaxError):
+        info["message"] = exc.msg or str(exc)
+        info["traceback"] = "".join(traceback.format_exception_only(type(exc), exc))
+        if exc.lineno is not None:
+            info["line"] = exc.lineno
+        if exc.offset is not None:
+            info["column"] = exc.offset
+    else:
+        info["traceback"] = user_traceback(exc)
+    return info
+
+
+class Executor:
+    """Runs cells in the real ``__main__`` module and counts them."""
+
+    def __init__(self, guard: UserCodeGuard) -> None:
+        self.guard = guard
+        self.execution_count = 0
+        self.namespace = sys.modules["__main__"].__dict__
+
+    def run(self, code: str) -> dict[str, Any]:
+        """Run one cell; return status, value/repr or error, as a wire dict."""
+        self.execution_count += 1
+        filename = f"<cell {self.execution_count}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        outcome: dict[str, Any] = {"status": "ok"}
+        try:
+            body, last = self._compile(code, filename)
+        except (SyntaxError, ValueError, OverflowError) as exc:
+            outcome["status"] = "error"
+            outcome["error"] = error_info(exc)
+            return outcome
+        try:
+            self.guard.active = True
+            try:
+                value = self._run_compiled(body, last)
+            finally:
+                self.guard.active = False
+        except KeyboardInterrupt as exc:
+            outcome["status"] = "interrupted"
+            outcome["error"] = error_info(exc)
+            return outcome
+        except BaseException as exc:  # SystemExit included: the session lives on
+            outcome["status"] = "error"
+            outcome["error"] = error_info(exc)
+            return outcome
+        if value is not None:
+            builtins._ = value  # type: ignore[attr-defined]
+            outcome.update(describe_value(value))
+        return outcome
+
+    def _compile(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
+        flags = _TOP_LEVEL_AWAIT
+        tree = ast.parse(code, filename, "exec", type_comments=False)
+        last: Optional[types.CodeType] = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            expression = ast.Expression(tree.body.pop().value)
+            last = compile(expression, filename, "eval", flags, dont_inherit=True)
+        body = compile(tree, filename, "exec", flags, dont_inherit=True) if tree.body else None
+        return body, last
+
+    def _run_compiled(self, body: Optional[types.CodeType], last: Optional[types.CodeType]) -> Any:
+        namespace = self.namespace
+        if body is not None:
+            outcome = eval(body, namespace)
+            if body.co_flags & _CO_COROUTINE:
+                _run_coroutine(outcome)
+        if last is None:
+            return None
+        value = eval(last, namespace)
+        if last.co_flags & _CO_COROUTINE:
+            value = _run_coroutine(value)
+        return value
+
+
+def describe_value(value: Any) -> dict[str, Any]:
+    """The result fields of a displayed value: its repr, and its JS value when it has one."""
+    described: dict[str, Any] = {}
+    try:
+        described["repr"] = repr(value)
+    except BaseException as exc:  # a broken __repr__ must not break the runner
+        described["repr"] = f"<repr failed: {type(exc).__name__}: {exc}>"
+    try:
+        described["value"] = to_wire(value)
+        described["hasValue"] = True
+    except (NotConvertible, RecursionError):
+        pass
+    return described
+
+
+def _run_coroutine(coroutine: Any) -> Any:
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()

@@ -1,0 +1,74 @@
+"""Length-prefixed frames: a 4-byte big-endian length, then one msgpack-encoded message."""
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from typing import Any
+
+from .msgpack import packb, unpackb
+
+_LENGTH = struct.Struct(">I")
+MAX_FRAME = 1 << 31
+
+
+class ProtocolError(Exception):
+    """A frame that is not a valid message: the peer is not speaking our protocol."""
+
+
+def encode_frame(message: Any) -> bytes:
+    """Encode one message as a frame."""
+    payload = packb(message)
+    return _LENGTH.pack(len(payload)) + payload
+
+
+class FrameWriter:
+    """Writes frames to a file descriptor; safe to call from several threads."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.lock = threading.Lock()
+
+    def send(self, message: Any) -> None:
+        """Encode and write one message atomically with respect to other senders."""
+        frame = encode_frame(message)
+        with self.lock:
+            self.write_locked(frame)
+
+    def write_locked(self, frame: bytes) -> None:
+        """Write an encoded frame; the caller holds ``lock``."""
+        view = memoryview(frame)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+class FrameReader:
+    """Reads frames from a file descriptor with one growing buffer."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._buffer = bytearray()
+
+    def read(self) -> Any:
+        """Return the next message, or raise EOFError when the peer closed the stream."""
+        header = self._read_exactly(4)
+        (length,) = _LENGTH.unpack(header)
+        if length >= MAX_FRAME:
+            raise ProtocolError(f"frame of {length} bytes is too large")
+        payload = self._read_exactly(length)
+        try:
+            return unpackb(payload)
+        except (ValueError, TypeError) as error:
+            raise ProtocolError(f"malformed frame: {error}") from error
+
+    def _read_exactly(self, count: int) -> bytes:
+        buffer = self._buffer
+        while len(buffer) < count:
+            chunk = os.read(self.fd, max(65536, count - len(buffer)))
+            if not chunk:
+                raise EOFError("peer closed the protocol stream")
+            buffer += chunk
+        data = bytes(buffer[:count])
+        del buffer[:count]
+        return data

@@ -1,0 +1,171 @@
+"""The keeper: the process Deno spawns. It forks interpreters, reaps them and reports how they ended.
+
+Its pid and process group never change, unlike an interpreter's (a rollback hands a session over to a forked
+savepoint), so liveness is reported from here: the keeper is a child subreaper, reaps every descendant and sends
+``exited`` frames on its stdout. Its stdin carries ``spawn``/``warmup`` requests. When Deno goes away (stdin
+closes or the parent changes) it kills every session's process group and exits, so no Python outlives Deno.
+"""
+from __future__ import annotations
+
+import faulthandler
+import os
+import select
+import signal
+import sys
+from typing import Any
+
+from .framing import FrameReader, FrameWriter
+from .protocol import (EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPAWN, SPAWNED, WARMUP,
+                       WARMUP_DONE)
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except Exception:
+        pass  # not Linux: orphaned savepoints are reaped by init instead
+
+
+class Keeper:
+    """Serves spawn and warmup requests and reports exits."""
+
+    def __init__(self) -> None:
+        self.control_in = os.dup(0)
+        self.control_out = os.dup(1)
+        os.dup2(2, 1)  # anything printed by warmup code goes to stderr, never into the control stream
+        self.error_fd = os.dup(2)
+        self.reader = FrameReader(self.control_in)
+        self.writer = FrameWriter(self.control_out)
+        self.retire_read, self.retire_write = os.pipe()
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_write, False)
+        os.set_blocking(self.retire_read, False)
+        self.parent = os.getppid()
+        self.groups: set[int] = set()
+        self.retired: set[int] = set()
+        self._retire_buffer = b""
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.signal(signal.SIGTERM, lambda signum, frame: self.stop())
+        signal.set_wakeup_fd(self.wake_write)
+        _become_subreaper()
+        self.writer.send({"t": KEEPER_HELLO, "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
+                          "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
+        watched = [self.control_in, self.retire_read, self.wake_read]
+        while True:
+            try:
+                ready, _, _ = select.select(watched, [], [], 0.5)
+            except InterruptedError:
+                ready = []
+            if self.retire_read in ready:
+                self._read_retired()
+            if self.wake_read in ready:
+                try:
+                    os.read(self.wake_read, 4096)
+                except BlockingIOError:
+                    pass
+            self._reap()
+            if self.control_in in ready:
+                try:
+                    message = self.reader.read()
+                except (EOFError, OSError):
+                    self.stop()
+                self._handle(message)
+            if os.getppid() != self.parent:
+                self.stop()
+
+    def _handle(self, message: Any) -> None:
+        kind = message.get("t") if isinstance(message, dict) else None
+        if kind == SPAWN:
+            self._spawn(message)
+        elif kind == WARMUP:
+            self._warmup(message)
+        else:
+            self.writer.send({"t": KEEPER_ERROR, "message": f"unknown keeper request {kind!r}"})
+
+    def _warmup(self, message: dict[str, Any]) -> None:
+        reply: dict[str, Any] = {"t": WARMUP_DONE, "id": message.get("id"), "ok": True}
+        try:
+            code = compile(message["code"], "<warmup>", "exec")
+            exec(code, sys.modules["__main__"].__dict__)
+        except BaseException as exc:
+            from .executor import error_info
+
+            reply = {"t": WARMUP_DONE, "id": message.get("id"), "ok": False, "error": error_info(exc)}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.writer.send(reply)
+
+    def _spawn(self, message: dict[str, Any]) -> None:
+        pid = os.fork()
+        if pid == 0:
+            self._become_interpreter(message)
+        self.groups.add(pid)
+        self.writer.send({"t": SPAWNED, "token": message["token"], "pid": pid})
+
+    def _become_interpreter(self, message: dict[str, Any]) -> None:
+        try:
+            os.setpgid(0, 0)
+            signal.set_wakeup_fd(-1)
+            for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, signal.SIG_DFL)
+            for fd in (self.control_in, self.control_out, self.retire_read, self.wake_read, self.wake_write):
+                os.close(fd)
+            if message.get("cwd"):
+                os.chdir(message["cwd"])
+            for key, value in (message.get("env") or {}).items():
+                os.environ[key] = value
+            sys.argv = [""]
+            faulthandler.enable(file=os.fdopen(self.error_fd, "w", closefd=False), all_threads=True)
+            from .interpreter import run
+
+            run(message["socket"], message["token"], self.retire_write)
+        except BaseException:
+            import traceback
+
+            os.write(self.error_fd, traceback.format_exc().encode("utf-8", "replace"))
+        os._exit(70)
+
+    def _read_retired(self) -> None:
+        try:
+            self._retire_buffer += os.read(self.retire_read, 4096)
+        except BlockingIOError:
+            return
+        *lines, self._retire_buffer = self._retire_buffer.split(b"\n")
+        self.retired.update(int(line) for line in lines if line)
+
+    def _reap(self) -> None:
+        self._read_retired()
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.retired:
+                self.retired.discard(pid)
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            name = signal.Signals(-code).name if code < 0 else None
+            self.writer.send({"t": EXITED, "pid": pid, "code": None if code < 0 else code, "signal": name})
+
+    def stop(self) -> None:
+        """Kill every session's process group and exit."""
+        for group in self.groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(0)
+
+
+def main() -> None:
+    Keeper().serve()

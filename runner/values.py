@@ -1,0 +1,43 @@
+"""Python value -> wire value, following the rules in lib/values.ts.
+
+None, bool, float, str, bytes, list/tuple and dicts with str keys map to msgpack types; ints beyond 2**53 - 1
+travel as ext type 1 (decimal text, a JS bigint); dicts with other keys as ext type 2 (a msgpack array of
+[key, value] pairs, a JS Map). Anything else is not convertible: the result then carries only its repr.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .msgpack import ExtType, packb
+
+EXT_BIGINT = 1
+EXT_MAP = 2
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 100
+
+
+class NotConvertible(Exception):
+    """The value has no JS counterpart."""
+
+
+def to_wire(value: Any, depth: int = 0) -> Any:
+    """Convert value, or raise NotConvertible."""
+    kind = type(value)
+    if value is None or kind is bool or kind is float or kind is str:
+        return value
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        return ExtType(EXT_BIGINT, str(value).encode("ascii"))
+    if kind is bytes or kind is bytearray or kind is memoryview:
+        return bytes(value)
+    if depth >= MAX_DEPTH:
+        raise NotConvertible("nested too deeply")
+    if kind is list or kind is tuple:
+        return [to_wire(item, depth + 1) for item in value]
+    if kind is dict:
+        if all(type(key) is str for key in value):
+            return {key: to_wire(item, depth + 1) for key, item in value.items()}
+        pairs = [[to_wire(key, depth + 1), to_wire(item, depth + 1)] for key, item in value.items()]
+        return ExtType(EXT_MAP, packb(pairs))
+    raise NotConvertible(kind.__name__)
