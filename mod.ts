@@ -49,3 +49,5 @@ export {
   WorkerRequestError,
   WorkerStartError,
 } from "./lib/errors.ts";
+export { SessionPool } from "./lib/pool.ts";
+export type { PoolStats, SessionPoolOptions } from "./lib/pool.ts";

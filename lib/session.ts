@@ -109,6 +109,8 @@ export class Session implements AsyncDisposable {
   #nextId = 0;
   #generation = 0;
   #openTransaction = false;
+  #restarts = 0;
+  #executionCount = 0;
   #startPromise: Promise<void> | null = null;
 
   /** Creates a session; call `start()` before executing code. */
@@ -168,6 +170,7 @@ export class Session implements AsyncDisposable {
       this.#pgid = spawned.pid;
       this.#pythonVersion = spawned.python;
       this.#exit = null;
+      this.#executionCount = 0;
       this.#deathReason = "";
       this.#openTransaction = false;
       this.#state = "ready";
@@ -245,6 +248,28 @@ export class Session implements AsyncDisposable {
     });
   }
 
+  /**
+   * Keeps a frozen copy of the current state for {@linkcode Session._reset} (used by SessionPool).
+   * @internal
+   */
+  async _markClean(): Promise<void> {
+    await this.#enqueue(() => this.#request("mark_clean"));
+  }
+
+  /**
+   * Returns the session to the state of its last `_markClean()`, exactly (a forked copy takes over).
+   * @internal
+   */
+  async _reset(): Promise<void> {
+    await this.#enqueue(() => this.#request("reset"));
+    this.#openTransaction = false;
+  }
+
+  /** How many times the interpreter was replaced (restart(), or a timeout that needed a kill). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
   /** Ends the worker and starts a fresh interpreter with an empty namespace. */
   async restart(): Promise<void> {
     if (this.#state === "closed") throw new SessionClosedError(this.id, "shut down");
@@ -252,6 +277,7 @@ export class Session implements AsyncDisposable {
   }
 
   async #replaceInterpreter(): Promise<void> {
+    this.#restarts++;
     this.#stopInterpreter();
     if (this.#source.ownsWorker && this.#worker?.closed) this.#worker = null;
     await this.#connect();
@@ -360,6 +386,7 @@ export class Session implements AsyncDisposable {
     result.stateLost = true;
     result.crash = { exitCode: null, signal: "SIGKILL", stderrTail: "" };
     this.#finish(running, result);
+    this.#restarts++;
     this.#stopInterpreter();
     // Same tick as #finish: #run awaits this before the next queued call starts.
     running.recovery = this.#connect().catch(() => {});
@@ -370,7 +397,7 @@ export class Session implements AsyncDisposable {
       status,
       stdout: running.stdout.text(),
       stderr: running.stderr.text(),
-      executionCount: 0,
+      executionCount: this.#executionCount,
       durationMs: performance.now() - running.started,
     };
   }
@@ -393,6 +420,7 @@ export class Session implements AsyncDisposable {
     await this.#send({ t: "request", id, op, data });
     const answer = await reply;
     if (answer.pid) this.#pid = answer.pid;
+    if (typeof answer.executionCount === "number") this.#executionCount = answer.executionCount;
     if (!answer.ok) throw replyError(op, answer);
     return answer;
   }
@@ -569,7 +597,7 @@ export class Session implements AsyncDisposable {
     let status: ExecutionResult["status"] = message.status;
     if (status === "interrupted" && running.timedOut) status = "timeout";
     const result = this.#baseResult(running, status);
-    result.executionCount = message.executionCount;
+    result.executionCount = this.#executionCount = message.executionCount;
     if (message.hasValue) result.value = message.value;
     if (message.repr !== undefined) result.repr = message.repr;
     if (message.error) result.error = message.error;

@@ -24,8 +24,8 @@ import sys
 import zlib
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from ._pickler import (NAMESPACE_REF, ChunkWriter, DiscardWriter, SessionPickler, SessionUnpickler, ViewReader,
-                       cloud_pickler_class)
+from ._checkpoint_io import ChunkWriter, DiscardWriter, ViewReader
+from ._pickler import NAMESPACE_REF, SessionPickler, SessionUnpickler, cloud_pickler_class
 
 MAGIC = b"PYR3CKPT"
 FORMAT_VERSION = 1
@@ -118,16 +118,21 @@ def _pickle_namespace(namespace: dict, values: Dict[str, Any]) -> Tuple[str, _St
 
 
 def dump_namespace(namespace: dict, execution_count: int) -> Tuple[bytes, List[str], List[Dict[str, str]]]:
-    """Return (data, names saved, skipped) where skipped is [{"name", "type", "reason"}]."""
+    """Save the session names of `namespace`; return (data, names saved, skipped).
+
+    `skipped` lists the values that cannot be saved (open files, sockets, generators, locks, threads, frames,
+    containers holding them) as ``{"name", "type", "reason"}``; they never make the checkpoint fail. Functions
+    and classes defined in the session are saved by value, modules by name, everything else by pickle
+    (protocol 5, bulk data out-of-band). Raises CheckpointError only if the stream cannot be written at all.
+    """
     values = {name: value for name, value in namespace.items() if is_session_name(name)}
     kind, builder, failures = _pickle_namespace(namespace, values)
     skipped = [{"name": name, "type": _type_name(values[name]), "reason": reason} for name, reason in failures.items()]
     names = [name for name in values if name not in failures]
     chunks, buffers = builder.writer.chunks, builder.buffers
-    stream_size = 0
+    stream_size = sum(map(len, chunks))
     crc = 0
     for chunk in chunks:
-        stream_size += memoryview(chunk).nbytes
         crc = zlib.crc32(chunk, crc)
     header = json.dumps({
         "format_version": FORMAT_VERSION,
@@ -183,6 +188,8 @@ def _open(data: Union[bytes, bytearray, memoryview]) -> Tuple[Dict[str, Any], _C
     try:
         header = json.loads(bytes(raw).decode())
     except ValueError as exc:
+        if version > FORMAT_VERSION:
+            raise CheckpointError(f"checkpoint format {version} is newer than this PyREPL3 reads") from exc
         raise CheckpointError(f"checkpoint header is corrupt: {exc}") from exc
     if not isinstance(header, dict):
         raise CheckpointError("checkpoint header is corrupt: not a JSON object")
@@ -208,6 +215,8 @@ def _check(header: Dict[str, Any]) -> None:
     for field, kind in fields.items():
         if not isinstance(header.get(field), kind):
             raise CheckpointError(f"checkpoint header is corrupt: bad or missing {field!r}")
+    if not all(isinstance(name, str) for name in header["names"]):
+        raise CheckpointError("checkpoint header is corrupt: a name is not a string")
     if header.get("pickler") == "cloudpickle" and cloud_pickler_class() is None:
         raise CheckpointError("checkpoint needs cloudpickle to restore, and cloudpickle is not importable here")
 

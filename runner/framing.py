@@ -62,6 +62,10 @@ class FrameReader:
         except (ValueError, TypeError) as error:
             raise ProtocolError(f"malformed frame: {error}") from error
 
+    def buffered(self) -> bool:
+        """True when bytes of a next frame are already buffered (select() would not report them)."""
+        return len(self._buffer) > 0
+
     def _read_exactly(self, count: int) -> bytes:
         buffer = self._buffer
         while len(buffer) < count:

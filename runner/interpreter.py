@@ -37,6 +37,7 @@ class Interpreter:
         self.executor = Executor(self.guard)
         self.forker = savepoint.Forker([self.capture.lock, self.hub.lock, self.writer.lock], self._restart_threads, 0)
         self.explicit: Optional[savepoint.Savepoint] = None
+        self.clean: Optional[savepoint.Savepoint] = None
         self.execution_id: Optional[str] = None
         self._input_count = 0
 
@@ -178,6 +179,19 @@ class Interpreter:
                 reply["threadsLost"] = self.forker.user_threads_lost(point)
                 reply["executionCount"] = point.execution_count
                 self._hand_over(point, reply)
+            elif op == "mark_clean":
+                if self._arm_clean():
+                    return  # a reset resumed this clean copy; the reset's reply was already sent
+            elif op == "reset":
+                if self.clean is None:
+                    raise ValueError("reset needs mark_clean first")
+                if self.explicit is not None:
+                    self.explicit.discard()
+                    self.explicit = None
+                point, self.clean = self.clean, None
+                reply["pid"] = point.pid
+                reply["executionCount"] = 0
+                self._hand_over(point, reply)
             elif op == "checkpoint":
                 reply.update(self._checkpoint())
             elif op == "restore":
@@ -188,6 +202,20 @@ class Interpreter:
             reply = {"t": REPLY, "id": message.get("id"), "ok": False, "error": error_info(exc)}
         reply["executionCount"] = self.executor.execution_count
         self.writer.send(reply)
+
+    def _arm_clean(self) -> bool:
+        """Keep a frozen copy of this clean state for ``reset``; True if this process is a resumed copy.
+
+        A resumed copy arms a new frozen copy of itself at once, so every reset finds one.
+        """
+        resumed = False
+        while True:
+            point = self.forker.take()
+            if point is not None:
+                self.clean = point
+                return resumed
+            resumed = True
+            self.execution_id = None
 
     def _require_transaction(self, op: str) -> None:
         if self.explicit is None:

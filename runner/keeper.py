@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from .framing import FrameReader, FrameWriter
+from .interpreter import run as run_interpreter  # imported here so that every fork starts with it loaded
 from .protocol import (EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPAWN, SPAWNED, WARMUP,
                        WARMUP_DONE)
 
@@ -73,11 +74,14 @@ class Keeper:
                     pass
             self._reap()
             if self.control_in in ready:
-                try:
-                    message = self.reader.read()
-                except (EOFError, OSError):
-                    self.stop()
-                self._handle(message)
+                while True:
+                    try:
+                        message = self.reader.read()
+                    except (EOFError, OSError):
+                        self.stop()
+                    self._handle(message)
+                    if not self.reader.buffered():
+                        break
             if os.getppid() != self.parent:
                 self.stop()
 
@@ -124,9 +128,7 @@ class Keeper:
                 os.environ[key] = value
             sys.argv = [""]
             faulthandler.enable(file=os.fdopen(self.error_fd, "w", closefd=False), all_threads=True)
-            from .interpreter import run
-
-            run(message["socket"], message["token"], self.retire_write)
+            run_interpreter(message["socket"], message["token"], self.retire_write)
         except BaseException:
             import traceback
 

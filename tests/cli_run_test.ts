@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { parse } from "yaml";
 import { XMLParser } from "fast-xml-parser";
 import { main } from "../cli.ts";
-import type { CliIO } from "../lib/cli/io.ts";
+import { type CliIO, processIO } from "../lib/cli/io.ts";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 
 const PASS = `name: adds numbers
@@ -179,8 +179,7 @@ Deno.test("on a terminal the pretty reporter colours and shows progress, unless 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("NO_COLOR in the environment turns colours off", async () => {
-  const { processIO } = await import("../lib/cli/io.ts");
+Deno.test("NO_COLOR in the environment turns colours off", () => {
   const before = Deno.env.get("NO_COLOR");
   try {
     Deno.env.set("NO_COLOR", "1");

@@ -21,8 +21,8 @@ Deno.test("tap writes version 13 on request", () => {
 
 Deno.test("tap describes a failure in a YAML block that parses", () => {
   const text = formatTap(fixtureReport());
-  const block = /not ok 2 [^\n]*\n  ---\n([\s\S]*?)\n  \.\.\.\n/.exec(text);
-  match(text, /not ok 3 - crash\n  ---\n/);
+  const block = /not ok 2 [^\n]*\n {2}---\n([\s\S]*?)\n {2}\.\.\.\n/.exec(text);
+  match(text, /not ok 3 - crash\n {2}---\n/);
   const data = parse(block![1].replace(/^ {2}/gm, ""));
   equal(data.file, "scenarios/sub/math.yaml");
   equal(data.failures.length, 1);

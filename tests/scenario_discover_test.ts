@@ -15,9 +15,20 @@ async function tree(files: string[]): Promise<string> {
 }
 
 Deno.test("a directory yields its scenario files recursively, sorted, skipping hidden ones", async () => {
-  const dir = await tree(["b.yaml", "a.json", "sub/c.yml", "sub/README.md", ".hidden/d.yaml", "node_modules/e.yaml"]);
+  const dir = await tree([
+    "b.yaml",
+    "a.json",
+    "sub/c.yml",
+    "sub/README.md",
+    ".hidden/d.yaml",
+    "node_modules/e.yaml",
+  ]);
   try {
-    deepStrictEqual(await discoverScenarioFiles([dir]), [`${dir}/a.json`, `${dir}/b.yaml`, `${dir}/sub/c.yml`]);
+    deepStrictEqual(await discoverScenarioFiles([dir]), [
+      `${dir}/a.json`,
+      `${dir}/b.yaml`,
+      `${dir}/sub/c.yml`,
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -27,7 +38,12 @@ Deno.test("files, directories and globs combine without duplicates, in the order
   const dir = await tree(["x/one.yaml", "x/two.yaml", "y/deep/three.yaml", "y/four.json"]);
   try {
     deepStrictEqual(
-      await discoverScenarioFiles([`${dir}/x/two.yaml`, `${dir}/x`, `${dir}/y/**/*.yaml`, `${dir}/*/f?ur.{json,yml}`]),
+      await discoverScenarioFiles([
+        `${dir}/x/two.yaml`,
+        `${dir}/x`,
+        `${dir}/y/**/*.yaml`,
+        `${dir}/*/f?ur.{json,yml}`,
+      ]),
       [`${dir}/x/two.yaml`, `${dir}/x/one.yaml`, `${dir}/y/deep/three.yaml`, `${dir}/y/four.json`],
     );
   } finally {
@@ -60,18 +76,27 @@ for (const [glob, path, ok] of globs) {
 function scenario(file: string, name: string, tags: string[] = []): Scenario {
   return { file, name, tags, cwd: "/", steps: [] };
 }
-const all = ["e", "c", "a", "d", "b", "g", "f"].map((n, i) => scenario(`s/${n}.yaml`, `case ${n}`, i % 2 ? ["odd"] : []));
+const all = ["e", "c", "a", "d", "b", "g", "f"].map((n, i) =>
+  scenario(`s/${n}.yaml`, `case ${n}`, i % 2 ? ["odd"] : [])
+);
 
 Deno.test("shards partition the scenarios: each runs on exactly one shard", () => {
   for (const total of [1, 2, 3, 4, 7, 9]) {
-    const seen = Array.from({ length: total }, (_, i) => selectScenarios(all, { shard: { index: i + 1, total } }))
+    const seen = Array.from(
+      { length: total },
+      (_, i) => selectScenarios(all, { shard: { index: i + 1, total } }),
+    )
       .flat().map((s) => s.name).sort();
     deepStrictEqual(seen, all.map((s) => s.name).sort(), `total ${total}`);
   }
 });
 
 Deno.test("a shard takes every total-th file in path order and keeps the given order", () => {
-  deepStrictEqual(selectScenarios(all, { shard: { index: 1, total: 3 } }).map((s) => s.name), ["case a", "case d", "case g"]);
+  deepStrictEqual(selectScenarios(all, { shard: { index: 1, total: 3 } }).map((s) => s.name), [
+    "case a",
+    "case d",
+    "case g",
+  ]);
 });
 
 Deno.test("an impossible shard is an InvalidOptionError", () => {
@@ -81,8 +106,15 @@ Deno.test("an impossible shard is an InvalidOptionError", () => {
 
 Deno.test("filter by substring, by /regex/ or RegExp, and by tags", () => {
   deepStrictEqual(selectScenarios(all, { filter: "case b" }).map((s) => s.name), ["case b"]);
-  deepStrictEqual(selectScenarios(all, { filter: "/^case [ab]$/" }).map((s) => s.name), ["case a", "case b"]);
+  deepStrictEqual(selectScenarios(all, { filter: "/^case [ab]$/" }).map((s) => s.name), [
+    "case a",
+    "case b",
+  ]);
   deepStrictEqual(selectScenarios(all, { filter: /f$/ }).map((s) => s.name), ["case f"]);
-  deepStrictEqual(selectScenarios(all, { tags: ["odd"] }).map((s) => s.name), ["case c", "case d", "case g"]);
+  deepStrictEqual(selectScenarios(all, { tags: ["odd"] }).map((s) => s.name), [
+    "case c",
+    "case d",
+    "case g",
+  ]);
   deepStrictEqual(selectScenarios(all, { filter: "case (" }).length, 0);
 });

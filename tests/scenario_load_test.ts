@@ -22,7 +22,15 @@ Deno.test("loadScenario reads every field and places each step", async () => {
   assertEquals(s.timeoutMs, 10_000);
   assertEquals(s.cwd, `${Deno.cwd()}/scenarios`);
   assertEquals(s.steps.map((st) => st.kind), [
-    "exec", "exec", "exec", "exec", "checkpoint", "restart", "exec", "restore", "exec",
+    "exec",
+    "exec",
+    "exec",
+    "exec",
+    "checkpoint",
+    "restart",
+    "exec",
+    "restore",
+    "exec",
   ]);
   const first = s.steps[0];
   assertEquals([first.line, first.column, first.session], [8, 5, "main"]);
@@ -41,7 +49,18 @@ Deno.test("a scenario without a name is named after its file; JSON loads like YA
     JSON.stringify({
       cwd: "sub",
       normalize: ["ansi"],
-      steps: [{ exec: "x = 1", session: "b", timeout: 2, interrupt_after: "500ms", normalize: ["addresses"], expect: { value: null, duration: { max: "2m" } } }, { commit: true }, { rollback: true }],
+      steps: [
+        {
+          exec: "x = 1",
+          session: "b",
+          timeout: 2,
+          interrupt_after: "500ms",
+          normalize: ["addresses"],
+          expect: { value: null, duration: { max: "2m" } },
+        },
+        { commit: true },
+        { rollback: true },
+      ],
     }),
     "/some/dir/my_case.json",
   );
@@ -51,7 +70,11 @@ Deno.test("a scenario without a name is named after its file; JSON loads like YA
   if (step.kind !== "exec") throw new Error("exec expected");
   assertEquals([step.session, step.timeoutMs, step.interruptAfterMs], ["b", 2000, 500]);
   assertEquals(step.normalize, ["ansi", "addresses"]);
-  assertEquals([step.expect.hasValue, step.expect.value, step.expect.durationMaxMs], [true, null, 120_000]);
+  assertEquals([step.expect.hasValue, step.expect.value, step.expect.durationMaxMs], [
+    true,
+    null,
+    120_000,
+  ]);
   assertEquals(s.steps.slice(1).map((x) => x.kind), ["commit", "rollback"]);
 });
 
@@ -63,23 +86,83 @@ Deno.test("durations: seconds, milliseconds, minutes and bare numbers", () => {
 });
 
 const invalid: [string, string, string][] = [
-  ["misspelled step key", "steps:\n  - exec: x\n    expext: {}\n", "t.yaml:3:5: unknown key 'expext' (did you mean 'expect'?)"],
-  ["misspelled top-level key", "naem: x\nsteps: [{restart: true}]\n", "t.yaml:1:1: unknown key 'naem' (did you mean 'name'?)"],
-  ["misspelled step kind", "steps:\n  - exce: x\n", "t.yaml:2:5: unknown key 'exce' (did you mean 'exec'?)"],
-  ["step without a kind", "steps:\n  - session: a\n", "t.yaml:2:5: 'steps[0]': a step needs exactly one of the keys exec, checkpoint, restore, commit, rollback, restart"],
-  ["misspelled matcher", "steps:\n  - exec: x\n    expect:\n      stdout: {contain: a}\n", "t.yaml:4:16: unknown key 'contain' (did you mean 'contains'?)"],
-  ["wrong type inside a matcher", "steps:\n  - exec: x\n    expect: {stderr: {contains: 1}}\n", "t.yaml:3:33: 'steps[0].expect.stderr.contains': expected a string, got 1"],
-  ["bad status", "steps:\n  - exec: x\n    expect: {status: okk}\n", `t.yaml:3:22: 'steps[0].expect.status': expected one of ok, error, interrupted, timeout, crashed, got "okk" (did you mean 'ok'?)`],
-  ["bad duration", "timeout: 10x\nsteps: [{restart: true}]\n", `t.yaml:1:10: 'timeout': expected a duration`],
-  ["wrong type", "tags: a\nsteps: [{restart: true}]\n", `t.yaml:1:7: 'tags': expected an array, got "a"`],
-  ["restart: false", "steps:\n  - restart: false\n", "t.yaml:2:14: 'steps[0].restart': expected true, got false"],
-  ["input entry missing reply", "steps:\n  - exec: x\n    inputs: [{prompt: a}]\n", "t.yaml:3:14: missing required key 'reply'"],
+  [
+    "misspelled step key",
+    "steps:\n  - exec: x\n    expext: {}\n",
+    "t.yaml:3:5: unknown key 'expext' (did you mean 'expect'?)",
+  ],
+  [
+    "misspelled top-level key",
+    "naem: x\nsteps: [{restart: true}]\n",
+    "t.yaml:1:1: unknown key 'naem' (did you mean 'name'?)",
+  ],
+  [
+    "misspelled step kind",
+    "steps:\n  - exce: x\n",
+    "t.yaml:2:5: unknown key 'exce' (did you mean 'exec'?)",
+  ],
+  [
+    "step without a kind",
+    "steps:\n  - session: a\n",
+    "t.yaml:2:5: 'steps[0]': a step needs exactly one of the keys exec, checkpoint, restore, commit, rollback, restart",
+  ],
+  [
+    "misspelled matcher",
+    "steps:\n  - exec: x\n    expect:\n      stdout: {contain: a}\n",
+    "t.yaml:4:16: unknown key 'contain' (did you mean 'contains'?)",
+  ],
+  [
+    "wrong type inside a matcher",
+    "steps:\n  - exec: x\n    expect: {stderr: {contains: 1}}\n",
+    "t.yaml:3:33: 'steps[0].expect.stderr.contains': expected a string, got 1",
+  ],
+  [
+    "bad status",
+    "steps:\n  - exec: x\n    expect: {status: okk}\n",
+    `t.yaml:3:22: 'steps[0].expect.status': expected one of ok, error, interrupted, timeout, crashed, got "okk" (did you mean 'ok'?)`,
+  ],
+  [
+    "bad duration",
+    "timeout: 10x\nsteps: [{restart: true}]\n",
+    `t.yaml:1:10: 'timeout': expected a duration`,
+  ],
+  [
+    "wrong type",
+    "tags: a\nsteps: [{restart: true}]\n",
+    `t.yaml:1:7: 'tags': expected an array, got "a"`,
+  ],
+  [
+    "restart: false",
+    "steps:\n  - restart: false\n",
+    "t.yaml:2:14: 'steps[0].restart': expected true, got false",
+  ],
+  [
+    "input entry missing reply",
+    "steps:\n  - exec: x\n    inputs: [{prompt: a}]\n",
+    "t.yaml:3:14: missing required key 'reply'",
+  ],
   ["missing steps", "name: x\n", "t.yaml:1:1: missing required key 'steps'"],
   ["empty steps", "steps: []\n", "t.yaml:1:8: 'steps': must not be empty"],
-  ["bad transaction", "steps:\n  - exec: x\n    transaction: rollback_on_fail\n", "(did you mean 'rollback_on_failure'?)"],
-  ["restore of an unknown checkpoint", "steps:\n  - restore: saved\n  - checkpoint: saved\n", "t.yaml:2:14: restore of checkpoint 'saved', which no earlier step takes"],
-  ["invalid regex in a matcher", "steps:\n  - exec: x\n    expect: {stdout: {matches: '[a'}}\n", "t.yaml:3:32: invalid regular expression \"[a\""],
-  ["invalid regex in a normalizer", "normalize: [{regex: '(', replace: ''}]\nsteps: [{restart: true}]\n", "t.yaml:1:21: invalid regular expression \"(\""],
+  [
+    "bad transaction",
+    "steps:\n  - exec: x\n    transaction: rollback_on_fail\n",
+    "(did you mean 'rollback_on_failure'?)",
+  ],
+  [
+    "restore of an unknown checkpoint",
+    "steps:\n  - restore: saved\n  - checkpoint: saved\n",
+    "t.yaml:2:14: restore of checkpoint 'saved', which no earlier step takes",
+  ],
+  [
+    "invalid regex in a matcher",
+    "steps:\n  - exec: x\n    expect: {stdout: {matches: '[a'}}\n",
+    't.yaml:3:32: invalid regular expression "[a"',
+  ],
+  [
+    "invalid regex in a normalizer",
+    "normalize: [{regex: '(', replace: ''}]\nsteps: [{restart: true}]\n",
+    't.yaml:1:21: invalid regular expression "("',
+  ],
   ["YAML syntax error", "steps: [\n", "t.yaml:2:1: invalid YAML:"],
 ];
 for (const [what, text, expected] of invalid) {

@@ -63,11 +63,20 @@ const zde = { type: "ZeroDivisionError", message: "division by zero", traceback:
 const checks: [string, string, Partial<ExecutionResult>, string[]][] = [
   ["an empty expect still wants status ok", "{}", { status: "error", error: zde }, ["status"]],
   ["an empty expect passes on ok", "{}", {}, []],
-  ["error without status accepts the error", "{error: ZeroDivisionError}", { status: "error", error: zde }, []],
+  ["error without status accepts the error", "{error: ZeroDivisionError}", {
+    status: "error",
+    error: zde,
+  }, []],
   ["error fails when nothing was raised", "{error: ZeroDivisionError}", {}, ["status"]],
   ["error of another type", "{error: ValueError}", { status: "error", error: zde }, ["error"]],
-  ["error message matcher", "{error: {type: ZeroDivisionError, message: {contains: zero}}}", { status: "error", error: zde }, []],
-  ["error message mismatch", "{error: {type: ZeroDivisionError, message: nope}}", { status: "error", error: zde }, ["error"]],
+  ["error message matcher", "{error: {type: ZeroDivisionError, message: {contains: zero}}}", {
+    status: "error",
+    error: zde,
+  }, []],
+  ["error message mismatch", "{error: {type: ZeroDivisionError, message: nope}}", {
+    status: "error",
+    error: zde,
+  }, ["error"]],
   ["explicit status", "{status: timeout}", { status: "timeout" }, []],
   ["explicit status mismatch", "{status: interrupted}", {}, ["status"]],
   ["stdout and stderr", "{stdout: a, stderr: b}", { stdout: "a", stderr: "c" }, ["stderr"]],

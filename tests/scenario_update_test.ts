@@ -5,16 +5,33 @@ import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
 import { updateScenarioText } from "../lib/scenario/update.ts";
 
-function stepReport(index: number, status: StepReport["status"], actual: StepReport["actual"], failed: string[] = []): StepReport {
+function stepReport(
+  index: number,
+  status: StepReport["status"],
+  actual: StepReport["actual"],
+  failed: string[] = [],
+): StepReport {
   return {
-    index, kind: "exec", label: "", line: 1, column: 1, status, durationMs: 1, actual,
+    index,
+    kind: "exec",
+    label: "",
+    line: 1,
+    column: 1,
+    status,
+    durationMs: 1,
+    actual,
     failures: failed.map((key) => ({ key, message: `${key} differs` })),
   };
 }
 function report(steps: StepReport[]): ScenarioReport {
   return { name: "x", file: "x.yaml", tags: [], status: "failed", durationMs: 1, steps };
 }
-const ok_ = (extra: Partial<NonNullable<StepReport["actual"]>> = {}) => ({ status: "ok", stdout: "", stderr: "", ...extra });
+const ok_ = (extra: Partial<NonNullable<StepReport["actual"]>> = {}) => ({
+  status: "ok",
+  stdout: "",
+  stderr: "",
+  ...extra,
+});
 
 const SOURCE = `# a scenario written with code only
 name: x
@@ -34,16 +51,24 @@ steps:
 `;
 
 Deno.test("update adds expectations to code-only steps and fixes only failing fields, keeping comments", () => {
-  const out = updateScenarioText(SOURCE, report([
-    stepReport(0, "passed", ok_({ stdout: "hi\n" })),
-    stepReport(1, "passed", ok_({ value: 42n, repr: "42" })),
-    stepReport(2, "passed", ok_({ stderr: "careful\n", value: 8, repr: "8" })),
-    stepReport(3, "failed", { status: "error", stdout: "", stderr: "", error: { type: "ZeroDivisionError", message: "division by zero" } }, ["status"]),
-    stepReport(4, "passed", ok_({ repr: "<object object at 0x7f00>" })),
-    stepReport(5, "failed", ok_({ stdout: "hello world\n", stderr: "" }), ["stderr"]),
-    stepReport(6, "failed", ok_({ value: 4, repr: "4" }), ["value"]),
-    stepReport(7, "passed", ok_()),
-  ]));
+  const out = updateScenarioText(
+    SOURCE,
+    report([
+      stepReport(0, "passed", ok_({ stdout: "hi\n" })),
+      stepReport(1, "passed", ok_({ value: 42n, repr: "42" })),
+      stepReport(2, "passed", ok_({ stderr: "careful\n", value: 8, repr: "8" })),
+      stepReport(3, "failed", {
+        status: "error",
+        stdout: "",
+        stderr: "",
+        error: { type: "ZeroDivisionError", message: "division by zero" },
+      }, ["status"]),
+      stepReport(4, "passed", ok_({ repr: "<object object at 0x7f00>" })),
+      stepReport(5, "failed", ok_({ stdout: "hello world\n", stderr: "" }), ["stderr"]),
+      stepReport(6, "failed", ok_({ value: 4, repr: "4" }), ["value"]),
+      stepReport(7, "passed", ok_()),
+    ]),
+  );
   ok(out.startsWith("# a scenario written with code only\n"));
   ok(out.includes('print("hi") # says hi'));
   ok(out.includes("stdout: { contains: world } # kept: it passes"));
@@ -67,17 +92,38 @@ Deno.test("update changes nothing when every step passed with expectations", () 
 
 Deno.test("update rewrites a JSON file as 2-space JSON", () => {
   const text = '{"steps": [{"exec": "print(1)"}]}';
-  const out = updateScenarioText(text, report([stepReport(0, "passed", ok_({ stdout: "1\n" }))]), true);
-  equal(out, '{\n  "steps": [\n    {\n      "exec": "print(1)",\n      "expect": {\n        "stdout": "1\\n"\n      }\n    }\n  ]\n}\n');
+  const out = updateScenarioText(
+    text,
+    report([stepReport(0, "passed", ok_({ stdout: "1\n" }))]),
+    true,
+  );
+  equal(
+    out,
+    '{\n  "steps": [\n    {\n      "exec": "print(1)",\n      "expect": {\n        "stdout": "1\\n"\n      }\n    }\n  ]\n}\n',
+  );
 });
 
 Deno.test("update of a wrong error expectation with a message keeps the object form", () => {
-  const text = "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ValueError, message: nope}\n";
-  const out = updateScenarioText(text, report([{
-    ...stepReport(0, "failed", { status: "error", stdout: "", stderr: "", error: { type: "ZeroDivisionError", message: "division by zero" } }, ["error"]),
-    failures: [{ key: "error", message: "expected ValueError, got ZeroDivisionError" }, { key: "error", message: "error message differs" }],
-  }]));
-  deepStrictEqual(parse(out).steps[0].expect, { error: { type: "ZeroDivisionError", message: "division by zero" } });
+  const text =
+    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ValueError, message: nope}\n";
+  const out = updateScenarioText(
+    text,
+    report([{
+      ...stepReport(0, "failed", {
+        status: "error",
+        stdout: "",
+        stderr: "",
+        error: { type: "ZeroDivisionError", message: "division by zero" },
+      }, ["error"]),
+      failures: [{ key: "error", message: "expected ValueError, got ZeroDivisionError" }, {
+        key: "error",
+        message: "error message differs",
+      }],
+    }]),
+  );
+  deepStrictEqual(parse(out).steps[0].expect, {
+    error: { type: "ZeroDivisionError", message: "division by zero" },
+  });
 });
 
 Deno.test("--update turns a code-only scenario into a passing regression test, comments kept", async () => {
@@ -106,9 +152,20 @@ Deno.test("--update turns a code-only scenario into a passing regression test, c
     ok(text.startsWith("# recorded by --update\n"));
     ok(text.includes("# greets") && text.includes("# wrong on purpose"));
     const steps = (await loadScenario(file)).steps;
-    deepStrictEqual(steps.map((s) => s.kind === "exec" ? s.expect.error?.type ?? s.expect.value ?? s.expect.repr ?? s.expect.stdout : undefined), [
-      "hello\n", { a: [1, 2] }, "ValueError", 42, steps[4].kind === "exec" ? steps[4].expect.repr : "?",
-    ]);
+    deepStrictEqual(
+      steps.map((s) =>
+        s.kind === "exec"
+          ? s.expect.error?.type ?? s.expect.value ?? s.expect.repr ?? s.expect.stdout
+          : undefined
+      ),
+      [
+        "hello\n",
+        { a: [1, 2] },
+        "ValueError",
+        42,
+        steps[4].kind === "exec" ? steps[4].expect.repr : "?",
+      ],
+    );
     const second = await runScenarios([file]);
     deepStrictEqual([second.passed, second.failed], [1, 0]);
     const third = await runScenarios([file], { update: true });

@@ -36,21 +36,33 @@ export interface RunOptions {
   patterns: string[];
   /** The reporters, in order; exactly one of them (or none, then pretty is added) on stdout. */
   reporters: ReporterSpec[];
+  /** Rewrite failing expectations with the actual outputs (`--update`). */
   update: boolean;
+  /** Run only scenarios whose name matches (`--filter`). */
   filter?: RegExp;
+  /** Run only scenarios with at least one of these tags (`--tag`); empty for all. */
   tags: string[];
+  /** Default step timeout (`--timeout`), overriding the files'. */
   timeoutMs?: number;
+  /** The Python interpreter (`--python`), overriding the files'. */
   python?: string;
+  /** Stop after the first failing scenario (`--bail`). */
   bail: boolean;
+  /** Print the selection instead of running it (`--list`). */
   list: boolean;
+  /** Scenarios run at once (`--jobs`). */
   jobs: number;
+  /** Run only this part of the selection (`--shard`). */
   shard?: Shard;
 }
 
 /** What `pyrepl3 record FILE` was asked to do. */
 export interface RecordOptions {
+  /** The scenario file to create or append to. */
   file: string;
+  /** The Python interpreter (`--python`). */
   python?: string;
+  /** Timeout of each entry (`--timeout`). */
   timeoutMs?: number;
 }
 

@@ -11,6 +11,8 @@
 
 import { dirname, resolve } from "node:path";
 import type { ExecutionResult } from "../results.ts";
+import { loadScenario } from "../scenario/load.ts";
+import type { Scenario } from "../scenario/types.ts";
 import { Session } from "../session.ts";
 import { needsContinuation } from "./_continuation.ts";
 import { LineReader } from "./_lines.ts";
@@ -50,8 +52,22 @@ export async function recordCommand(
     cwd: dirname(resolve(options.file)),
   });
   const steps: RecordedStep[] = [];
+  // On a terminal, Ctrl-C interrupts the running code (KeyboardInterrupt) instead of killing
+  // the recorder and losing the steps; at the prompt it only reminds how to finish.
+  let busy = false;
+  const onSigint = () => {
+    if (busy) session.interrupt().catch(() => {});
+    else io.stderr("\nuse exit, quit or Ctrl-D to finish\n");
+  };
+  if (input.showPrompts) Deno.addSignalListener("SIGINT", onSigint);
   try {
+    const existing = await existingScenario(options.file);
     await session.start();
+    if (existing !== undefined) {
+      await replay(session, existing);
+      const n = existing.steps.length;
+      io.stderr(`pyrepl3: replayed ${n} ${n === 1 ? "step" : "steps"} of ${options.file}\n`);
+    }
     if (input.showPrompts) {
       io.stdout(`Recording to ${options.file}; exit, quit or Ctrl-D writes the file.\n`);
     }
@@ -59,11 +75,14 @@ export async function recordCommand(
       const code = await readEntry(reader, io, input.showPrompts);
       if (code === null || QUIT.has(code.trim())) break;
       if (code.trim() === "") continue;
-      const { result, inputs, ended } = await runEntry(session, code, reader, io, options);
+      busy = true;
+      const { result, inputs, ended } = await runEntry(session, code, reader, io, options)
+        .finally(() => busy = false);
       steps.push(stepFromResult(code, result, inputs));
       if (ended) break;
     }
   } finally {
+    if (input.showPrompts) Deno.removeSignalListener("SIGINT", onSigint);
     await reader.cancel();
     await session.shutdown().catch(() => {});
   }
@@ -75,6 +94,36 @@ export async function recordCommand(
   const noun = steps.length === 1 ? "step" : "steps";
   io.stderr(`pyrepl3: wrote ${steps.length} ${noun} to ${options.file}\n`);
   return 0;
+}
+
+/** The scenario already in `file` (validated), or undefined when there is no such file. */
+async function existingScenario(file: string): Promise<Scenario | undefined> {
+  try {
+    await Deno.stat(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return await loadScenario(file);
+}
+
+/**
+ * Runs the file's existing steps first, quietly, so that new entries see the state they will see
+ * when the scenario is replayed (named sessions and checkpoints are not modelled: main only).
+ */
+async function replay(session: Session, scenario: Scenario): Promise<void> {
+  for (const step of scenario.steps) {
+    if (step.kind === "restart") await session.restart();
+    if (step.kind !== "exec") continue;
+    const inputs = (step.inputs ?? []).map((entry) =>
+      typeof entry === "string" ? entry : "eof" in entry ? null : entry.reply
+    );
+    await session.execute(step.code, {
+      inputs,
+      transaction: step.transaction,
+      timeoutMs: step.timeoutMs,
+    });
+  }
 }
 
 /** Reads one entry (several lines while it is incomplete); `null` at end of input. */

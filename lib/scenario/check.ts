@@ -18,8 +18,8 @@ import type { ExecStep, TextExpectation } from "./types.ts";
  *
  * @example
  * ```ts
- * import { checkExecution } from "./lib/scenario/check.ts";
- * import { loadScenario } from "./mod.ts";
+ * import { checkExecution } from "./check.ts";
+ * import { loadScenario } from "./load.ts";
  * const scenario = await loadScenario("scenarios/greeting.yaml");
  * const step = scenario.steps[1];
  * if (step.kind === "exec") {
@@ -32,7 +32,9 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
   const e = step.expect;
   const failures: ExpectationFailure[] = [];
   const errorText = result.error
-    ? `${result.error.type}: ${result.error.message}${result.error.traceback ? `\n${result.error.traceback}` : ""}`
+    ? `${result.error.type}: ${result.error.message}${
+      result.error.traceback ? `\n${result.error.traceback}` : ""
+    }`
     : "";
   if (e.status !== undefined ? result.status !== e.status : !e.error && result.status !== "ok") {
     const want = e.status ?? "ok";
@@ -51,10 +53,16 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
       actual: "ok",
     });
   }
-  const text = (key: "stdout" | "stderr" | "repr", want: TextExpectation | undefined, got: string) => {
+  const text = (
+    key: "stdout" | "stderr" | "repr",
+    want: TextExpectation | undefined,
+    got: string,
+  ) => {
     if (want === undefined) return;
     const m = matchText(got, want, step.normalize);
-    if (!m.ok) failures.push({ key, message: `${key} ${m.reason}`, expected: m.expected, actual: m.actual });
+    if (!m.ok) {
+      failures.push({ key, message: `${key} ${m.reason}`, expected: m.expected, actual: m.actual });
+    }
   };
   text("stdout", e.stdout, result.stdout);
   text("stderr", e.stderr, result.stderr);
@@ -89,7 +97,12 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
       if (e.error.message !== undefined) {
         const m = matchText(result.error.message, e.error.message, step.normalize);
         if (!m.ok) {
-          failures.push({ key: "error", message: `error message ${m.reason}`, expected: m.expected, actual: m.actual });
+          failures.push({
+            key: "error",
+            message: `error message ${m.reason}`,
+            expected: m.expected,
+            actual: m.actual,
+          });
         }
       }
     }
@@ -97,7 +110,9 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
   if (e.durationMaxMs !== undefined && result.durationMs > e.durationMaxMs) {
     failures.push({
       key: "duration",
-      message: `took ${Math.round(result.durationMs)}ms, more than ${formatDuration(e.durationMaxMs)}`,
+      message: `took ${Math.round(result.durationMs)}ms, more than ${
+        formatDuration(e.durationMaxMs)
+      }`,
       expected: `<= ${e.durationMaxMs}ms`,
       actual: `${Math.round(result.durationMs)}ms`,
     });

@@ -19,8 +19,8 @@ const GLOB_CHARS = /[*?[{]/;
  * @throws {ScenarioNotFoundError} when a path does not exist or a glob matches no scenario file.
  * @example
  * ```ts
- * import { discoverScenarioFiles } from "./mod.ts";
- * const files = await discoverScenarioFiles(["scenarios/", "more/**\/*.yaml"]);
+ * import { discoverScenarioFiles } from "./discover.ts";
+ * const files = await discoverScenarioFiles(["scenarios/", "scenarios/**\/*.json"]);
  * ```
  */
 export async function discoverScenarioFiles(patterns: string[]): Promise<string[]> {
@@ -99,7 +99,7 @@ async function expandGlob(pattern: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * import { globToRegExp } from "./lib/scenario/discover.ts";
+ * import { globToRegExp } from "./discover.ts";
  * globToRegExp("scenarios/**\/*.yaml").test("scenarios/a/b.yaml"); // true
  * ```
  */

@@ -12,7 +12,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
  *
  * @example
  * ```ts
- * import { parseDuration } from "./lib/scenario/duration.ts";
+ * import { parseDuration } from "./duration.ts";
  * parseDuration("500ms"); // 500
  * parseDuration("2m"); // 120000
  * parseDuration(1.5); // 1500

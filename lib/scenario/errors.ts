@@ -26,8 +26,9 @@ export class ScenarioError extends PyReplError {
  * Thrown when one or more scenario files are invalid; nothing has run.
  *
  * @example
- * ```ts
- * import { loadScenario, ScenarioValidationError } from "./mod.ts";
+ * ```ts ignore
+ * import { loadScenario } from "./load.ts";
+ * import { ScenarioValidationError } from "./errors.ts";
  * try {
  *   await loadScenario("bad.yaml");
  * } catch (e) {

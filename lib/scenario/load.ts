@@ -29,7 +29,7 @@ export const DEFAULT_SESSION = "main";
  * @throws {ScenarioValidationError} when the file is not valid, with every problem's line and column.
  * @example
  * ```ts
- * import { loadScenario } from "./mod.ts";
+ * import { loadScenario } from "./load.ts";
  * const scenario = await loadScenario("scenarios/greeting.yaml");
  * console.log(scenario.name, scenario.steps.length);
  * ```
@@ -76,7 +76,10 @@ function checkJsonSyntax(text: string, file: string): void {
       const before = text.slice(0, Number(pos[1])).split("\n");
       [line, column] = [before.length, before[before.length - 1].length + 1];
     }
-    const what = message.replace(/\s*(in JSON )?at position \d+.*$/, "").replace(/\s*\(line.*\)$/, "");
+    const what = message.replace(/\s*(in JSON )?at position \d+.*$/, "").replace(
+      /\s*\(line.*\)$/,
+      "",
+    );
     throw new ScenarioValidationError([{ file, line, column, message: `invalid JSON: ${what}` }]);
   }
 }
@@ -125,14 +128,22 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
   const duration = (path: (string | number)[], value: string | number | undefined) => {
     if (value === undefined) return undefined;
     const ms = parseDuration(value);
-    if (ms === undefined) report(path, `invalid duration ${JSON.stringify(value)}: expected e.g. 10s, 500ms, 2m or seconds`);
+    if (ms === undefined) {
+      report(
+        path,
+        `invalid duration ${JSON.stringify(value)}: expected e.g. 10s, 500ms, 2m or seconds`,
+      );
+    }
     return ms;
   };
   const checkRegex = (path: (string | number)[], pattern: string) => {
     try {
       new RegExp(pattern);
     } catch (e) {
-      report(path, `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+      report(
+        path,
+        `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`,
+      );
     }
   };
   const checkText = (path: (string | number)[], text: RawText | undefined) => {
@@ -186,8 +197,11 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
     if (s.restore !== undefined) {
       if (!checkpoints.has(s.restore)) {
         const known = [...checkpoints].map((c) => `'${c}'`).join(", ");
-        report([...path, "restore"], `restore of checkpoint '${s.restore}', which no earlier step takes` +
-          (known ? ` (known: ${known})` : " (add a 'checkpoint' step before it)"));
+        report(
+          [...path, "restore"],
+          `restore of checkpoint '${s.restore}', which no earlier step takes` +
+            (known ? ` (known: ${known})` : " (add a 'checkpoint' step before it)"),
+        );
       }
       return { ...base, kind: "restore", name: s.restore };
     }

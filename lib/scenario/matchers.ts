@@ -27,7 +27,7 @@ export const ANY_LINES = "...";
  *
  * @example
  * ```ts
- * import { matchText } from "./lib/scenario/matchers.ts";
+ * import { matchText } from "./matchers.ts";
  * matchText("a\nb\nc\n", { lines: ["a", "...", "c"] }, []).ok; // true
  * matchText("Hello Alice", { contains: "Alice" }, []).ok; // true
  * ```
@@ -44,15 +44,30 @@ export function matchText(
   }
   if ("contains" in expected) {
     const want = normalize(expected.contains, normalizers);
-    return { ok: got.includes(want), reason: `does not contain ${JSON.stringify(want)}`, expected: want, actual: got };
+    return {
+      ok: got.includes(want),
+      reason: `does not contain ${JSON.stringify(want)}`,
+      expected: want,
+      actual: got,
+    };
   }
   if ("not_contains" in expected) {
     const want = normalize(expected.not_contains, normalizers);
-    return { ok: !got.includes(want), reason: `contains ${JSON.stringify(want)}`, expected: `(not) ${want}`, actual: got };
+    return {
+      ok: !got.includes(want),
+      reason: `contains ${JSON.stringify(want)}`,
+      expected: `(not) ${want}`,
+      actual: got,
+    };
   }
   if ("matches" in expected) {
     const ok = new RegExp(expected.matches).test(got);
-    return { ok, reason: `does not match /${expected.matches}/`, expected: `/${expected.matches}/`, actual: got };
+    return {
+      ok,
+      reason: `does not match /${expected.matches}/`,
+      expected: `/${expected.matches}/`,
+      actual: got,
+    };
   }
   const want = expected.lines.map((l) => l === ANY_LINES ? l : normalize(l, normalizers));
   const ok = matchLines(splitLines(got), want);
@@ -67,12 +82,16 @@ export function splitLines(text: string): string[] {
 
 function matchLines(lines: readonly string[], pattern: readonly string[]): boolean {
   // can[i][j]: lines[i..] matches pattern[j..]. Bottom-up keeps `...` linear, not exponential.
-  const can = Array.from({ length: lines.length + 1 }, () => new Array(pattern.length + 1).fill(false));
+  const can = Array.from(
+    { length: lines.length + 1 },
+    () => new Array(pattern.length + 1).fill(false),
+  );
   can[lines.length][pattern.length] = true;
   for (let i = lines.length; i >= 0; i--) {
     for (let j = pattern.length - 1; j >= 0; j--) {
-      if (pattern[j] === ANY_LINES) can[i][j] = can[i][j + 1] || (i < lines.length && can[i + 1][j]);
-      else can[i][j] = i < lines.length && lines[i] === pattern[j] && can[i + 1][j + 1];
+      if (pattern[j] === ANY_LINES) {
+        can[i][j] = can[i][j + 1] || (i < lines.length && can[i + 1][j]);
+      } else can[i][j] = i < lines.length && lines[i] === pattern[j] && can[i + 1][j + 1];
     }
   }
   return can[0][0];
@@ -85,7 +104,7 @@ function matchLines(lines: readonly string[], pattern: readonly string[]): boole
  *
  * @example
  * ```ts
- * import { valuesEqual } from "./lib/scenario/matchers.ts";
+ * import { valuesEqual } from "./matchers.ts";
  * valuesEqual({ a: [1, 2] }, new Map([["a", [1n, 2]]])); // true
  * ```
  */
@@ -133,7 +152,9 @@ export function renderValue(value: unknown): string {
   if (value === undefined) return "(no value)";
   return JSON.stringify(value, (_k, v) => {
     if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`;
-    if (v instanceof Map) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x]));
+    if (v instanceof Map) {
+      return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x]));
+    }
     if (v instanceof Set) return [...v];
     if (v instanceof Uint8Array) return `bytes(${Array.from(v).join(",")})`;
     return v;

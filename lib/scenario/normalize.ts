@@ -23,7 +23,7 @@ const TRAILING_SPACE = /[ \t\r]+$/gm;
  *
  * @example
  * ```ts
- * import { normalize } from "./lib/scenario/normalize.ts";
+ * import { normalize } from "./normalize.ts";
  * normalize("<A at 0x7f3a9c10>  \n", ["addresses", "trailing_whitespace"]); // "<A at 0x...>"
  * ```
  */

@@ -59,7 +59,7 @@ export async function defaultSessionFactory(options: SessionOptions): Promise<Sc
  * @throws {ScenarioValidationError} when a file is invalid (nothing has run).
  * @example
  * ```ts
- * import { runScenarios } from "./mod.ts";
+ * import { runScenarios } from "./run.ts";
  * const report = await runScenarios(["scenarios/"], { tags: ["input"], jobs: 2 });
  * console.log(`${report.passed} passed, ${report.failed} failed`);
  * ```
@@ -75,7 +75,10 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
     while (next < scenarios.length && !bailed) {
       const i = next++;
       options.onScenarioStart?.(scenarios[i]);
-      const report = await runScenario(scenarios[i], { ...options, continueOnFailure: options.update });
+      const report = await runScenario(scenarios[i], {
+        ...options,
+        continueOnFailure: options.update,
+      });
       if (options.update) report.updated = await updateScenarioFile(scenarios[i].file, report);
       reports[i] = report;
       if (report.status === "failed" && options.bail) bailed = true;
@@ -99,7 +102,8 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
  *
  * @example
  * ```ts
- * import { loadScenario, runScenario } from "./mod.ts";
+ * import { loadScenario } from "./load.ts";
+ * import { runScenario } from "./run.ts";
  * const report = await runScenario(await loadScenario("scenarios/greeting.yaml"));
  * console.log(report.status);
  * ```

@@ -47,9 +47,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  *
  * @example
  * ```ts
- * import { loadScenario } from "./mod.ts";
- * import { ScenarioRun } from "./lib/scenario/scenario_run.ts";
- * import { defaultSessionFactory } from "./lib/scenario/run.ts";
+ * import { loadScenario } from "./load.ts";
+ * import { ScenarioRun } from "./scenario_run.ts";
+ * import { defaultSessionFactory } from "./run.ts";
  * const scenario = await loadScenario("scenarios/greeting.yaml");
  * await using run = new ScenarioRun(scenario, { sessionFactory: defaultSessionFactory });
  * for (const step of scenario.steps) console.log((await run.runStep(step)).status);
@@ -207,7 +207,8 @@ export class ScenarioRun implements AsyncDisposable {
     } else if (replies.length > 0) {
       report.failures.push({
         key: "inputs",
-        message: `${replies.length} scripted ${replies.length === 1 ? "reply was" : "replies were"} ` +
+        message:
+          `${replies.length} scripted ${replies.length === 1 ? "reply was" : "replies were"} ` +
           `not used: the code asked for fewer inputs`,
       });
     }

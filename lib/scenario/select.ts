@@ -30,7 +30,7 @@ export interface SelectOptions {
  * @throws {ScenarioValidationError} listing the problems of every invalid file.
  * @example
  * ```ts
- * import { loadScenarios, selectScenarios } from "./mod.ts";
+ * import { loadScenarios, selectScenarios } from "./select.ts";
  * const all = await loadScenarios(["scenarios/"]);
  * for (const s of selectScenarios(all, { tags: ["input"] })) console.log(s.name);
  * ```
@@ -57,7 +57,7 @@ export async function loadScenarios(patterns: string[]): Promise<Scenario[]> {
  *
  * @example
  * ```ts
- * import { loadScenarios, selectScenarios } from "./mod.ts";
+ * import { loadScenarios, selectScenarios } from "./select.ts";
  * const all = await loadScenarios(["scenarios/"]);
  * const mine = selectScenarios(all, { shard: { index: 1, total: 2 } });
  * ```
@@ -71,7 +71,10 @@ export function selectScenarios(scenarios: Scenario[], options: SelectOptions = 
   );
   if (options.shard) {
     const { index, total } = options.shard;
-    if (!Number.isInteger(total) || total < 1 || !Number.isInteger(index) || index < 1 || index > total) {
+    if (
+      !Number.isInteger(total) || total < 1 || !Number.isInteger(index) || index < 1 ||
+      index > total
+    ) {
       throw new InvalidOptionError(
         `invalid shard ${index}/${total}: expected INDEX/TOTAL with 1 <= INDEX <= TOTAL, e.g. 1/3`,
       );

@@ -85,7 +85,9 @@ export async function scenarioTests(
  * ```
  */
 export function formatStepFailure(scenario: Scenario, step: StepReport): string {
-  const out = [`${scenario.file}:${step.line}:${step.column}: step ${step.index + 1} (${step.label}) failed`];
+  const out = [
+    `${scenario.file}:${step.line}:${step.column}: step ${step.index + 1} (${step.label}) failed`,
+  ];
   if (step.error !== undefined) out.push(`  ${step.error}`);
   for (const f of step.failures) {
     out.push(`  ${f.key}: ${f.message}`);

@@ -19,8 +19,10 @@ type Actual = NonNullable<StepReport["actual"]>;
  *
  * @returns true when the file changed.
  * @example
- * ```ts
- * import { runScenario, loadScenario, updateScenarioFile } from "./mod.ts";
+ * ```ts ignore
+ * import { runScenario } from "./run.ts";
+ * import { loadScenario } from "./load.ts";
+ * import { updateScenarioFile } from "./update.ts";
  * const report = await runScenario(await loadScenario("new.yaml"), { continueOnFailure: true });
  * await updateScenarioFile("new.yaml", report);
  * ```

@@ -47,7 +47,7 @@ export interface SourceMap {
  * @example
  * ```ts
  * import { LineCounter, parseDocument } from "yaml";
- * import { validateAgainstSchema } from "./lib/scenario/validate.ts";
+ * import { validateAgainstSchema } from "./validate.ts";
  * const lineCounter = new LineCounter();
  * const doc = parseDocument("steps:\n  - exec: 1\n    expext: {}\n", { lineCounter });
  * validateAgainstSchema(doc.toJS(), { doc, lineCounter, file: "x.yaml" });
@@ -130,12 +130,19 @@ function explainLeaf(e: ErrorObject): Explained {
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
-      return { error: e, message: unknownKey(key, Object.keys(parent.properties ?? {})), keyNode: key };
+      return {
+        error: e,
+        message: unknownKey(key, Object.keys(parent.properties ?? {})),
+        keyNode: key,
+      };
     }
     case "required":
       return { error: e, message: `missing required key '${e.params.missingProperty}'` };
     case "type":
-      return { error: e, message: `${label}expected ${article(e.params.type)}, got ${show(e.data)}` };
+      return {
+        error: e,
+        message: `${label}expected ${article(e.params.type)}, got ${show(e.data)}`,
+      };
     case "enum": {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const guess = typeof e.data === "string" ? suggestion(e.data, allowed) : "";
@@ -145,7 +152,10 @@ function explainLeaf(e: ErrorObject): Explained {
       };
     }
     case "const":
-      return { error: e, message: `${label}expected ${show(e.params.allowedValue)}, got ${show(e.data)}` };
+      return {
+        error: e,
+        message: `${label}expected ${show(e.params.allowedValue)}, got ${show(e.data)}`,
+      };
     case "minLength":
     case "minItems":
       return { error: e, message: `${label}must not be empty` };
@@ -208,7 +218,10 @@ export function pointerToPath(pointer: string): (string | number)[] {
 }
 
 /** The line and column of the node at `path`, or of its nearest existing ancestor. */
-export function locate(source: SourceMap, path: (string | number)[]): { line: number; column: number } {
+export function locate(
+  source: SourceMap,
+  path: (string | number)[],
+): { line: number; column: number } {
   for (let n = path.length; n >= 0; n--) {
     const node = source.doc.getIn(path.slice(0, n), true) as Node | undefined;
     if (node && typeof node === "object" && node.range) return position(source, node.range[0]);

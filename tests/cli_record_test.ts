@@ -1,0 +1,65 @@
+import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import { parse } from "yaml";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
+
+const ENTRIES = [
+  "x = 21",
+  "x * 2",
+  "for i in range(2):",
+  "    print(i)",
+  "",
+  'name = input("Name: ")',
+  "Bob",
+  "1/0",
+  "quit",
+  "print('never runs')",
+].join("\n") + "\n";
+
+Deno.test("record turns piped entries into exec steps that expect what came back", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/my_session.yaml`;
+  const run = await runCli(["record", file], { stdin: ENTRIES });
+  equal(run.code, 0, run.stderr);
+  match(run.stdout, /^42\n0\n1\nName: $/);
+  match(run.stderr, /ZeroDivisionError/);
+  match(run.stderr, /wrote 5 steps/);
+  deepStrictEqual(parse(await Deno.readTextFile(file)), {
+    name: "my_session",
+    steps: [
+      { exec: "x = 21" },
+      { exec: "x * 2", expect: { value: 42 } },
+      { exec: "for i in range(2):\n    print(i)", expect: { stdout: "0\n1\n" } },
+      {
+        exec: 'name = input("Name: ")',
+        inputs: [{ prompt: "Name: ", reply: "Bob" }],
+        expect: { stdout: "Name: " },
+      },
+      { exec: "1/0", expect: { error: "ZeroDivisionError" } },
+    ],
+  });
+  const replay = await runCli([file]);
+  equal(replay.code, 0, replay.stdout);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record replays an existing file, then appends to it keeping its comments", async () => {
+  const dir = await tempScenarios({
+    "s.yaml": "# keep me\nname: existing\nsteps:\n  - exec: y = 5 # five\n",
+  });
+  const run = await runCli(["record", `${dir}/s.yaml`], { stdin: "y + 1\n" });
+  equal(run.code, 0, run.stderr);
+  const text = await Deno.readTextFile(`${dir}/s.yaml`);
+  ok(text.startsWith("# keep me\nname: existing\nsteps:\n  - exec: y = 5 # five\n"), text);
+  deepStrictEqual(parse(text).steps[1], { exec: "y + 1", expect: { value: 6 } });
+  match(run.stderr, /replayed 1 step of/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record with nothing entered leaves no file", async () => {
+  const dir = await tempScenarios({});
+  const run = await runCli(["record", `${dir}/none.yaml`], { stdin: "\nexit\n" });
+  equal(run.code, 0);
+  match(run.stderr, /nothing recorded/);
+  ok(!(await Deno.stat(`${dir}/none.yaml`).then(() => true, () => false)));
+  await Deno.remove(dir, { recursive: true });
+});
