@@ -51,3 +51,33 @@ export {
 } from "./lib/errors.ts";
 export { SessionPool } from "./lib/pool.ts";
 export type { PoolStats, SessionPoolOptions } from "./lib/pool.ts";
+export { loadScenario } from "./lib/scenario/load.ts";
+export { runScenario, runScenarios } from "./lib/scenario/run.ts";
+export type { RunOptions, RunScenarioOptions } from "./lib/scenario/run.ts";
+export { scenarioTests } from "./lib/scenario/testing.ts";
+export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";
+export { discoverScenarioFiles } from "./lib/scenario/discover.ts";
+export {
+  ScenarioError,
+  ScenarioNotFoundError,
+  ScenarioValidationError,
+} from "./lib/scenario/errors.ts";
+export type { ScenarioIssue } from "./lib/scenario/errors.ts";
+export type {
+  ErrorExpectation,
+  ExecStep,
+  Expectation,
+  InputEntry,
+  Normalizer,
+  Scenario,
+  Step,
+  TextExpectation,
+} from "./lib/scenario/types.ts";
+export type {
+  ExpectationFailure,
+  RunReport,
+  ScenarioReport,
+  StepReport,
+  StepStatus,
+} from "./lib/report/model.ts";
+export { formatReport } from "./lib/report/reporters.ts";

@@ -8,6 +8,7 @@
 import type { SessionOptions } from "../results.ts";
 import type { RunReport, ScenarioReport } from "../report/model.ts";
 import { Session } from "../session.ts";
+import { PooledSessions } from "./pooled_sessions.ts";
 import { ScenarioRun, type ScenarioSession, type SessionFactory } from "./scenario_run.ts";
 import { loadScenarios, type SelectOptions, selectScenarios } from "./select.ts";
 import type { Scenario } from "./types.ts";
@@ -69,6 +70,10 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
   const start = performance.now();
   const scenarios = selectScenarios(await loadScenarios(paths), options);
   const reports: (ScenarioReport | undefined)[] = new Array(scenarios.length);
+  const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
+  // Without a factory of the caller's, sessions come from pools: a fork of a warm template per session.
+  await using pooled = options.sessionFactory ? null : new PooledSessions(jobs);
+  const sessionFactory = options.sessionFactory ?? pooled!.factory;
   let next = 0;
   let bailed = false;
   const worker = async () => {
@@ -77,6 +82,7 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
       options.onScenarioStart?.(scenarios[i]);
       const report = await runScenario(scenarios[i], {
         ...options,
+        sessionFactory,
         continueOnFailure: options.update,
       });
       if (options.update) report.updated = await updateScenarioFile(scenarios[i].file, report);
@@ -85,7 +91,6 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
       options.onScenarioDone?.(report);
     }
   };
-  const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
   await Promise.all(Array.from({ length: jobs }, worker));
   const done = reports.filter((r): r is ScenarioReport => r !== undefined);
   return {
