@@ -54,6 +54,8 @@ export type { PoolStats, SessionPoolOptions } from "./lib/pool.ts";
 export { loadScenario } from "./lib/scenario/load.ts";
 export { runScenario, runScenarios } from "./lib/scenario/run.ts";
 export type { RunOptions, RunScenarioOptions } from "./lib/scenario/run.ts";
+export type { SelectOptions } from "./lib/scenario/select.ts";
+export type { ScenarioSession, SessionFactory } from "./lib/scenario/scenario_run.ts";
 export { scenarioTests } from "./lib/scenario/testing.ts";
 export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";
 export { discoverScenarioFiles } from "./lib/scenario/discover.ts";
@@ -64,13 +66,17 @@ export {
 } from "./lib/scenario/errors.ts";
 export type { ScenarioIssue } from "./lib/scenario/errors.ts";
 export type {
+  CheckpointStep,
+  ControlStep,
   ErrorExpectation,
   ExecStep,
   Expectation,
   InputEntry,
   Normalizer,
+  RestoreStep,
   Scenario,
   Step,
+  StepBase,
   TextExpectation,
 } from "./lib/scenario/types.ts";
 export type {
@@ -80,4 +86,5 @@ export type {
   StepReport,
   StepStatus,
 } from "./lib/report/model.ts";
-export { formatReport } from "./lib/report/reporters.ts";
+export { formatReport, REPORTER_NAMES } from "./lib/report/reporters.ts";
+export type { ReporterName, ReporterOptions } from "./lib/report/reporters.ts";

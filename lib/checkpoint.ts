@@ -28,7 +28,7 @@ export interface SkippedValue {
  *
  * @example
  * ```ts
- * import { Session } from "./mod.ts";
+ * import { Session } from "./session.ts";
  * await using first = new Session();
  * await first.start();
  * await first.execute("greeting = 'hi'");
@@ -89,7 +89,9 @@ interface CheckpointHeader {
 }
 
 function readHeader(data: Uint8Array): CheckpointHeader {
-  if (!(data instanceof Uint8Array)) throw new CheckpointError("a checkpoint is a Uint8Array of its bytes");
+  if (!(data instanceof Uint8Array)) {
+    throw new CheckpointError("a checkpoint is a Uint8Array of its bytes");
+  }
   if (data.length < MAGIC.length + 12 || !MAGIC.every((byte, i) => data[i] === byte)) {
     throw new CheckpointError("these bytes are not a PyREPL3 checkpoint (bad magic number)");
   }
@@ -102,7 +104,9 @@ function readHeader(data: Uint8Array): CheckpointHeader {
   }
   const headerLength = Number(view.getBigUint64(MAGIC.length + 4, true));
   const start = MAGIC.length + 12;
-  if (start + headerLength > data.length) throw new CheckpointError("checkpoint is truncated (header)");
+  if (start + headerLength > data.length) {
+    throw new CheckpointError("checkpoint is truncated (header)");
+  }
   let header: CheckpointHeader;
   try {
     header = JSON.parse(new TextDecoder().decode(data.subarray(start, start + headerLength)));

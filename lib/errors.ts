@@ -6,6 +6,7 @@
 
 /** The base class of every error PyREPL3 throws. */
 export class PyReplError extends Error {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "PyReplError";
   /** Creates an error with a message that says what to do, and the underlying cause. */
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,16 +16,19 @@ export class PyReplError extends Error {
 
 /** An option has a wrong type or value. */
 export class InvalidOptionError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "InvalidOptionError";
 }
 
 /** The Python interpreter could not be found or started, or spoke an unexpected protocol. */
 export class WorkerStartError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "WorkerStartError";
 }
 
 /** The worker and this library speak different protocol versions. */
 export class ProtocolVersionError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "ProtocolVersionError";
   /** Creates the error from both versions. */
   constructor(expected: number, actual: unknown) {
@@ -37,11 +41,13 @@ export class ProtocolVersionError extends PyReplError {
 
 /** A frame from the worker could not be decoded, or was not a valid message. */
 export class ProtocolError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "ProtocolError";
 }
 
 /** The session was shut down (or never started); it cannot run code. */
 export class SessionClosedError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "SessionClosedError";
   /** Creates the error for the session `id`. */
   constructor(id: string, state: string) {
@@ -51,6 +57,7 @@ export class SessionClosedError extends PyReplError {
 
 /** The session's worker died; the session cannot run code until restart(). */
 export class SessionDeadError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "SessionDeadError";
   /** Creates the error for the session `id`. */
   constructor(id: string, reason: string) {
@@ -60,34 +67,44 @@ export class SessionDeadError extends PyReplError {
 
 /** inputResponse() named an input request that is not waiting for a reply. */
 export class UnknownInputError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "UnknownInputError";
   /** Creates the error for input request `id`. */
   constructor(id: string) {
-    super(`no input request ${JSON.stringify(id)} is waiting for a reply; answer the id of an "input" event`);
+    super(
+      `no input request ${
+        JSON.stringify(id)
+      } is waiting for a reply; answer the id of an "input" event`,
+    );
   }
 }
 
 /** commit() or rollback() was called with no open explicit transaction. */
 export class NoTransactionError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "NoTransactionError";
 }
 
 /** A checkpoint could not be made, read or restored; the session is unchanged. */
 export class CheckpointError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "CheckpointError";
 }
 
 /** A request to the worker failed inside the worker. */
 export class WorkerRequestError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "WorkerRequestError";
 }
 
 /** A pool could not hand out a session in time, or was shut down. */
 export class PoolError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "PoolError";
 }
 
 /** acquire() waited longer than `acquireTimeoutMs`. */
 export class AcquireTimeoutError extends PoolError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "AcquireTimeoutError";
 }

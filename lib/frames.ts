@@ -85,20 +85,29 @@ export class FrameReader {
     if (length > MAX_FRAME_BYTES) throw new FrameTooLargeError(length);
     this.#start += 4;
     if (length <= CHUNK) {
-      if (!(await this.#fill(length))) throw new Error(`stream ended inside a frame of ${length} bytes`);
+      if (!(await this.#fill(length))) {
+        throw new Error(`stream ended inside a frame of ${length} bytes`);
+      }
       // Copy out: the read buffer is reused for the next frames.
       const payload = this.#buffer.slice(this.#start, this.#start + length);
       this.#start += length;
       return payload;
     }
+    return await this.readRaw(length);
+  }
+
+  /** Reads exactly `length` unframed bytes (a blob announced by the previous frame) into a new buffer. */
+  async readRaw(length: number): Promise<Uint8Array> {
     const payload = new Uint8Array(length);
-    const buffered = this.#end - this.#start;
-    payload.set(this.#buffer.subarray(this.#start, this.#end));
-    this.#start = this.#end = 0;
-    let filled = buffered;
+    const taken = Math.min(this.#end - this.#start, length);
+    payload.set(this.#buffer.subarray(this.#start, this.#start + taken));
+    this.#start += taken;
+    let filled = taken;
     while (filled < length) {
       const count = await this.#source.read(payload.subarray(filled));
-      if (count === null) throw new Error(`stream ended inside a frame (${filled} of ${length} bytes)`);
+      if (count === null) {
+        throw new Error(`stream ended inside a frame (${filled} of ${length} bytes)`);
+      }
       filled += count;
     }
     return payload;

@@ -9,20 +9,34 @@ import type { ExecuteOptions, SessionOptions } from "./results.ts";
 import { isTransactionPolicy, TRANSACTION_POLICIES } from "./transactions.ts";
 
 const SESSION_KEYS = ["python", "cwd", "env", "maxOutputChars", "startTimeoutMs"];
-const EXECUTE_KEYS = ["inputs", "onInput", "onOutput", "timeoutMs", "graceMs", "transaction", "signal"];
+const EXECUTE_KEYS = [
+  "inputs",
+  "onInput",
+  "onOutput",
+  "timeoutMs",
+  "graceMs",
+  "transaction",
+  "signal",
+];
 
 function checkKeys(what: string, options: object, known: string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new InvalidOptionError(`unknown ${what} option ${JSON.stringify(key)}; known: ${known.join(", ")}`);
+      throw new InvalidOptionError(
+        `unknown ${what} option ${JSON.stringify(key)}; known: ${known.join(", ")}`,
+      );
     }
   }
 }
 
 function checkPositive(what: string, value: unknown, allowZero = false): void {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new InvalidOptionError(`${what} must be a positive number of milliseconds, got ${String(value)}`);
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)
+  ) {
+    throw new InvalidOptionError(
+      `${what} must be a positive number of milliseconds, got ${String(value)}`,
+    );
   }
 }
 
@@ -68,7 +82,9 @@ export function validateExecuteOptions(options: ExecuteOptions): void {
     if (!Array.isArray(options.inputs)) throw new InvalidOptionError("inputs must be an array");
     for (const reply of options.inputs) {
       if (reply !== null && typeof reply !== "string") {
-        throw new InvalidOptionError("each entry of inputs must be a string or null (end of input)");
+        throw new InvalidOptionError(
+          "each entry of inputs must be a string or null (end of input)",
+        );
       }
     }
   }

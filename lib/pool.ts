@@ -79,7 +79,9 @@ interface Waiter {
  * ```
  */
 export class SessionPool implements AsyncDisposable {
-  readonly #options: Required<Pick<SessionPoolOptions, "minIdle" | "maxSize" | "acquireTimeoutMs" | "maxUses">>;
+  readonly #options: Required<
+    Pick<SessionPoolOptions, "minIdle" | "maxSize" | "acquireTimeoutMs" | "maxUses">
+  >;
   readonly #sessionOptions: SessionOptions;
   readonly #warmup: string;
   readonly #fork: boolean;
@@ -96,7 +98,8 @@ export class SessionPool implements AsyncDisposable {
 
   /** Creates a pool; call `start()` before `acquire()`. */
   constructor(options: SessionPoolOptions = {}) {
-    const { minIdle, maxSize, warmup, acquireTimeoutMs, maxUses, fork, ...sessionOptions } = options;
+    const { minIdle, maxSize, warmup, acquireTimeoutMs, maxUses, fork, ...sessionOptions } =
+      options;
     validateSessionOptions(sessionOptions);
     const size = maxSize ?? Math.max(1, navigator.hardwareConcurrency ?? 2);
     this.#options = {
@@ -107,13 +110,19 @@ export class SessionPool implements AsyncDisposable {
     };
     for (const [key, value] of Object.entries(this.#options)) {
       if (!Number.isInteger(value) || value < 0 || (key !== "minIdle" && value === 0)) {
-        throw new InvalidOptionError(`${key} must be a ${key === "minIdle" ? "non-negative" : "positive"} integer`);
+        throw new InvalidOptionError(
+          `${key} must be a ${key === "minIdle" ? "non-negative" : "positive"} integer`,
+        );
       }
     }
     if (this.#options.minIdle > this.#options.maxSize) {
-      throw new InvalidOptionError(`minIdle (${this.#options.minIdle}) cannot exceed maxSize (${size})`);
+      throw new InvalidOptionError(
+        `minIdle (${this.#options.minIdle}) cannot exceed maxSize (${size})`,
+      );
     }
-    if (warmup !== undefined && typeof warmup !== "string") throw new InvalidOptionError("warmup must be code");
+    if (warmup !== undefined && typeof warmup !== "string") {
+      throw new InvalidOptionError("warmup must be code");
+    }
     this.#warmup = warmup ?? "";
     this.#fork = fork ?? Deno.build.os !== "windows";
     this.#sessionOptions = sessionOptions;
@@ -152,7 +161,11 @@ export class SessionPool implements AsyncDisposable {
   /** Gives a session back. It is reset to its clean state, or replaced when it died or is used up. */
   async release(session: Session): Promise<void> {
     const member = this.#busy.get(session);
-    if (!member) throw new PoolError("release(): this session is not one this pool handed out, or was released");
+    if (!member) {
+      throw new PoolError(
+        "release(): this session is not one this pool handed out, or was released",
+      );
+    }
     this.#busy.delete(session);
     member.uses++;
     if (this.#closed) {
@@ -163,7 +176,9 @@ export class SessionPool implements AsyncDisposable {
     try {
       if (!session.alive) {
         this.#counts.crashed++;
-      } else if (member.uses < this.#options.maxUses && session.restarts === member.restartsAtAcquire) {
+      } else if (
+        member.uses < this.#options.maxUses && session.restarts === member.restartsAtAcquire
+      ) {
         try {
           await session._reset();
           this.#offer(member);
@@ -195,7 +210,8 @@ export class SessionPool implements AsyncDisposable {
   /** The pool's counters. */
   stats(): PoolStats {
     const sorted = [...this.#acquireTimes].sort((a, b) => a - b);
-    const pick = (q: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+    const pick = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
     return {
       idle: this.#idle.length,
       busy: this.#busy.size,
@@ -284,8 +300,11 @@ export class SessionPool implements AsyncDisposable {
   /** Starts new sessions while waiters or the idle target need them and maxSize allows. */
   #refill(): void {
     if (this.#closed) return;
-    const wanted = Math.max(this.#options.minIdle - this.#idle.length, 0) + this.#waiters.length - this.#pending;
-    for (let i = 0; i < wanted && this.#size() < this.#options.maxSize; i++) this.#track(this.#grow());
+    const wanted = Math.max(this.#options.minIdle - this.#idle.length, 0) + this.#waiters.length -
+      this.#pending;
+    for (let i = 0; i < wanted && this.#size() < this.#options.maxSize; i++) {
+      this.#track(this.#grow());
+    }
   }
 
   async #grow(): Promise<void> {
@@ -297,7 +316,9 @@ export class SessionPool implements AsyncDisposable {
       const waiter = this.#waiters.shift();
       if (waiter) {
         clearTimeout(waiter.timer);
-        waiter.reject(new PoolError(`could not start a session: ${(error as Error).message}`, { cause: error }));
+        waiter.reject(
+          new PoolError(`could not start a session: ${(error as Error).message}`, { cause: error }),
+        );
       }
     } finally {
       this.#pending--;

@@ -72,7 +72,7 @@ export interface WireReply {
 export type InterpreterRequest =
   | { t: "exec"; id: string; code: string; transaction: string }
   | { t: "input_reply"; inputId: string; text: string | null; error?: string }
-  | { t: "request"; id: string; op: string; data?: Uint8Array }
+  | { t: "request"; id: string; op: string; blob?: number }
   | { t: "shutdown" };
 
 /** A message to the keeper. */
@@ -94,7 +94,8 @@ export function decodeMessage<T extends { t: string }>(payload: Uint8Array): T {
     throw new ProtocolError(`malformed frame from the worker: ${String(cause)}`, { cause });
   }
   if (
-    typeof message !== "object" || message === null || typeof (message as { t?: unknown }).t !== "string"
+    typeof message !== "object" || message === null ||
+    typeof (message as { t?: unknown }).t !== "string"
   ) {
     throw new ProtocolError("frame from the worker is not a message object");
   }

@@ -42,7 +42,9 @@ async function askExecutable(python: string): Promise<string> {
   if (!output.success || text.length < 2) {
     const stderr = new TextDecoder().decode(output.stderr).trim();
     throw new WorkerStartError(
-      `${JSON.stringify(python)} did not run as a Python interpreter (exit ${output.code}): ${stderr}`,
+      `${
+        JSON.stringify(python)
+      } did not run as a Python interpreter (exit ${output.code}): ${stderr}`,
     );
   }
   const [major, minor] = text[1].split(".").map(Number);

@@ -148,7 +148,9 @@ export class Session implements AsyncDisposable {
 
   /** Starts the worker. Resolves when the interpreter is ready for code. */
   start(): Promise<void> {
-    if (this.#state === "closed") return Promise.reject(new SessionClosedError(this.id, "shut down"));
+    if (this.#state === "closed") {
+      return Promise.reject(new SessionClosedError(this.id, "shut down"));
+    }
     if (this.#state === "ready") return Promise.resolve();
     if (!this.#startPromise) {
       this.#state = "starting";
@@ -163,7 +165,10 @@ export class Session implements AsyncDisposable {
       this.#worker = worker;
       this.#unsubscribeExit?.();
       this.#unsubscribeExit = worker.onExit((exit) => this.#onProcessExit(exit));
-      const spawned = await worker.spawnInterpreter({ cwd: this.#options.cwd, env: this.#options.env });
+      const spawned = await worker.spawnInterpreter({
+        cwd: this.#options.cwd,
+        env: this.#options.env,
+      });
       const generation = ++this.#generation;
       this.#connection = spawned.connection;
       this.#pid = spawned.pid;
@@ -188,10 +193,14 @@ export class Session implements AsyncDisposable {
    * for events. Executions run one at a time, in call order.
    */
   execute(code: string, options: ExecuteOptions = {}): Execution {
-    if (typeof code !== "string") throw new InvalidOptionError("execute(code): code must be a string");
+    if (typeof code !== "string") {
+      throw new InvalidOptionError("execute(code): code must be a string");
+    }
     validateExecuteOptions(options);
     const execution = new Execution(`e${++this.#nextId}`);
-    this.#enqueue(() => this.#run(execution, code, options)).catch((error) => execution.fail(error));
+    this.#enqueue(() => this.#run(execution, code, options)).catch((error) =>
+      execution.fail(error)
+    );
     return execution;
   }
 
@@ -240,7 +249,9 @@ export class Session implements AsyncDisposable {
   restore(checkpoint: Checkpoint | Uint8Array): Promise<void> {
     const data = checkpoint instanceof Checkpoint ? checkpoint.data : checkpoint;
     if (!(data instanceof Uint8Array)) {
-      return Promise.reject(new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes"));
+      return Promise.reject(
+        new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes"),
+      );
     }
     Checkpoint.fromBytes(data); // refuse bad data before it reaches the worker
     return this.#enqueue(async () => {
@@ -299,7 +310,10 @@ export class Session implements AsyncDisposable {
   }
 
   #stopInterpreter(): void {
-    const closed = new SessionClosedError(this.id, this.#state === "closed" ? "shut down" : "restarting");
+    const closed = new SessionClosedError(
+      this.id,
+      this.#state === "closed" ? "shut down" : "restarting",
+    );
     this.#generation++;
     if (this.#pgid) this.#worker?.killGroup(this.#pgid);
     this.#pgid = 0;
@@ -327,14 +341,16 @@ export class Session implements AsyncDisposable {
     if (this.#state !== "ready") throw new SessionClosedError(this.id, describeState(this.#state));
   }
 
-  async #send(message: InterpreterRequest): Promise<void> {
+  async #send(message: InterpreterRequest, blob?: Uint8Array): Promise<void> {
     const connection = this.#connection;
     if (!connection) throw new SessionClosedError(this.id, describeState(this.#state));
     const frame = encodeFrame(encodeMessage(message));
     // Serialize writes: a large frame may take several write() calls, which must not interleave.
     const write = this.#writes.then(async () => {
-      let written = 0;
-      while (written < frame.length) written += await connection.write(frame.subarray(written));
+      for (const bytes of blob ? [frame, blob] : [frame]) {
+        let written = 0;
+        while (written < bytes.length) written += await connection.write(bytes.subarray(written));
+      }
     });
     this.#writes = write.catch(() => {});
     await write;
@@ -364,7 +380,9 @@ export class Session implements AsyncDisposable {
       options.signal.addEventListener("abort", onAbort, { once: true });
       finished.then(() => options.signal?.removeEventListener("abort", onAbort));
     }
-    if (options.timeoutMs !== undefined) this.#armTimeout(running, options.timeoutMs, options.graceMs);
+    if (options.timeoutMs !== undefined) {
+      this.#armTimeout(running, options.timeoutMs, options.graceMs);
+    }
     await this.#send({ t: "exec", id: execution.id, code, transaction: policy });
     if (running.interrupted) await this.interrupt();
     await finished;
@@ -409,15 +427,20 @@ export class Session implements AsyncDisposable {
   }
 
   #clearRunning(): void {
-    if (this.#running) for (const timer of this.#running.timers) clearTimeout(timer);
+    if (this.#running) { for (const timer of this.#running.timers) clearTimeout(timer); }
     this.#running = null;
   }
 
   async #request(op: string, data?: Uint8Array): Promise<WireReply> {
     this.#checkUsable();
     const id = `r${++this.#nextId}`;
-    const reply = new Promise<WireReply>((resolve, reject) => this.#requests.set(id, { resolve, reject }));
-    await this.#send({ t: "request", id, op, data });
+    const reply = new Promise<WireReply>((resolve, reject) =>
+      this.#requests.set(id, { resolve, reject })
+    );
+    await this.#send(
+      data ? { t: "request", id, op, blob: data.length } : { t: "request", id, op },
+      data,
+    );
     const answer = await reply;
     if (answer.pid) this.#pid = answer.pid;
     if (typeof answer.executionCount === "number") this.#executionCount = answer.executionCount;
@@ -431,10 +454,17 @@ export class Session implements AsyncDisposable {
       while (generation === this.#generation) {
         const payload = await reader.next();
         if (payload === null) break;
-        this.#dispatch(decodeMessage<InterpreterMessage>(payload));
+        const message = decodeMessage<InterpreterMessage>(payload);
+        // A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again.
+        if (message.t === "reply" && typeof message.blob === "number") {
+          message.data = await reader.readRaw(message.blob);
+        }
+        this.#dispatch(message);
       }
     } catch (error) {
-      failure = error instanceof PyReplError ? error : new ProtocolError(String(error), { cause: error });
+      failure = error instanceof PyReplError
+        ? error
+        : new ProtocolError(String(error), { cause: error });
     }
     await reader.cancel();
     if (generation !== this.#generation) return;
@@ -460,7 +490,10 @@ export class Session implements AsyncDisposable {
       });
     }
     if (generation !== this.#generation) return;
-    this.#die(this.#exit ? describeStatus(this.#exit) : "the connection to the worker closed", this.#exit);
+    this.#die(
+      this.#exit ? describeStatus(this.#exit) : "the connection to the worker closed",
+      this.#exit,
+    );
   }
 
   #onProcessExit(exit: ProcessExit): void {
@@ -471,7 +504,9 @@ export class Session implements AsyncDisposable {
     if (this.#pgid) this.#worker?.killGroup(this.#pgid);
     const generation = this.#generation;
     setTimeout(() => {
-      if (generation === this.#generation && this.#state === "ready") this.#die(describeStatus(exit), exit);
+      if (generation === this.#generation && this.#state === "ready") {
+        this.#die(describeStatus(exit), exit);
+      }
     }, DEATH_SETTLE_MS);
   }
 
@@ -548,7 +583,9 @@ export class Session implements AsyncDisposable {
       Promise.resolve()
         .then(() => options.onInput!(request))
         .then((reply) => this.#answer(running, inputId, reply))
-        .catch((error) => this.#answerError(running, inputId, `onInput failed: ${(error as Error).message}`));
+        .catch((error) =>
+          this.#answerError(running, inputId, `onInput failed: ${(error as Error).message}`)
+        );
       return;
     }
     if (running.inputs) {
@@ -560,7 +597,9 @@ export class Session implements AsyncDisposable {
         this.#answerError(
           running,
           inputId,
-          `input prompt ${JSON.stringify(prompt)} has no reply: all ${given} scripted input(s) were used`,
+          `input prompt ${
+            JSON.stringify(prompt)
+          } has no reply: all ${given} scripted input(s) were used`,
         );
       }
       return;

@@ -19,7 +19,9 @@ export const valueCodec: ExtensionCodec = new ExtensionCodec();
 
 valueCodec.register({
   type: EXT_BIGINT,
-  encode: (input: unknown) => (typeof input === "bigint" ? new TextEncoder().encode(input.toString()) : null),
+  encode: (
+    input: unknown,
+  ) => (typeof input === "bigint" ? new TextEncoder().encode(input.toString()) : null),
   decode: (data: Uint8Array) => BigInt(new TextDecoder().decode(data)),
 });
 

@@ -120,7 +120,9 @@ export class WorkerProcess {
     } catch (cause) {
       listener.close();
       await Deno.remove(socketDir, { recursive: true }).catch(() => {});
-      throw new WorkerStartError(`cannot start ${executable}: ${(cause as Error).message}`, { cause });
+      throw new WorkerStartError(`cannot start ${executable}: ${(cause as Error).message}`, {
+        cause,
+      });
     }
     const reader = new FrameReader(streamSource(child.stdout));
     const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
@@ -132,7 +134,10 @@ export class WorkerProcess {
         reader.next(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new WorkerStartError(`the Python worker did not start within ${timeoutMs} ms`)),
+            () =>
+              reject(
+                new WorkerStartError(`the Python worker did not start within ${timeoutMs} ms`),
+              ),
             timeoutMs,
           );
         }),
@@ -141,11 +146,17 @@ export class WorkerProcess {
         await child.status;
         await stderrDone;
         const stderr = stderrTail.text().trim();
-        throw new WorkerStartError(`the Python worker exited before it started: ${stderr || "(no output)"}`);
+        throw new WorkerStartError(
+          `the Python worker exited before it started: ${stderr || "(no output)"}`,
+        );
       }
       const hello = decodeMessage<KeeperMessage>(first);
-      if (hello.t !== "keeper_hello") throw new WorkerStartError(`unexpected first message ${hello.t}`);
-      if (hello.protocol !== PROTOCOL_VERSION) throw new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
+      if (hello.t !== "keeper_hello") {
+        throw new WorkerStartError(`unexpected first message ${hello.t}`);
+      }
+      if (hello.protocol !== PROTOCOL_VERSION) {
+        throw new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
+      }
       const worker = new WorkerProcess(child, listener, socketDir, hello, stderrTail);
       worker.#readLoop(reader, stderrDone);
       return worker;
@@ -180,15 +191,22 @@ export class WorkerProcess {
   }
 
   /** Forks a new interpreter from the keeper and waits until it has connected and said hello. */
-  spawnInterpreter(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<SpawnedInterpreter> {
+  spawnInterpreter(
+    options: { cwd?: string; env?: Record<string, string> } = {},
+  ): Promise<SpawnedInterpreter> {
     if (this.#closed) return Promise.reject(new WorkerStartError("the Python worker has exited"));
     const token = crypto.randomUUID();
     const spawned = new Promise<SpawnedInterpreter>((resolve, reject) => {
       this.#pending.set(token, { resolve, reject });
     });
-    this.#send({ t: "spawn", token, socket: this.#socketPath, cwd: options.cwd, env: options.env }).catch(
-      (cause) => this.#failPending(token, new WorkerStartError("cannot reach the Python worker", { cause })),
-    );
+    this.#send({ t: "spawn", token, socket: this.#socketPath, cwd: options.cwd, env: options.env })
+      .catch(
+        (cause) =>
+          this.#failPending(
+            token,
+            new WorkerStartError("cannot reach the Python worker", { cause }),
+          ),
+      );
     return spawned;
   }
 
@@ -271,7 +289,12 @@ export class WorkerProcess {
     for (const token of [...this.#pending.keys()]) this.#failPending(token, error);
     for (const [id, done] of this.#warmups) {
       this.#warmups.delete(id);
-      done({ t: "warmup_done", id, ok: false, error: { type: "Exit", message: error.message, traceback: "" } });
+      done({
+        t: "warmup_done",
+        id,
+        ok: false,
+        error: { type: "Exit", message: error.message, traceback: "" },
+      });
     }
     const exit: ProcessExit = { pid: this.pid, code: status.code, signal: status.signal };
     for (const listener of this.#exitListeners) listener(exit);
@@ -339,7 +362,6 @@ export class WorkerProcess {
       }
     }
   }
-
 }
 
 /** Keeps the last `limit` bytes written to a stream. */

@@ -118,12 +118,23 @@ def _pickle_namespace(namespace: dict, values: Dict[str, Any]) -> Tuple[str, _St
 
 
 def dump_namespace(namespace: dict, execution_count: int) -> Tuple[bytes, List[str], List[Dict[str, str]]]:
-    """Save the session names of `namespace`; return (data, names saved, skipped).
+    """Save the session names of `namespace` as one bytes object; see dump_namespace_parts."""
+    parts, names, skipped = dump_namespace_parts(namespace, execution_count)
+    return b"".join(parts), names, skipped  # the only copy of the bulk data
+
+
+def dump_namespace_parts(namespace: dict,
+                         execution_count: int) -> Tuple[List[Any], List[str], List[Dict[str, str]]]:
+    """Save the session names of `namespace`; return (parts, names saved, skipped).
 
     `skipped` lists the values that cannot be saved (open files, sockets, generators, locks, threads, frames,
     containers holding them) as ``{"name", "type", "reason"}``; they never make the checkpoint fail. Functions
     and classes defined in the session are saved by value, modules by name, everything else by pickle
     (protocol 5, bulk data out-of-band). Raises CheckpointError only if the stream cannot be written at all.
+
+    Returns the checkpoint as a list of buffers whose concatenation is the data, for a writer that can send
+    them without joining (``os.writev``, ``socket.sendmsg``). Buffers may be views of live objects (numpy
+    arrays): write them before running more user code.
     """
     values = {name: value for name, value in namespace.items() if is_session_name(name)}
     kind, builder, failures = _pickle_namespace(namespace, values)
@@ -154,7 +165,7 @@ def dump_namespace(namespace: dict, execution_count: int) -> Tuple[bytes, List[s
         padding = -offset % _ALIGN
         parts += [_U64.pack(buffer.nbytes), bytes(padding), buffer]
         offset += padding + buffer.nbytes
-    return b"".join(parts), names, skipped  # the only copy of the bulk data
+    return parts, names, skipped
 
 
 class _Cursor:

@@ -35,7 +35,17 @@ class FrameWriter:
         with self.lock:
             self.write_locked(frame)
 
-    def write_locked(self, frame: bytes) -> None:
+    def send_with_blob(self, message: dict, parts: list) -> None:
+        """Send a message announcing ``blob`` raw bytes, then the bytes of ``parts`` unframed and uncopied."""
+        views = [memoryview(part).cast("B") for part in parts]
+        message["blob"] = sum(view.nbytes for view in views)
+        frame = encode_frame(message)
+        with self.lock:
+            self.write_locked(frame)
+            for view in views:
+                self.write_locked(view)
+
+    def write_locked(self, frame: bytes | memoryview) -> None:
         """Write an encoded frame; the caller holds ``lock``."""
         view = memoryview(frame)
         while view:
@@ -61,6 +71,21 @@ class FrameReader:
             return unpackb(payload)
         except (ValueError, TypeError) as error:
             raise ProtocolError(f"malformed frame: {error}") from error
+
+    def read_blob(self, count: int) -> bytearray:
+        """Read ``count`` raw bytes that follow a frame into one new buffer (no intermediate copies)."""
+        blob = bytearray(count)
+        view = memoryview(blob)
+        taken = min(len(self._buffer), count)
+        view[:taken] = self._buffer[:taken]
+        del self._buffer[:taken]
+        filled = taken
+        while filled < count:
+            read = os.readv(self.fd, [view[filled:]])
+            if not read:
+                raise EOFError("peer closed the protocol stream inside a blob")
+            filled += read
+        return blob
 
     def buffered(self) -> bool:
         """True when bytes of a next frame are already buffered (select() would not report them)."""

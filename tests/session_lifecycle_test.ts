@@ -11,7 +11,13 @@ import {
   type SessionOptions,
   WorkerStartError,
 } from "../mod.ts";
-import { processExists, startSession, TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
+import {
+  processExists,
+  startSession,
+  TEST_PYTHON,
+  waitFor,
+  withSession,
+} from "./_helpers/session.ts";
 
 /** Code that prints `ready` (the test's cue that it runs), then blocks in `body`. */
 function afterReady(body: string): string {
@@ -34,23 +40,29 @@ Deno.test("interrupt", async (t) => {
   await withSession(async (session) => {
     await session.execute("kept = 'state'");
 
-    await t.step("interrupt() during time.sleep gives interrupted and keeps the state", async () => {
-      const result = await session.execute(afterReady("time.sleep(30)"), {
-        onOutput: () => session.interrupt(),
-      });
-      equal(result.status, "interrupted");
-      equal(result.error?.type, "KeyboardInterrupt");
-      equal(session.state, "ready");
-      equal((await session.execute("kept")).value, "state");
-    });
+    await t.step(
+      "interrupt() during time.sleep gives interrupted and keeps the state",
+      async () => {
+        const result = await session.execute(afterReady("time.sleep(30)"), {
+          onOutput: () => session.interrupt(),
+        });
+        equal(result.status, "interrupted");
+        equal(result.error?.type, "KeyboardInterrupt");
+        equal(session.state, "ready");
+        equal((await session.execute("kept")).value, "state");
+      },
+    );
 
-    await t.step("interrupt() during a busy loop gives interrupted and keeps the state", async () => {
-      const result = await session.execute(afterReady("while True:\n    pass"), {
-        onOutput: () => session.interrupt(),
-      });
-      equal(result.status, "interrupted");
-      equal((await session.execute("kept")).value, "state");
-    });
+    await t.step(
+      "interrupt() during a busy loop gives interrupted and keeps the state",
+      async () => {
+        const result = await session.execute(afterReady("while True:\n    pass"), {
+          onOutput: () => session.interrupt(),
+        });
+        equal(result.status, "interrupted");
+        equal((await session.execute("kept")).value, "state");
+      },
+    );
 
     await t.step("interrupt() when idle does nothing", async () => {
       await session.interrupt();
@@ -78,7 +90,8 @@ Deno.test("interrupt", async (t) => {
 Deno.test("a timeout on code that ignores SIGINT kills the worker and the session goes on fresh", async () => {
   await withSession(async (session) => {
     await session.execute("kept = 'state'");
-    const code = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)";
+    const code =
+      "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)";
     const result = await session.execute(code, { timeoutMs: 200, graceMs: 100 });
     equal(result.status, "timeout");
     equal(result.stateLost, true);
@@ -244,7 +257,9 @@ Deno.test("no Python process outlives shutdown(), savepoints included", async ()
   const pids = new Set([interpreter, keeper, active, ...childrenOf(active), ...childrenOf(keeper)]);
   ok(pids.size >= 3, `expected a keeper, an interpreter and a savepoint: ${[...pids]}`);
   await session.shutdown();
-  for (const pid of pids) ok(await waitFor(() => !processExists(pid)), `process ${pid} outlived the session`);
+  for (const pid of pids) {
+    ok(await waitFor(() => !processExists(pid)), `process ${pid} outlived the session`);
+  }
 });
 
 Deno.test("a Deno process killed with SIGKILL leaves no Python process behind", async () => {
@@ -281,7 +296,10 @@ Deno.test("a Deno process killed with SIGKILL leaves no Python process behind", 
     await child.status;
     await reader.cancel();
     await child.stderr.cancel();
-    ok(await waitFor(() => !processExists(interpreter), 10_000), `interpreter ${interpreter} outlived Deno`);
+    ok(
+      await waitFor(() => !processExists(interpreter), 10_000),
+      `interpreter ${interpreter} outlived Deno`,
+    );
     ok(await waitFor(() => !processExists(keeper), 10_000), `keeper ${keeper} outlived Deno`);
   } finally {
     try {

@@ -100,11 +100,16 @@ Deno.test("execution semantics", async (t) => {
       equal((await session.execute("kept")).value, "yes");
     });
 
-    await t.step("executionCount increments with every execution, failed ones included", async () => {
-      const counts: number[] = [];
-      for (const code of ["1", "1/0", "x = (", "2"]) counts.push((await session.execute(code)).executionCount);
-      deepStrictEqual(counts.map((count) => count - counts[0]), [0, 1, 2, 3]);
-    });
+    await t.step(
+      "executionCount increments with every execution, failed ones included",
+      async () => {
+        const counts: number[] = [];
+        for (const code of ["1", "1/0", "x = (", "2"]) {
+          counts.push((await session.execute(code)).executionCount);
+        }
+        deepStrictEqual(counts.map((count) => count - counts[0]), [0, 1, 2, 3]);
+      },
+    );
 
     await t.step("durationMs is a non-negative number", async () => {
       const result = await session.execute("sum(range(1000))");
@@ -113,7 +118,9 @@ Deno.test("execution semantics", async (t) => {
     });
 
     await t.step("the stdout and stderr of an execution are in the result", async () => {
-      const result = await session.execute("import sys\nprint('out')\nprint('err', file=sys.stderr)");
+      const result = await session.execute(
+        "import sys\nprint('out')\nprint('err', file=sys.stderr)",
+      );
       equal(result.stdout, "out\n");
       equal(result.stderr, "err\n");
     });

@@ -31,7 +31,9 @@ export interface StepReport {
   line: number;
   /** 1-based column of the step in its file. */
   column: number;
+  /** How the step ended; `skipped` when an earlier step failed. */
   status: StepStatus;
+  /** How long the step took, in milliseconds of wall-clock time. */
   durationMs: number;
   /** Failed expectations (empty when passed). */
   failures: ExpectationFailure[];
@@ -54,9 +56,13 @@ export interface ScenarioReport {
   name: string;
   /** The file the scenario came from. */
   file: string;
+  /** The scenario's tags, for selecting and grouping in reports. */
   tags: string[];
+  /** `failed` when any step failed. */
   status: "passed" | "failed";
+  /** How long the scenario took, sessions included, in milliseconds of wall-clock time. */
   durationMs: number;
+  /** One report per step, in file order. */
   steps: StepReport[];
   /** With `update`: true when the file was rewritten with the actual outputs. */
   updated?: boolean;
@@ -64,9 +70,13 @@ export interface ScenarioReport {
 
 /** The outcome of a whole run. */
 export interface RunReport {
+  /** One report per scenario that ran (`bail` may stop some), in file order whatever `jobs`. */
   scenarios: ScenarioReport[];
+  /** How many scenarios passed. */
   passed: number;
+  /** How many scenarios failed. */
   failed: number;
+  /** How long the whole run took, in milliseconds of wall-clock time. */
   durationMs: number;
   /** When the run started, ISO 8601. */
   startedAt: string;

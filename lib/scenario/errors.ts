@@ -8,6 +8,7 @@ import { PyReplError } from "../errors.ts";
 
 /** One problem found in a scenario file, with its position. */
 export interface ScenarioIssue {
+  /** The scenario file the problem is in. */
   file: string;
   /** 1-based line. */
   line: number;
@@ -19,6 +20,7 @@ export interface ScenarioIssue {
 
 /** Base of the errors about scenario files. */
 export class ScenarioError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "ScenarioError";
 }
 
@@ -37,10 +39,12 @@ export class ScenarioError extends PyReplError {
  * ```
  */
 export class ScenarioValidationError extends ScenarioError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "ScenarioValidationError";
   /** Every problem found, each with file, line and column. */
   readonly issues: ScenarioIssue[];
 
+  /** Creates the error from every problem found; the message lists them one per line. */
   constructor(issues: ScenarioIssue[]) {
     super(
       issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`).join("\n") ||
@@ -52,5 +56,6 @@ export class ScenarioValidationError extends ScenarioError {
 
 /** A path or glob given to find scenario files matched nothing. */
 export class ScenarioNotFoundError extends ScenarioError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "ScenarioNotFoundError";
 }

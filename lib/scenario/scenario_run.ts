@@ -15,11 +15,17 @@ import { DEFAULT_SESSION } from "./load.ts";
 export interface ScenarioSession {
   /** Runs code; the returned value is awaitable for the result. */
   execute(code: string, options?: ExecuteOptions): PromiseLike<ExecutionResult>;
+  /** Saves the namespace; the result is what `restore()` takes back. */
   checkpoint(): Promise<unknown>;
+  /** Puts back a namespace that `checkpoint()` saved. */
   restore(checkpoint: unknown): Promise<unknown>;
+  /** Keeps the changes of the open transaction. */
   commit(): Promise<unknown>;
+  /** Undoes the changes of the open transaction. */
   rollback(): Promise<unknown>;
+  /** Replaces the worker with a fresh one, losing all state. */
   restart(): Promise<unknown>;
+  /** Stops the worker for good. */
   shutdown(): Promise<unknown>;
 }
 

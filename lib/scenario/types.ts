@@ -40,14 +40,19 @@ export interface ErrorExpectation {
 
 /** What an exec step expects; absent keys are not checked (except `status`, see `check.ts`). */
 export interface Expectation {
+  /** The status the execution must end with (default `ok`; with `error`, any failure). */
   status?: ExecutionStatus;
+  /** What the code must print to stdout, after normalizing. */
   stdout?: TextExpectation;
+  /** What the code must print to stderr, after normalizing. */
   stderr?: TextExpectation;
   /** Deep-equal to the converted value; `null` stands for `None` or no value. */
   value?: unknown;
   /** True when the file has a `value` key (its value may be `null`). */
   hasValue: boolean;
+  /** The Python `repr()` of the last expression's value. */
   repr?: TextExpectation;
+  /** The exception the code must raise. */
   error?: ErrorExpectation;
   /** The longest the execution may take, in milliseconds. */
   durationMaxMs?: number;
@@ -67,14 +72,19 @@ export interface StepBase {
 
 /** Runs code. */
 export interface ExecStep extends StepBase {
+  /** Marks the step as one that runs code. */
   kind: "exec";
+  /** The Python source to run. */
   code: string;
+  /** Replies to the code's input prompts, used in order. */
   inputs?: InputEntry[];
+  /** Whether and how the execution runs as a transaction that can be rolled back. */
   transaction?: TransactionPolicy;
   /** The step's own timeout, in milliseconds. */
   timeoutMs?: number;
   /** Interrupt the code (KeyboardInterrupt) after this many milliseconds. */
   interruptAfterMs?: number;
+  /** What the execution's result must match. */
   expect: Expectation;
   /** The scenario's normalizers followed by the step's own. */
   normalize: Normalizer[];
@@ -82,18 +92,23 @@ export interface ExecStep extends StepBase {
 
 /** Takes a checkpoint of the session's namespace under a name. */
 export interface CheckpointStep extends StepBase {
+  /** Marks the step as one that takes a checkpoint. */
   kind: "checkpoint";
+  /** The name a later `restore` step refers to the checkpoint by. */
   name: string;
 }
 
 /** Restores a named checkpoint (taken in any session of the scenario). */
 export interface RestoreStep extends StepBase {
+  /** Marks the step as one that restores a checkpoint. */
   kind: "restore";
+  /** The name of a checkpoint an earlier step took. */
   name: string;
 }
 
 /** Commits, rolls back, or restarts the session. */
 export interface ControlStep extends StepBase {
+  /** Which session operation the step performs. */
   kind: "commit" | "rollback" | "restart";
 }
 
@@ -106,14 +121,18 @@ export interface Scenario {
   name: string;
   /** The file's path, as given to `loadScenario()`. */
   file: string;
+  /** Free text saying what the scenario checks, for readers and reports. */
   description?: string;
+  /** Labels that `--tag` selects scenarios by (empty when the file has none). */
   tags: string[];
   /** The Python interpreter the scenario asks for. */
   python?: string;
+  /** Environment variables the scenario's workers start with, added to the current environment. */
   env?: Record<string, string>;
   /** The worker's directory, resolved against the file's directory (default: the file's directory). */
   cwd: string;
   /** The file's default step timeout, in milliseconds. */
   timeoutMs?: number;
+  /** The steps to run, in order. */
   steps: Step[];
 }

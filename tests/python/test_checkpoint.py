@@ -338,6 +338,16 @@ class SavesModulesAndLibraryObjectsTest(unittest.TestCase):
             self.assertEqual(data[:8], b"PYR3CKPT")  # restoring never wrote into the checkpoint bytes
 
     @unittest.skipUnless(numpy is not None, "numpy not importable")
+    def test_parts_reference_array_memory_and_join_into_a_checkpoint(self) -> None:
+        namespace = session("import numpy as np\narr = np.arange(1 << 16, dtype=np.int64)")
+        parts, names, _ = ck.dump_namespace_parts(namespace, 1)
+        self.assertTrue(any(isinstance(part, memoryview) and numpy.shares_memory(numpy.asarray(part), namespace["arr"])
+                            for part in parts))
+        target = new_namespace()
+        self.assertEqual(ck.load_namespace(b"".join(parts), target)[0], names)
+        self.assertEqual(int(target["arr"][-1]), (1 << 16) - 1)
+
+    @unittest.skipUnless(numpy is not None, "numpy not importable")
     def test_numpy_data_travels_out_of_band_not_in_the_pickle_stream(self) -> None:
         data, _, _ = ck.dump_namespace(session("import numpy as np\narr = np.ones(1 << 20)"), 1)
         self.assertLess(len(data), (1 << 23) + 4096)
