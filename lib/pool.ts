@@ -32,7 +32,9 @@ export interface SessionPoolOptions extends SessionOptions {
 
 /** Counters of a pool; `acquireP50Ms`/`acquireP99Ms` are over the last 1000 acquisitions. */
 export interface PoolStats {
+  /** Started sessions waiting to be acquired. */
   idle: number;
+  /** Sessions handed out by acquire() and not yet released. */
   busy: number;
   /** Sessions being made or reset right now. */
   pending: number;
@@ -48,7 +50,9 @@ export interface PoolStats {
   misses: number;
   /** acquire() calls waiting now. */
   waiting: number;
+  /** Median time acquire() took, in milliseconds (0 before any acquisition). */
   acquireP50Ms: number;
+  /** 99th-percentile time acquire() took, in milliseconds (0 before any acquisition). */
   acquireP99Ms: number;
 }
 
@@ -70,7 +74,7 @@ interface Waiter {
  *
  * @example
  * ```ts
- * import { SessionPool } from "./mod.ts";
+ * import { SessionPool } from "./pool.ts";
  * const pool = new SessionPool({ minIdle: 1, maxSize: 2 });
  * await pool.start();
  * const value = await pool.withSession(async (session) => (await session.execute("6 * 7")).value);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { encodeFrame, FrameReader } from "./frames.ts";
+import { encodeFrame, type FrameReader } from "./frames.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -81,7 +81,7 @@ let sessionCounter = 0;
  *
  * @example
  * ```ts
- * import { Session } from "./mod.ts";
+ * import { Session } from "./session.ts";
  * await using session = new Session();
  * await session.start();
  * const result = await session.execute("x = 42\nx * 2");

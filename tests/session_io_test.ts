@@ -205,6 +205,41 @@ Deno.test("input", async (t) => {
       ok(result.error?.message.includes("second? "), result.error?.message);
     });
 
+    await t.step("an InputExhaustedError's traceback shows user frames only", async () => {
+      const result = await session.execute("answer = input('which? ')", { inputs: [] });
+      equal(result.error?.type, "InputExhaustedError");
+      const traceback = result.error?.traceback ?? "";
+      ok(traceback.includes("answer = input('which? ')"), traceback);
+      ok(!traceback.includes("runner/"), traceback);
+    });
+
+    await t.step(
+      "interrupt() while input() waits is interrupted, with user frames only",
+      async () => {
+        let status = "";
+        let traceback = "";
+        for await (const event of session.execute("reply = input('wait? ')")) {
+          if (event.type === "input") await session.interrupt();
+          if (event.type === "result") {
+            status = event.result.status;
+            traceback = event.result.error?.traceback ?? "";
+          }
+        }
+        equal(status, "interrupted");
+        ok(!traceback.includes("runner/"), traceback);
+        equal((await session.execute("'alive'")).value, "alive");
+      },
+    );
+
+    await t.step("a timeout while input() waits is timeout and the session goes on", async () => {
+      let status = "";
+      for await (const event of session.execute("input('wait? ')", { timeoutMs: 100 })) {
+        if (event.type === "result") status = event.result.status;
+      }
+      equal(status, "timeout");
+      equal((await session.execute("'alive'")).value, "alive");
+    });
+
     await t.step("except Exception does not swallow InputExhaustedError", async () => {
       const code = "try:\n    input('p? ')\nexcept Exception:\n    caught = True";
       const result = await session.execute(code, { inputs: [] });

@@ -188,6 +188,27 @@ Deno.test("execute() after shutdown() rejects with SessionClosedError", async ()
   await session.shutdown(); // a second shutdown is harmless
 });
 
+Deno.test("shutdown() during an execution rejects it with SessionClosedError", async () => {
+  const session = await startSession();
+  const execution = session.execute(afterReady("time.sleep(30)"), {
+    onOutput: () => session.shutdown(),
+  });
+  await rejects(Promise.resolve(execution), SessionClosedError);
+  equal(session.state, "closed");
+});
+
+Deno.test("restart() during an execution rejects it and gives a fresh session", async () => {
+  await withSession(async (session) => {
+    await session.execute("old = 1");
+    const execution = session.execute(afterReady("time.sleep(30)"), {
+      onOutput: () => session.restart(),
+    });
+    await rejects(Promise.resolve(execution), SessionClosedError);
+    await session.restart(); // queued behind the first restart: waits for it
+    equal((await session.execute("'old' in globals()")).value, false);
+  });
+});
+
 Deno.test("execute() before start() rejects with SessionClosedError", async () => {
   const session = new Session({ python: TEST_PYTHON });
   await rejects(Promise.resolve(session.execute("1")), SessionClosedError);

@@ -1,0 +1,274 @@
+/**
+ * Costs of transactions and checkpoints, each beside its baseline from the same run:
+ * - savepoint cost: `x = 1` under `rollback_on_failure` (succeeds) against the default policy, at small state
+ *   and at ~1 GiB live state (a 1 GiB numpy array plus a million small objects);
+ * - rollback: `x = 1` under `rollback_always` against the default policy, at both sizes;
+ * - checkpoint() and restore() (into a fresh session) of a 512 MB numpy array, in MB/s, against a bare
+ *   Python peer moving the same number of bytes over a unix socket;
+ * - checkpoint() of 100,000 small objects against `pickle.dumps` of them inside the session.
+ *
+ * Run: `npx -y deno@2.9.6 run -A bench/transactions.ts`
+ *
+ * @module
+ */
+import { Session } from "../lib/session.ts";
+import type { Checkpoint } from "../lib/checkpoint.ts";
+import type { TransactionPolicy } from "../lib/results.ts";
+import { FramePeer } from "./_frame_peer.ts";
+import {
+  hasModule,
+  mbPerSecond,
+  met,
+  ms,
+  msPair,
+  note,
+  printHeader,
+  printTables,
+  PYTHON_COMMAND,
+  rate,
+  ratio,
+  type Row,
+  summarize,
+  type Summary,
+  timeOnce,
+} from "./_bench.ts";
+
+const SMALL = { warmup: 30, iterations: 300 };
+const LARGE = { warmup: 5, iterations: 40 };
+const TRANSFER = { warmup: 1, iterations: 3 };
+const OBJECTS = { warmup: 1, iterations: 5 };
+const LARGE_STATE =
+  "import numpy as np\nbig = np.ones(2**27)\nsmall = [object() for _ in range(10**6)]\nx = 0";
+const ARRAY_STATE = "import numpy as np\na = np.ones(2**26)";
+const OBJECT_STATE = [
+  "class Point:",
+  "    def __init__(self, i):",
+  "        self.i = i",
+  "points = [Point(i) for i in range(100_000)]",
+  "numbers = {i: i for i in range(100_000)}",
+].join("\n");
+
+const python = await printHeader("PyREPL3 transactions and checkpoints");
+const numpy = await hasModule(python.executable, "numpy");
+const rows: Row[] = [];
+const footnotes: string[] = [];
+
+/** Starts a session, runs `setup`, calls `fn`, and always shuts the session down. */
+async function withSession<T>(setup: string, fn: (session: Session) => Promise<T>): Promise<T> {
+  const session = new Session({ python: PYTHON_COMMAND });
+  try {
+    await session.start();
+    await run(session, setup);
+    return await fn(session);
+  } finally {
+    await session.shutdown();
+  }
+}
+
+/** Executes `code` and throws unless it succeeded. */
+async function run(session: Session, code: string, transaction?: TransactionPolicy): Promise<void> {
+  const result = await session.execute(code, transaction ? { transaction } : {});
+  if (result.status !== "ok") {
+    throw new Error(
+      `${JSON.stringify(code.slice(0, 40))} failed: ${result.error?.traceback ?? result.status}`,
+    );
+  }
+}
+
+/**
+ * Times `x = 1` under each policy, interleaved so that both see the same machine load.
+ * Returns the p50/p99 per policy.
+ */
+async function policyTimes(
+  session: Session,
+  policies: TransactionPolicy[],
+  counts: { warmup: number; iterations: number },
+): Promise<Map<TransactionPolicy, Summary>> {
+  const times = new Map<TransactionPolicy, number[]>(policies.map((p) => [p, []]));
+  for (let i = 0; i < counts.warmup + counts.iterations; i++) {
+    for (const policy of policies) {
+      const elapsed = await timeOnce(() => run(session, "x = 1", policy));
+      if (i >= counts.warmup) times.get(policy)!.push(elapsed);
+    }
+  }
+  return new Map([...times].map(([policy, samples]) => [policy, summarize(samples)]));
+}
+
+/** Adds the savepoint and rollback rows for one state size. */
+function transactionRows(
+  label: string,
+  times: Map<TransactionPolicy, Summary>,
+  savepointTarget: number,
+): void {
+  const plain = times.get("commit_always")!;
+  const guarded = times.get("rollback_on_failure")!;
+  const rolled = times.get("rollback_always")!;
+  const extra = guarded.p50 - plain.p50;
+  rows.push({
+    measure: `\`x = 1\` rollback_on_failure, ${label}, p50 / p99`,
+    ours: msPair(guarded),
+    baseline: "same under the default policy",
+    baselineValue: msPair(plain),
+    ratio: ratio(guarded.p50, plain.p50),
+    target: "",
+    met: "",
+  });
+  rows.push({
+    measure: `savepoint cost (p50 difference), ${label}`,
+    ours: ms(extra),
+    baseline: "",
+    baselineValue: "",
+    ratio: "",
+    target: `<= ${savepointTarget} ms`,
+    met: met(extra <= savepointTarget),
+  });
+  rows.push({
+    measure: `\`x = 1\` rollback_always, ${label}, p50 / p99`,
+    ours: msPair(rolled),
+    baseline: "same under the default policy",
+    baselineValue: msPair(plain),
+    ratio: ratio(rolled.p50, plain.p50),
+    target: "",
+    met: "",
+  });
+}
+
+const POLICIES: TransactionPolicy[] = ["commit_always", "rollback_on_failure", "rollback_always"];
+
+// --- savepoints and rollbacks -------------------------------------------------------------------------
+note("transactions: small state");
+transactionRows(
+  "small state",
+  await withSession("x = 0", (s) => policyTimes(s, POLICIES, SMALL)),
+  2,
+);
+if (numpy) {
+  note("transactions: ~1 GiB state");
+  transactionRows(
+    "1 GiB state",
+    await withSession(LARGE_STATE, (s) => policyTimes(s, POLICIES, LARGE)),
+    10,
+  );
+} else {
+  footnotes.push("skipped the 1 GiB state rows: numpy is not installed for this Python.");
+}
+footnotes.push(
+  `transactions: policies interleaved; small state ${SMALL.iterations} runs each after ${SMALL.warmup} warm-up, ` +
+    `1 GiB state (np.ones(2**27) + 10**6 object()) ${LARGE.iterations} after ${LARGE.warmup}.`,
+);
+
+// --- checkpoint/restore of 512 MB ---------------------------------------------------------------------
+if (numpy) {
+  note("checkpoint: 512 MB array");
+  const checkpointMs: number[] = [];
+  let checkpoint: Checkpoint | null = null;
+  await withSession(ARRAY_STATE, async (session) => {
+    for (let i = 0; i < TRANSFER.warmup + TRANSFER.iterations; i++) {
+      checkpoint = null; // let the previous one go before taking the next
+      const elapsed = await timeOnce(async () => (checkpoint = await session.checkpoint()));
+      if (i >= TRANSFER.warmup) checkpointMs.push(elapsed);
+    }
+  });
+  const saved = checkpoint! as Checkpoint;
+  note("restore: 512 MB array into fresh sessions");
+  const restoreMs: number[] = [];
+  for (let i = 0; i < TRANSFER.warmup + TRANSFER.iterations; i++) {
+    await withSession("", async (session) => {
+      const elapsed = await timeOnce(() => session.restore(saved));
+      const check = await session.execute("float(a.sum()) == 2**26");
+      if (check.value !== true) {
+        throw new Error(`the restored array is wrong: ${check.repr ?? check.status}`);
+      }
+      if (i >= TRANSFER.warmup) restoreMs.push(elapsed);
+    });
+  }
+  note("checkpoint/restore floor: bare Python peer over a unix socket");
+  const bytes = saved.data.length;
+  const receiveMs: number[] = [];
+  const sendMs: number[] = [];
+  const peer = await FramePeer.start(python.executable, "unix");
+  try {
+    for (let i = 0; i < TRANSFER.warmup + TRANSFER.iterations; i++) {
+      const elapsed = await timeOnce(() => peer.receive(bytes));
+      if (i >= TRANSFER.warmup) receiveMs.push(elapsed);
+    }
+    for (let i = 0; i < TRANSFER.warmup + TRANSFER.iterations; i++) {
+      const elapsed = await timeOnce(() => peer.send(saved.data));
+      if (i >= TRANSFER.warmup) sendMs.push(elapsed);
+    }
+  } finally {
+    await peer.close();
+  }
+  const ARRAY_BYTES = 2 ** 29;
+  const pairs = [
+    [
+      "checkpoint() of a 512 MB array",
+      checkpointMs,
+      "Python sends the checkpoint's bytes, bare",
+      receiveMs,
+    ],
+    [
+      "restore() of it into a fresh session",
+      restoreMs,
+      "Deno sends the checkpoint's bytes, bare",
+      sendMs,
+    ],
+  ] as const;
+  for (const [measure, times, baseline, floorTimes] of pairs) {
+    const ours = mbPerSecond(ARRAY_BYTES, summarize([...times]).p50);
+    const floor = mbPerSecond(ARRAY_BYTES, summarize([...floorTimes]).p50);
+    rows.push({
+      measure,
+      ours: rate(ours),
+      baseline,
+      baselineValue: rate(floor),
+      ratio: ratio(ours, floor),
+      target: ">= 500 MB/s",
+      met: met(ours >= 500),
+    });
+  }
+  footnotes.push(
+    `checkpoint/restore: median of ${TRANSFER.iterations} after ${TRANSFER.warmup} warm-up; MB/s of the 512 MiB ` +
+      `array (checkpoint ${
+        (bytes / 2 ** 20).toFixed(0)
+      } MiB); the floor moves the same bytes over a unix socket.`,
+  );
+} else {
+  footnotes.push(
+    "skipped checkpoint/restore of the 512 MB array: numpy is not installed for this Python.",
+  );
+}
+
+// --- checkpoint of 100k small objects -----------------------------------------------------------------
+note("checkpoint: 100k small objects");
+const [objectsMs, pickleMs] = await withSession(OBJECT_STATE, async (session) => {
+  const ours: number[] = [];
+  const peer: number[] = [];
+  await run(session, "import pickle");
+  for (let i = 0; i < OBJECTS.warmup + OBJECTS.iterations; i++) {
+    const a = await timeOnce(() => session.checkpoint());
+    const b = await timeOnce(() =>
+      run(session, "_ = len(pickle.dumps((points, numbers), protocol=5))")
+    );
+    if (i >= OBJECTS.warmup) {
+      ours.push(a);
+      peer.push(b);
+    }
+  }
+  return [summarize(ours), summarize(peer)];
+});
+rows.push({
+  measure: "checkpoint() of 100k objects + dict of 100k ints",
+  ours: ms(objectsMs.p50),
+  baseline: "`pickle.dumps` of them, in the session",
+  baselineValue: ms(pickleMs.p50),
+  ratio: ratio(objectsMs.p50, pickleMs.p50),
+  target: "< 1000 ms",
+  met: met(objectsMs.p50 < 1000),
+});
+footnotes.push(
+  `100k objects: p50 of ${OBJECTS.iterations} after ${OBJECTS.warmup} warm-up; instances of a session-defined ` +
+    "class; the pickle baseline is an execute() round trip.",
+);
+
+printTables(rows, footnotes);
