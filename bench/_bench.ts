@@ -196,6 +196,7 @@ export function msPair(summary: Summary): string {
 export function ratio(ours: number, baseline: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return "n/a";
   const value = ours / baseline;
+  if (value < 0.01) return `1/${Math.round(1 / value)}x`;
   return `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}x`;
 }
 

@@ -59,7 +59,8 @@ export interface PoolStats {
 interface Member {
   session: Session;
   uses: number;
-  restartsAtAcquire: number;
+  /** `restarts + timeouts` of the session when it was handed out: a change means it must be replaced. */
+  mishapsAtAcquire: number;
 }
 
 interface Waiter {
@@ -155,8 +156,8 @@ export class SessionPool implements AsyncDisposable {
       this.#counts.misses++;
       member = await this.#wait();
     }
-    member.restartsAtAcquire = member.session.restarts;
-    this.#busy.set(member.session, member);
+    member.mishapsAtAcquire = mishaps(member.session);
+    this.#busy.set(member.session, member); // a waiter's member is already there (see #offer)
     this.#record(performance.now() - started);
     this.#refill();
     return member.session;
@@ -181,7 +182,7 @@ export class SessionPool implements AsyncDisposable {
       if (!session.alive) {
         this.#counts.crashed++;
       } else if (
-        member.uses < this.#options.maxUses && session.restarts === member.restartsAtAcquire
+        member.uses < this.#options.maxUses && mishaps(session) === member.mishapsAtAcquire
       ) {
         try {
           await session._reset();
@@ -295,6 +296,8 @@ export class SessionPool implements AsyncDisposable {
     const waiter = this.#waiters.shift();
     if (waiter) {
       clearTimeout(waiter.timer);
+      // Busy from now on, not from when the waiter resumes: a session in transit still counts toward maxSize.
+      this.#busy.set(member.session, member);
       waiter.resolve(member);
     } else {
       this.#idle.push(member);
@@ -354,7 +357,7 @@ export class SessionPool implements AsyncDisposable {
       throw error;
     }
     this.#counts.created++;
-    return { session, uses: 0, restartsAtAcquire: 0 };
+    return { session, uses: 0, mishapsAtAcquire: 0 };
   }
 
   async #templateWorker(): Promise<WorkerProcess> {
@@ -391,4 +394,8 @@ export class SessionPool implements AsyncDisposable {
     const tracked = promise.catch(() => {}).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
   }
+}
+
+function mishaps(session: Session): number {
+  return session.restarts + session.timeouts;
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import { ProtocolError } from "./errors.ts";
 import { valueCodec } from "./values.ts";
 
@@ -80,16 +80,20 @@ export type KeeperRequest =
   | { t: "spawn"; token: string; socket: string; cwd?: string; env?: Record<string, string> }
   | { t: "warmup"; id: string; code: string };
 
+// One encoder and decoder for the process: building them per message cost more than the encoding itself.
+const encoder = new Encoder({ extensionCodec: valueCodec });
+const decoder = new Decoder({ extensionCodec: valueCodec });
+
 /** Encodes a message as a msgpack payload (not yet framed). */
 export function encodeMessage(message: InterpreterRequest | KeeperRequest): Uint8Array {
-  return encode(message, { extensionCodec: valueCodec });
+  return encoder.encode(message);
 }
 
 /** Decodes a payload and checks it is a message object with a string `t`. */
 export function decodeMessage<T extends { t: string }>(payload: Uint8Array): T {
   let message: unknown;
   try {
-    message = decode(payload, { extensionCodec: valueCodec });
+    message = decoder.decode(payload);
   } catch (cause) {
     throw new ProtocolError(`malformed frame from the worker: ${String(cause)}`, { cause });
   }

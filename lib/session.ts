@@ -110,6 +110,7 @@ export class Session implements AsyncDisposable {
   #generation = 0;
   #openTransaction = false;
   #restarts = 0;
+  #timeouts = 0;
   #executionCount = 0;
   #startPromise: Promise<void> | null = null;
 
@@ -246,15 +247,13 @@ export class Session implements AsyncDisposable {
   }
 
   /** Makes the namespace hold exactly the checkpoint's names (in this or any other session). */
-  restore(checkpoint: Checkpoint | Uint8Array): Promise<void> {
+  async restore(checkpoint: Checkpoint | Uint8Array): Promise<void> {
     const data = checkpoint instanceof Checkpoint ? checkpoint.data : checkpoint;
     if (!(data instanceof Uint8Array)) {
-      return Promise.reject(
-        new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes"),
-      );
+      throw new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes");
     }
     Checkpoint.fromBytes(data); // refuse bad data before it reaches the worker
-    return this.#enqueue(async () => {
+    await this.#enqueue(async () => {
       await this.#request("restore", data);
     });
   }
@@ -276,19 +275,29 @@ export class Session implements AsyncDisposable {
     this.#openTransaction = false;
   }
 
+  /** How many executions ended with status `timeout`. */
+  get timeouts(): number {
+    return this.#timeouts;
+  }
+
   /** How many times the interpreter was replaced (restart(), or a timeout that needed a kill). */
   get restarts(): number {
     return this.#restarts;
   }
 
-  /** Ends the worker and starts a fresh interpreter with an empty namespace. */
+  /**
+   * Ends the worker at once and starts a fresh interpreter with an empty namespace. A running execution,
+   * and any queued before this call, reject with SessionClosedError.
+   */
   async restart(): Promise<void> {
     if (this.#state === "closed") throw new SessionClosedError(this.id, "shut down");
+    this.#restarts++;
+    this.#stopInterpreter();
+    if (this.#state === "ready") this.#state = "starting";
     await this.#enqueue(() => this.#replaceInterpreter());
   }
 
   async #replaceInterpreter(): Promise<void> {
-    this.#restarts++;
     this.#stopInterpreter();
     if (this.#source.ownsWorker && this.#worker?.closed) this.#worker = null;
     await this.#connect();
@@ -421,6 +430,7 @@ export class Session implements AsyncDisposable {
   }
 
   #finish(running: Running, result: ExecutionResult): void {
+    if (result.status === "timeout") this.#timeouts++;
     for (const timer of running.timers) clearTimeout(timer);
     if (this.#running === running) this.#running = null;
     running.execution.finish(result);

@@ -24,25 +24,47 @@ _CO_COROUTINE = 0x0080
 
 
 class UserCodeGuard:
-    """Turns SIGINT into KeyboardInterrupt only while user code runs; the runner itself is never interrupted."""
+    """Turns SIGINT into KeyboardInterrupt only while user code runs; the runner itself is never interrupted.
+
+    While the main thread writes a protocol frame on behalf of user code (print, input), the interrupt is held
+    back until the write is done (``with guard:``), so a frame is never cut in half.
+    """
 
     def __init__(self) -> None:
         self.active = False
+        self._shielded = 0
+        self._pending = False
 
     def install(self) -> None:
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
-        if self.active:
-            raise KeyboardInterrupt
+        if not self.active:
+            return
+        if self._shielded:
+            self._pending = True
+            return
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> None:
+        self._shielded += 1
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._shielded -= 1
+        if self._pending and not self._shielded:
+            self._pending = False
+            if self.active:
+                raise KeyboardInterrupt
 
 
 def user_traceback(exc: BaseException) -> str:
-    """Format exc, dropping the leading frames that belong to the runner."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(RUNNER_DIR):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """Format exc with the user's frames only: runner frames (before or after user code) are dropped."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if not frame.filename.startswith(RUNNER_DIR)]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.StackSummary.from_list(frames).format()
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
 
 
 def error_info(exc: BaseException) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Length-prefixed frames: a 4-byte big-endian length, then one msgpack-encoded message."""
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
@@ -25,14 +26,16 @@ def encode_frame(message: Any) -> bytes:
 class FrameWriter:
     """Writes frames to a file descriptor; safe to call from several threads."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, shield: Any = None) -> None:
         self.fd = fd
         self.lock = threading.Lock()
+        # Entered around every write: holds back a KeyboardInterrupt so that no frame is cut in half.
+        self.shield = shield if shield is not None else contextlib.nullcontext()
 
     def send(self, message: Any) -> None:
         """Encode and write one message atomically with respect to other senders."""
         frame = encode_frame(message)
-        with self.lock:
+        with self.shield, self.lock:
             self.write_locked(frame)
 
     def send_with_blob(self, message: dict, parts: list) -> None:
@@ -40,7 +43,7 @@ class FrameWriter:
         views = [memoryview(part).cast("B") for part in parts]
         message["blob"] = sum(view.nbytes for view in views)
         frame = encode_frame(message)
-        with self.lock:
+        with self.shield, self.lock:
             self.write_locked(frame)
             for view in views:
                 self.write_locked(view)

@@ -21,6 +21,9 @@ class InputExhaustedError(BaseException):
     """
 
 
+InputExhaustedError.__module__ = "builtins"  # tracebacks name it plainly, not by the runner's package
+
+
 class BridgeStdin(io.TextIOBase):
     """sys.stdin: each line read is an input request with an empty prompt."""
 
@@ -46,6 +49,11 @@ class BridgeStdin(io.TextIOBase):
 
     def fileno(self) -> int:
         return 0
+
+    def reset(self) -> None:
+        """Forget end of input and unread text: each execution reads its own input."""
+        self._pending = ""
+        self._eof = False
 
     def _fill(self) -> bool:
         if self._eof:
@@ -87,7 +95,7 @@ class BridgeStdin(io.TextIOBase):
         return line
 
 
-def install(ask: AskFunction) -> None:
+def install(ask: AskFunction) -> BridgeStdin:
     """Route input(), sys.stdin and getpass.getpass through ``ask(prompt, password)``."""
 
     def bridged_input(prompt: object = "") -> str:
@@ -110,5 +118,7 @@ def install(ask: AskFunction) -> None:
 
     builtins.input = bridged_input
     getpass.getpass = bridged_getpass  # type: ignore[assignment]
-    sys.stdin = BridgeStdin(ask)
-    sys.__stdin__ = sys.stdin  # type: ignore[misc]
+    stdin = BridgeStdin(ask)
+    sys.stdin = stdin
+    sys.__stdin__ = stdin  # type: ignore[misc]
+    return stdin

@@ -30,10 +30,10 @@ class Interpreter:
         self.retire_fd = retire_fd
         fd = connection.fileno()
         self.reader = FrameReader(fd)
-        self.writer = FrameWriter(fd)
+        self.guard = UserCodeGuard()
+        self.writer = FrameWriter(fd, shield=self.guard)
         self.hub = OutputHub(self.writer.send)
         self.capture = FdCapture(self.hub)
-        self.guard = UserCodeGuard()
         self.executor = Executor(self.guard)
         self.forker = savepoint.Forker([self.capture.lock, self.hub.lock, self.writer.lock], self._restart_threads, 0)
         self.explicit: Optional[savepoint.Savepoint] = None
@@ -45,7 +45,7 @@ class Interpreter:
         """Take over fds 0-2, install the bridges, start the threads and say hello."""
         self.capture.install()
         install_streams(self.hub)
-        input_bridge.install(self._ask)
+        self.stdin = input_bridge.install(self._ask)
         self.guard.install()
         self._restart_threads()
         self.forker.runner_threads = threading.active_count()
@@ -103,6 +103,7 @@ class Interpreter:
         self.execution_id = execution_id
         self.hub.execution_id = execution_id
         self._input_count = 0
+        self.stdin.reset()
         outcome = self.executor.run(message["code"])
         self._flush_output()
         result: dict[str, Any] = {"t": RESULT, "id": execution_id, **outcome}
