@@ -25,14 +25,20 @@ export interface WireError {
 /** A message from the keeper (its stdout). */
 export type KeeperMessage =
   | { t: "keeper_hello"; protocol: number; python: string; pid: number; executable: string }
-  | { t: "spawned"; token: string; pid: number }
-  | { t: "warmup_done"; id: string; ok: boolean; error?: WireError }
+  | { t: "warmup_done"; id: string; ok: boolean; generation: number; error?: WireError }
   | { t: "exited"; pid: number; code: number | null; signal: string | null }
   | { t: "keeper_error"; message: string };
 
 /** A message from an interpreter (its socket). */
 export type InterpreterMessage =
-  | { t: "hello"; protocol: number; python: string; pid: number; token: string; executable: string }
+  | {
+    t: "hello";
+    protocol: number;
+    python: string;
+    pid: number;
+    generation: number;
+    executable: string;
+  }
   | { t: "output"; id: string | null; stream: "stdout" | "stderr"; data: string }
   | { t: "input"; id: string; inputId: string; prompt: string; password: boolean }
   | WireResult
@@ -72,12 +78,19 @@ export interface WireReply {
 export type InterpreterRequest =
   | { t: "exec"; id: string; code: string; transaction: string }
   | { t: "input_reply"; inputId: string; text: string | null; error?: string }
-  | { t: "request"; id: string; op: string; blob?: number }
+  | {
+    t: "request";
+    id: string;
+    op: string;
+    blob?: number;
+    cwd?: string;
+    env?: Record<string, string>;
+  }
   | { t: "shutdown" };
 
 /** A message to the keeper. */
 export type KeeperRequest =
-  | { t: "spawn"; token: string; socket: string; cwd?: string; env?: Record<string, string> }
+  | { t: "spawn" }
   | { t: "warmup"; id: string; code: string };
 
 // One encoder and decoder for the process: building them per message cost more than the encoding itself.

@@ -3,9 +3,10 @@
  * Knows nothing about cells.
  *
  * Deno spawns one keeper (runner/keeper.py) per standalone session, or one per pool. The keeper forks
- * interpreters on request; each connects back over a unix socket that this class listens on. Because an
- * interpreter's pid changes when a transaction rolls back (a forked savepoint takes over), liveness comes
- * from the keeper, whose pid never changes: it reaps every descendant and reports each exit.
+ * interpreters ahead of need ("spares"); each sets itself up, connects back over a unix socket that this
+ * class listens on, and waits in a queue here until a session takes it (and asks the keeper for the next).
+ * Because an interpreter's pid changes when a transaction rolls back (a forked savepoint takes over),
+ * liveness comes from the keeper, whose pid never changes: it reaps every descendant and reports each exit.
  *
  * @module
  */
@@ -55,8 +56,8 @@ export interface SpawnedInterpreter {
   reader: FrameReader;
 }
 
-interface PendingSpawn {
-  resolve: (spawned: SpawnedInterpreter) => void;
+interface SpareWaiter {
+  resolve: (spare: SpawnedInterpreter) => void;
   reject: (error: Error) => void;
 }
 
@@ -73,7 +74,12 @@ export class WorkerProcess {
   #listener: Deno.Listener<Deno.UnixConn>;
   #socketDir: string;
   #socketPath: string;
-  #pending = new Map<string, PendingSpawn>();
+  #spares: SpawnedInterpreter[] = [];
+  #spareWaiters: SpareWaiter[] = [];
+  /** Spares the keeper is forking that have not connected yet. */
+  #sparesInFlight = 1;
+  /** Spares of an older generation (forked before a warmup) are dropped when they connect. */
+  #generation = 0;
   #warmups = new Map<string, (message: KeeperMessage & { t: "warmup_done" }) => void>();
   #exitListeners = new Set<(exit: ProcessExit) => void>();
   #groups = new Set<number>();
@@ -110,7 +116,7 @@ export class WorkerProcess {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(executable, {
-        args: ["-c", BOOT_CODE],
+        args: ["-c", BOOT_CODE, `${socketDir}/s`],
         cwd: options.cwd,
         env: options.env,
         stdin: "piped",
@@ -190,24 +196,48 @@ export class WorkerProcess {
     return () => this.#exitListeners.delete(listener);
   }
 
-  /** Forks a new interpreter from the keeper and waits until it has connected and said hello. */
-  spawnInterpreter(
+  /**
+   * Takes a ready interpreter (forked from the keeper, set up and connected), gives it its working
+   * directory and environment, and asks the keeper for the next one.
+   */
+  async spawnInterpreter(
     options: { cwd?: string; env?: Record<string, string> } = {},
   ): Promise<SpawnedInterpreter> {
-    if (this.#closed) return Promise.reject(new WorkerStartError("the Python worker has exited"));
-    const token = crypto.randomUUID();
-    const spawned = new Promise<SpawnedInterpreter>((resolve, reject) => {
-      this.#pending.set(token, { resolve, reject });
-    });
-    this.#send({ t: "spawn", token, socket: this.#socketPath, cwd: options.cwd, env: options.env })
-      .catch(
-        (cause) =>
-          this.#failPending(
-            token,
-            new WorkerStartError("cannot reach the Python worker", { cause }),
-          ),
+    if (this.#closed) throw new WorkerStartError("the Python worker has exited");
+    const spare = this.#spares.shift() ??
+      await new Promise<SpawnedInterpreter>((resolve, reject) => {
+        this.#spareWaiters.push({ resolve, reject });
+        this.#requestSpares();
+      });
+    this.#requestSpares();
+    const setup = encodeMessage({ t: "request", id: "setup", op: "setup", ...options });
+    try {
+      await spare.connection.write(encodeFrame(setup));
+      const payload = await spare.reader.next();
+      const reply = payload && decodeMessage<InterpreterMessage>(payload);
+      if (!reply || reply.t !== "reply") throw new Error("the interpreter closed during set-up");
+      if (!reply.ok) throw new Error(`${reply.error?.type}: ${reply.error?.message}`);
+    } catch (cause) {
+      this.killGroup(spare.pid);
+      spare.connection.close();
+      throw new WorkerStartError(
+        `could not set up the interpreter (cwd ${JSON.stringify(options.cwd ?? ".")}): ${
+          (cause as Error).message
+        }`,
+        { cause },
       );
-    return spawned;
+    }
+    return spare;
+  }
+
+  /** Keeps one spare coming for every one taken or awaited. */
+  #requestSpares(): void {
+    const wanted = Math.max(1, this.#spareWaiters.length) - this.#spares.length -
+      this.#sparesInFlight;
+    for (let i = 0; i < wanted; i++) {
+      this.#sparesInFlight++;
+      this.#send({ t: "spawn" }).catch(() => {});
+    }
   }
 
   /** Runs `code` in the keeper's `__main__`, so interpreters forked afterwards start with its effects. */
@@ -215,6 +245,10 @@ export class WorkerProcess {
     const id = crypto.randomUUID();
     return new Promise<void>((resolve, reject) => {
       this.#warmups.set(id, (message) => {
+        // Spares forked before the warmup are gone; the keeper forks one of the new generation.
+        this.#generation = message.generation;
+        for (const spare of this.#spares.splice(0)) spare.connection.close();
+        this.#sparesInFlight = 1;
         if (message.ok) resolve();
         else {
           const error = message.error;
@@ -256,19 +290,19 @@ export class WorkerProcess {
     } catch {
       // already closed
     }
+    for (const spare of this.#spares.splice(0)) {
+      try {
+        spare.connection.close();
+      } catch {
+        // already closed
+      }
+    }
     await this.#stdin.close().catch(() => {});
     await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
   }
 
   async #send(message: KeeperRequest): Promise<void> {
     await this.#stdin.write(encodeFrame(encodeMessage(message)));
-  }
-
-  #failPending(token: string, error: Error): void {
-    const pending = this.#pending.get(token);
-    if (!pending) return;
-    this.#pending.delete(token);
-    pending.reject(error);
   }
 
   async #readLoop(reader: FrameReader, stderrDone: Promise<void>): Promise<void> {
@@ -286,13 +320,15 @@ export class WorkerProcess {
     await stderrDone;
     this.#closed = true;
     const error = new WorkerStartError(`the Python worker exited (${describeStatus(status)})`);
-    for (const token of [...this.#pending.keys()]) this.#failPending(token, error);
+    for (const waiter of this.#spareWaiters.splice(0)) waiter.reject(error);
+    for (const spare of this.#spares.splice(0)) spare.connection.close();
     for (const [id, done] of this.#warmups) {
       this.#warmups.delete(id);
       done({
         t: "warmup_done",
         id,
         ok: false,
+        generation: this.#generation,
         error: { type: "Exit", message: error.message, traceback: "" },
       });
     }
@@ -303,12 +339,15 @@ export class WorkerProcess {
 
   #dispatch(message: KeeperMessage): void {
     switch (message.t) {
-      case "spawned":
-        this.#groups.add(message.pid);
-        return;
-      case "exited":
+      case "exited": {
+        const index = this.#spares.findIndex((spare) => spare.pid === message.pid);
+        if (index >= 0) {
+          this.#spares.splice(index, 1)[0].connection.close();
+          this.#requestSpares();
+        }
         for (const listener of this.#exitListeners) listener(message);
         return;
+      }
       case "warmup_done": {
         const done = this.#warmups.get(message.id);
         this.#warmups.delete(message.id);
@@ -344,15 +383,18 @@ export class WorkerProcess {
       if (first === null) throw new Error("closed before hello");
       const hello = decodeMessage<InterpreterMessage>(first);
       if (hello.t !== "hello") throw new Error(`expected hello, got ${hello.t}`);
-      const pending = this.#pending.get(hello.token);
-      if (!pending) throw new Error("unknown token");
-      this.#pending.delete(hello.token);
       if (hello.protocol !== PROTOCOL_VERSION) {
-        pending.reject(new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol));
-        connection.close();
-        return;
+        const error = new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
+        for (const waiter of this.#spareWaiters.splice(0)) waiter.reject(error);
+        throw error;
       }
-      pending.resolve({ pid: hello.pid, python: hello.python, connection, reader });
+      if (hello.generation < this.#generation) throw new Error("a spare from before the warmup");
+      this.#sparesInFlight = Math.max(0, this.#sparesInFlight - 1);
+      this.#groups.add(hello.pid); // so that close() kills it even if no session ever takes it
+      const spare = { pid: hello.pid, python: hello.python, connection, reader };
+      const waiter = this.#spareWaiters.shift();
+      if (waiter) waiter.resolve(spare);
+      else this.#spares.push(spare);
     } catch {
       await reader.cancel();
       try {

@@ -12,6 +12,7 @@ import linecache
 import os
 import signal
 import sys
+import threading
 import traceback
 import types
 from typing import Any, Optional
@@ -27,15 +28,18 @@ class UserCodeGuard:
     """Turns SIGINT into KeyboardInterrupt only while user code runs; the runner itself is never interrupted.
 
     While the main thread writes a protocol frame on behalf of user code (print, input), the interrupt is held
-    back until the write is done (``with guard:``), so a frame is never cut in half.
+    back until the write is done (``with guard:``), so a frame is never cut in half. Other threads pass
+    through the guard untouched: the signal handler only ever runs in the main thread.
     """
 
     def __init__(self) -> None:
         self.active = False
         self._shielded = 0
         self._pending = False
+        self._main = threading.get_ident()
 
     def install(self) -> None:
+        self._main = threading.get_ident()
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
@@ -47,9 +51,12 @@ class UserCodeGuard:
         raise KeyboardInterrupt
 
     def __enter__(self) -> None:
-        self._shielded += 1
+        if threading.get_ident() == self._main:
+            self._shielded += 1
 
     def __exit__(self, *exc_info: Any) -> None:
+        if threading.get_ident() != self._main:
+            return
         self._shielded -= 1
         if self._pending and not self._shielded:
             self._pending = False

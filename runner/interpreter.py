@@ -24,33 +24,41 @@ POLICY_ALIASES = {"commit_on_success": "rollback_on_failure"}
 class Interpreter:
     """Serves one session's requests in this process."""
 
-    def __init__(self, connection: socket.socket, token: str, retire_fd: int) -> None:
-        self.connection = connection
-        self.token = token
+    def __init__(self, retire_fd: int) -> None:
         self.retire_fd = retire_fd
-        fd = connection.fileno()
-        self.reader = FrameReader(fd)
+        self.connection: Optional[socket.socket] = None
+        self.reader = FrameReader(-1)
         self.guard = UserCodeGuard()
-        self.writer = FrameWriter(fd, shield=self.guard)
+        self.writer = FrameWriter(-1, shield=self.guard)
         self.hub = OutputHub(self.writer.send)
         self.capture = FdCapture(self.hub)
         self.executor = Executor(self.guard)
         self.forker = savepoint.Forker([self.capture.lock, self.hub.lock, self.writer.lock], self._restart_threads, 0)
         self.explicit: Optional[savepoint.Savepoint] = None
-        self.clean: Optional[savepoint.Savepoint] = None
         self.execution_id: Optional[str] = None
         self._input_count = 0
 
-    def start(self) -> None:
-        """Take over fds 0-2, install the bridges, start the threads and say hello."""
+    def prepare(self) -> None:
+        """Take over fds 0-2, install the bridges and start the threads: everything but the connection.
+
+        The keeper runs this in a spare interpreter ahead of time, so that a session asked for later only
+        has to connect.
+        """
         self.capture.install()
         install_streams(self.hub)
         self.stdin = input_bridge.install(self._ask)
         self.guard.install()
         self._restart_threads()
         self.forker.runner_threads = threading.active_count()
+
+    def attach(self, socket_path: str, generation: int) -> None:
+        """Connect to Deno and say hello; Deno queues the connection until a session takes it."""
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(socket_path)
+        self.connection = connection
+        self.reader.fd = self.writer.fd = connection.fileno()
         self.writer.send({
-            "t": HELLO, "protocol": PROTOCOL_VERSION, "token": self.token, "pid": os.getpid(),
+            "t": HELLO, "protocol": PROTOCOL_VERSION, "generation": generation, "pid": os.getpid(),
             "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
         })
 
@@ -169,6 +177,11 @@ class Interpreter:
         try:
             if op == "ping":
                 reply["pid"] = os.getpid()
+            elif op == "setup":
+                if message.get("cwd"):
+                    os.chdir(message["cwd"])
+                for key, value in (message.get("env") or {}).items():
+                    os.environ[key] = value
             elif op == "commit":
                 self._require_transaction("commit")
                 assert self.explicit is not None
@@ -182,19 +195,6 @@ class Interpreter:
                 reply["threadsLost"] = self.forker.user_threads_lost(point)
                 reply["executionCount"] = point.execution_count
                 self._hand_over(point, reply)
-            elif op == "mark_clean":
-                if self._arm_clean():
-                    return  # a reset resumed this clean copy; the reset's reply was already sent
-            elif op == "reset":
-                if self.clean is None:
-                    raise ValueError("reset needs mark_clean first")
-                if self.explicit is not None:
-                    self.explicit.discard()
-                    self.explicit = None
-                point, self.clean = self.clean, None
-                reply["pid"] = point.pid
-                reply["executionCount"] = 0
-                self._hand_over(point, reply)
             elif op == "checkpoint":
                 self._send_checkpoint(reply)
                 return
@@ -206,20 +206,6 @@ class Interpreter:
             reply = {"t": REPLY, "id": message.get("id"), "ok": False, "error": error_info(exc)}
         reply["executionCount"] = self.executor.execution_count
         self.writer.send(reply)
-
-    def _arm_clean(self) -> bool:
-        """Keep a frozen copy of this clean state for ``reset``; True if this process is a resumed copy.
-
-        A resumed copy arms a new frozen copy of itself at once, so every reset finds one.
-        """
-        resumed = False
-        while True:
-            point = self.forker.take()
-            if point is not None:
-                self.clean = point
-                return resumed
-            resumed = True
-            self.execution_id = None
 
     def _require_transaction(self, op: str) -> None:
         if self.explicit is None:
@@ -243,12 +229,3 @@ class Interpreter:
 
 class NoTransactionError(Exception):
     """commit() or rollback() without an open explicit transaction."""
-
-
-def run(socket_path: str, token: str, retire_fd: int) -> None:
-    """Entry of a forked interpreter: connect, start, serve forever."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.connect(socket_path)
-    interpreter = Interpreter(connection, token, retire_fd)
-    interpreter.start()
-    interpreter.serve()

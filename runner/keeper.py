@@ -4,6 +4,12 @@ Its pid and process group never change, unlike an interpreter's (a rollback hand
 savepoint), so liveness is reported from here: the keeper is a child subreaper, reaps every descendant and sends
 ``exited`` frames on its stdout. Its stdin carries ``spawn``/``warmup`` requests. When Deno goes away (stdin
 closes or the parent changes) it kills every session's process group and exits, so no Python outlives Deno.
+
+Interpreters are forked ahead of need as *spares*: at start, after a warmup, and on each ``spawn`` request
+(Deno asks for one whenever it takes one). A spare does all its set-up, connects to Deno's socket and says
+hello, so a new session costs Deno no more than taking a connection from its queue (a fork plus the set-up take
+tens of milliseconds on a slow machine). A warmup starts a new generation: older spares are killed, and Deno drops
+their connections by the generation in their hello.
 """
 from __future__ import annotations
 
@@ -15,9 +21,8 @@ import sys
 from typing import Any
 
 from .framing import FrameReader, FrameWriter
-from .interpreter import run as run_interpreter  # imported here so that every fork starts with it loaded
-from .protocol import (EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPAWN, SPAWNED, WARMUP,
-                       WARMUP_DONE)
+from .interpreter import Interpreter  # imported here so that every fork starts with it loaded
+from .protocol import EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPAWN, WARMUP, WARMUP_DONE
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -35,7 +40,10 @@ def _become_subreaper() -> None:
 class Keeper:
     """Serves spawn and warmup requests and reports exits."""
 
-    def __init__(self) -> None:
+    def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
+        self.generation = 0
+        self.spares: set[int] = set()
         self.control_in = os.dup(0)
         self.control_out = os.dup(1)
         os.dup2(2, 1)  # anything printed by warmup code goes to stderr, never into the control stream
@@ -59,6 +67,7 @@ class Keeper:
         _become_subreaper()
         self.writer.send({"t": KEEPER_HELLO, "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
                           "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
+        self._fork_spare()
         watched = [self.control_in, self.retire_read, self.wake_read]
         while True:
             try:
@@ -88,33 +97,43 @@ class Keeper:
     def _handle(self, message: Any) -> None:
         kind = message.get("t") if isinstance(message, dict) else None
         if kind == SPAWN:
-            self._spawn(message)
+            self._fork_spare()
         elif kind == WARMUP:
             self._warmup(message)
         else:
             self.writer.send({"t": KEEPER_ERROR, "message": f"unknown keeper request {kind!r}"})
 
     def _warmup(self, message: dict[str, Any]) -> None:
-        reply: dict[str, Any] = {"t": WARMUP_DONE, "id": message.get("id"), "ok": True}
+        for pid in self.spares:  # forked before the warmup ran
+            self.retired.add(pid)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.spares.clear()
+        self.generation += 1
+        reply: dict[str, Any] = {"t": WARMUP_DONE, "id": message.get("id"), "ok": True,
+                                 "generation": self.generation}
         try:
             code = compile(message["code"], "<warmup>", "exec")
             exec(code, sys.modules["__main__"].__dict__)
         except BaseException as exc:
             from .executor import error_info
 
-            reply = {"t": WARMUP_DONE, "id": message.get("id"), "ok": False, "error": error_info(exc)}
+            reply.update(ok=False, error=error_info(exc))
         sys.stdout.flush()
         sys.stderr.flush()
         self.writer.send(reply)
+        self._fork_spare()
 
-    def _spawn(self, message: dict[str, Any]) -> None:
+    def _fork_spare(self) -> None:
         pid = os.fork()
         if pid == 0:
-            self._become_interpreter(message)
+            self._become_interpreter()
         self.groups.add(pid)
-        self.writer.send({"t": SPAWNED, "token": message["token"], "pid": pid})
+        self.spares.add(pid)
 
-    def _become_interpreter(self, message: dict[str, Any]) -> None:
+    def _become_interpreter(self) -> None:
         try:
             os.setpgid(0, 0)
             signal.set_wakeup_fd(-1)
@@ -122,13 +141,12 @@ class Keeper:
                 signal.signal(signum, signal.SIG_DFL)
             for fd in (self.control_in, self.control_out, self.retire_read, self.wake_read, self.wake_write):
                 os.close(fd)
-            if message.get("cwd"):
-                os.chdir(message["cwd"])
-            for key, value in (message.get("env") or {}).items():
-                os.environ[key] = value
             sys.argv = [""]
             faulthandler.enable(file=os.fdopen(self.error_fd, "w", closefd=False), all_threads=True)
-            run_interpreter(message["socket"], message["token"], self.retire_write)
+            interpreter = Interpreter(self.retire_write)
+            interpreter.prepare()
+            interpreter.attach(self.socket_path, self.generation)
+            interpreter.serve()
         except BaseException:
             import traceback
 
@@ -152,6 +170,7 @@ class Keeper:
                 return
             if pid == 0:
                 return
+            self.spares.discard(pid)
             if pid in self.retired:
                 self.retired.discard(pid)
                 continue
@@ -170,4 +189,4 @@ class Keeper:
 
 
 def main() -> None:
-    Keeper().serve()
+    Keeper(sys.argv[1]).serve()
