@@ -20,7 +20,15 @@ def _load_package() -> object:
     return package
 
 
-_load_package()
-from _pyrepl3_runner import keeper  # noqa: E402
+# Our own modules are compiled once and cached even when the environment says PYTHONDONTWRITEBYTECODE:
+# compiling them costs ~20 ms at every start, a quarter of an interpreter's start-up. The user's code and
+# imports are left to the user's setting.
+_dont_write = sys.dont_write_bytecode
+sys.dont_write_bytecode = False
+try:
+    _load_package()
+    from _pyrepl3_runner import keeper  # noqa: E402
+finally:
+    sys.dont_write_bytecode = _dont_write
 
 keeper.main()
