@@ -27,7 +27,10 @@ export interface SessionPoolOptions extends SessionOptions {
   acquireTimeoutMs?: number;
   /** After this many uses a session is replaced by a fresh fork. Default 100. */
   maxUses?: number;
-  /** Fork sessions from a template (default true); false spawns a fresh interpreter per session. */
+  /**
+   * Fork every session from one shared template (default true). With false, each session has a keeper of
+   * its own, started cold and warmed up: more memory and slower, for when sharing one template is unwanted.
+   */
   fork?: boolean;
 }
 
@@ -335,49 +338,62 @@ export class SessionPool implements AsyncDisposable {
   }
 
   async #create(): Promise<Member> {
-    let session: Session;
-    if (this.#fork) {
-      const source: InterpreterSource = { ownsWorker: false, worker: () => this.#templateWorker() };
-      session = new Session(this.#sessionOptions, source);
+    const session = new Session(
+      this.#sessionOptions,
+      this.#fork
+        ? { ownsWorker: false, worker: () => this.#templateWorker() }
+        : this.#ownTemplate(),
+    );
+    try {
       await session.start();
-    } else {
-      session = new Session(this.#sessionOptions);
-      await session.start();
-      if (this.#warmup) {
-        const result = await session.execute(this.#warmup);
-        if (result.status !== "ok") {
-          await session.shutdown();
-          throw new PoolError(`warmup code failed: ${result.error?.traceback ?? result.status}`);
-        }
-      }
+    } catch (error) {
+      await session.shutdown();
+      throw error;
     }
     this.#counts.created++;
     return { session, uses: 0, mishapsAtAcquire: 0 };
+  }
+
+  /** Without fork sharing: each session gets a keeper of its own, started cold and warmed up. */
+  #ownTemplate(): InterpreterSource {
+    let worker: Promise<WorkerProcess> | null = null;
+    return {
+      ownsWorker: true,
+      worker: async () => {
+        const current = worker ? await worker.catch(() => null) : null;
+        if (current && !current.closed) return current;
+        worker = this.#startTemplate();
+        return await worker;
+      },
+    };
   }
 
   async #templateWorker(): Promise<WorkerProcess> {
     const current = this.#template ? await this.#template.catch(() => null) : null;
     if (current && !current.closed) return current;
     if (this.#closed) throw new PoolError("the pool was shut down");
-    const starting = (async () => {
-      const worker = await WorkerProcess.start({
-        python: this.#sessionOptions.python,
-        cwd: this.#sessionOptions.cwd,
-        env: this.#sessionOptions.env,
-        startTimeoutMs: this.#sessionOptions.startTimeoutMs,
-      });
-      if (this.#warmup) {
-        try {
-          await worker.warmup(this.#warmup);
-        } catch (error) {
-          await worker.close();
-          throw error;
-        }
-      }
-      return worker;
-    })();
+    const starting = this.#startTemplate();
     this.#template = starting;
     return await starting;
+  }
+
+  /** Starts a keeper and runs the warmup in it, so every interpreter forked from it starts warm. */
+  async #startTemplate(): Promise<WorkerProcess> {
+    const worker = await WorkerProcess.start({
+      python: this.#sessionOptions.python,
+      cwd: this.#sessionOptions.cwd,
+      env: this.#sessionOptions.env,
+      startTimeoutMs: this.#sessionOptions.startTimeoutMs,
+    });
+    if (this.#warmup) {
+      try {
+        await worker.warmup(this.#warmup);
+      } catch (error) {
+        await worker.close();
+        throw new PoolError(`warmup code failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    return worker;
   }
 
   #record(ms: number): void {

@@ -184,3 +184,20 @@ Deno.test("stress: 8 consumers, 1000 cycles with crashes, timeouts and throws; n
   assertEquals(stats.busy, 0);
   assertEquals(await waitUntilGone([...pids]), []);
 });
+
+Deno.test("fork: false spawns an interpreter per session and still hands out clean, warm sessions", async () => {
+  await using pool = new SessionPool({
+    python,
+    minIdle: 1,
+    maxSize: 2,
+    fork: false,
+    warmup: "w = 7",
+  });
+  await pool.start();
+  const first = await pool.acquire();
+  assertEquals((await first.execute("left = 1; w")).value, 7);
+  await pool.release(first);
+  const second = await pool.acquire();
+  assertEquals((await second.execute("('left' in globals(), w)")).value, [false, 7]);
+  await pool.release(second);
+});
