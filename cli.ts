@@ -4,6 +4,7 @@
  * ```sh
  * deno run -A cli.ts scenarios/                    # run every scenario under scenarios/
  * deno run -A cli.ts record scenarios/new.yaml     # record one from a Python prompt
+ * deno run -A cli.ts merge-junit out.xml junit-*.xml  # merge the JUnit files of CI shards
  * deno install -g -A -n pyrepl3 cli.ts             # install as `pyrepl3`
  * ```
  *
@@ -17,6 +18,7 @@ import { parseCommand } from "./lib/cli/args.ts";
 import { describeError } from "./lib/cli/errors.ts";
 import { HELP, VERSION } from "./lib/cli/help.ts";
 import { type CliIO, processIO } from "./lib/cli/io.ts";
+import { mergeJunitCommand } from "./lib/cli/merge_command.ts";
 import { recordCommand } from "./lib/cli/record_command.ts";
 import { runCommand } from "./lib/cli/run_command.ts";
 
@@ -35,6 +37,8 @@ export async function main(args: string[], io: CliIO = processIO()): Promise<num
         return await runCommand(command.options, io);
       case "record":
         return await recordCommand(command.options, io);
+      case "merge-junit":
+        return await mergeJunitCommand(command.options, io);
     }
   } catch (error) {
     const { lines, exitCode } = describeError(error);

@@ -39,7 +39,7 @@ import { validateExecuteOptions, validateSessionOptions } from "./options.ts";
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 const DEFAULT_GRACE_MS = 2000;
-/** How long to wait for the socket to close after the keeper reported the interpreter's death. */
+/** How long to wait for the keeper's report of how the interpreter ended, after its connection closed. */
 const DEATH_SETTLE_MS = 2000;
 
 /** Where a session's interpreters come from: its own keeper, or a pool's shared one. */
@@ -110,6 +110,7 @@ export class Session implements AsyncDisposable {
   #generation = 0;
   #openTransaction = false;
   #restarts = 0;
+  #exitWaiter: (() => void) | null = null;
   #timeouts = 0;
   #executionCount = 0;
   #startPromise: Promise<void> | null = null;
@@ -476,22 +477,16 @@ export class Session implements AsyncDisposable {
       this.#die(`protocol error: ${failure.message}`, null);
       return;
     }
-    // The connection closed: the interpreter is gone. Wait for the keeper to say how it ended.
+    // The connection closed: the interpreter is gone. Wait (briefly) for the keeper to say how it ended.
     if (!this.#exit) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, DEATH_SETTLE_MS);
-        const stop = this.#worker?.onExit((exit) => {
-          if (exit.pid === this.#pid || exit.pid === this.#worker?.pid) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        if (this.#exit) {
+        this.#exitWaiter = () => {
           clearTimeout(timer);
           resolve();
-        }
-        setTimeout(() => stop?.(), DEATH_SETTLE_MS + 10);
+        };
       });
+      this.#exitWaiter = null;
     }
     if (generation !== this.#generation) return;
     this.#die(
@@ -504,14 +499,9 @@ export class Session implements AsyncDisposable {
     if (this.#state !== "ready") return;
     if (exit.pid !== this.#pid && exit.pid !== this.#worker?.pid) return;
     this.#exit = exit;
-    // Kill the savepoints and any children so that the socket closes and the read loop ends.
+    this.#exitWaiter?.();
+    // Kill the savepoints and any children: the socket then closes and the read loop ends the session.
     if (this.#pgid) this.#worker?.killGroup(this.#pgid);
-    const generation = this.#generation;
-    setTimeout(() => {
-      if (generation === this.#generation && this.#state === "ready") {
-        this.#die(describeStatus(exit), exit);
-      }
-    }, DEATH_SETTLE_MS);
   }
 
   #die(reason: string, exit: ProcessExit | null): void {

@@ -66,12 +66,21 @@ export interface RecordOptions {
   timeoutMs?: number;
 }
 
+/** What `pyrepl3 merge-junit OUT IN...` was asked to do. */
+export interface MergeJunitOptions {
+  /** The merged file; `-` for stdout. */
+  output: string;
+  /** The JUnit files to merge, at least one. */
+  inputs: string[];
+}
+
 /** A parsed command line. */
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "run"; options: RunOptions }
-  | { kind: "record"; options: RecordOptions };
+  | { kind: "record"; options: RecordOptions }
+  | { kind: "merge-junit"; options: MergeJunitOptions };
 
 const OPTIONS = {
   reporter: { type: "string", short: "r", multiple: true },
@@ -114,6 +123,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
   const { values, positionals } = parseStrict(args);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  if (positionals[0] === "merge-junit") return parseMergeJunit(values, positionals.slice(1));
   const timeoutMs = values.timeout === undefined ? undefined : parseTimeout(values.timeout);
   if (positionals[0] === "record") {
     const extra = Object.keys(values).filter((key) => !RECORD_OPTIONS.has(key));
@@ -144,6 +154,18 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
       shard: values.shard === undefined ? undefined : parseShard(values.shard),
     },
   };
+}
+
+/** `merge-junit OUT.xml IN.xml...`: no options, an output and at least one input. */
+function parseMergeJunit(values: object, files: string[]): Command {
+  const extra = Object.keys(values);
+  if (extra.length > 0) throw new UsageError(`merge-junit does not take --${extra[0]}`);
+  if (files.length < 2) {
+    throw new UsageError(
+      "merge-junit takes an output and at least one input: pyrepl3 merge-junit OUT.xml IN.xml...",
+    );
+  }
+  return { kind: "merge-junit", options: { output: files[0], inputs: files.slice(1) } };
 }
 
 function parseStrict(args: string[]) {

@@ -16,6 +16,8 @@ Usage:
   pyrepl3 [OPTIONS] FILES|DIRS|GLOBS...   run scenarios
   pyrepl3 record FILE.yaml [--python PATH] [--timeout DURATION]
                                           record a scenario from an interactive prompt
+  pyrepl3 merge-junit OUT.xml IN.xml...   merge the JUnit files of --shard runs into
+                                          OUT.xml (- for stdout)
 
 A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
 ("scenarios/**/*.yaml") so the shell leaves them to pyrepl3.
@@ -55,6 +57,9 @@ Examples:
   pyrepl3 scenarios/ --reporter pretty --reporter junit:report.xml
   pyrepl3 scenarios/ --output junit=report.xml --output tap=report.tap
   pyrepl3 scenarios/ --shard 2/4 --bail
+  pyrepl3 scenarios/ --shard 1/2 --reporter junit:junit-1.xml   # on one CI machine,
+  pyrepl3 scenarios/ --shard 2/2 --reporter junit:junit-2.xml   # on another,
+  pyrepl3 merge-junit junit.xml junit-1.xml junit-2.xml         # then merge
   pyrepl3 scenarios/ --update
   pyrepl3 record scenarios/new.yaml
 
