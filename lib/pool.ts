@@ -384,6 +384,8 @@ export class SessionPool implements AsyncDisposable {
       cwd: this.#sessionOptions.cwd,
       env: this.#sessionOptions.env,
       startTimeoutMs: this.#sessionOptions.startTimeoutMs,
+      // Releases renew sessions from spares: keep enough coming for a burst of them.
+      spares: this.#fork ? Math.min(this.#options.maxSize, 3) : 1,
     });
     if (this.#warmup) {
       try {

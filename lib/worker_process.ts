@@ -39,6 +39,11 @@ export interface WorkerProcessOptions {
   env?: Record<string, string>;
   /** How long the keeper may take to say hello. Default 30000 ms. */
   startTimeoutMs?: number;
+  /**
+   * How many ready interpreters the keeper keeps forked ahead of need. Default 1; a pool that hands out
+   * sessions in bursts wants more (each spare is a process, mostly memory shared with the keeper).
+   */
+  spares?: number;
 }
 
 /** How a process ended, as the keeper reports it. */
@@ -78,6 +83,7 @@ export class WorkerProcess {
   #spareWaiters: SpareWaiter[] = [];
   /** Spares the keeper is forking that have not connected yet. */
   #sparesInFlight = 1;
+  #sparesTarget = 1;
   /** Spares of an older generation (forked before a warmup) are dropped when they connect. */
   #generation = 0;
   #warmups = new Map<string, (message: KeeperMessage & { t: "warmup_done" }) => void>();
@@ -164,7 +170,9 @@ export class WorkerProcess {
         throw new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
       }
       const worker = new WorkerProcess(child, listener, socketDir, hello, stderrTail);
+      worker.#sparesTarget = Math.max(1, options.spares ?? 1);
       worker.#readLoop(reader, stderrDone);
+      worker.#requestSpares();
       return worker;
     } catch (error) {
       try {
@@ -249,6 +257,7 @@ export class WorkerProcess {
         this.#generation = message.generation;
         for (const spare of this.#spares.splice(0)) spare.connection.close();
         this.#sparesInFlight = 1;
+        this.#requestSpares();
         if (message.ok) resolve();
         else {
           const error = message.error;
