@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Session } from "../lib/session.ts";
 import { resolvePython } from "../lib/python.ts";
 
 /** The interpreter command the benchmarks use: `$BENCH_PYTHON`, else `python3` (the Session default). */
@@ -53,6 +54,23 @@ export async function timeOnce<T>(
   const elapsed = performance.now() - start;
   await after?.(value);
   return elapsed;
+}
+
+/** Times cold `new Session().start()` calls (a keeper and its first interpreter each), shutdown untimed. */
+export async function coldSessionStartTimes(
+  counts: { warmup: number; iterations: number },
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < counts.warmup + counts.iterations; i++) {
+    const session = new Session({ python: PYTHON_COMMAND });
+    try {
+      const elapsed = await timeOnce(() => session.start());
+      if (i >= counts.warmup) times.push(elapsed);
+    } finally {
+      await session.shutdown();
+    }
+  }
+  return times;
 }
 
 /** The interpreter binary behind PYTHON_COMMAND and its version line. */

@@ -12,6 +12,7 @@ import { Session } from "../lib/session.ts";
 import { encodeMessage } from "../lib/protocol.ts";
 import { FramePeer, type PeerTransport } from "./_frame_peer.ts";
 import {
+  coldSessionStartTimes,
   mbPerSecond,
   met,
   ms,
@@ -109,16 +110,7 @@ footnotes.push(
 
 // --- start-to-ready -----------------------------------------------------------------------------------
 note("start: session");
-const startTimes: number[] = [];
-for (let i = 0; i < START.warmup + START.iterations; i++) {
-  const session = new Session({ python: PYTHON_COMMAND });
-  try {
-    const elapsed = await timeOnce(() => session.start());
-    if (i >= START.warmup) startTimes.push(elapsed);
-  } finally {
-    await session.shutdown();
-  }
-}
+const startTimes = await coldSessionStartTimes(START);
 note("start: python -c pass");
 const bare = summarize(await sample(() => runPython(python.executable, ["-c", "pass"]), START));
 const sessionStart = summarize(startTimes);

@@ -11,10 +11,10 @@
  * @module
  */
 import { SessionPool } from "../lib/pool.ts";
-import { Session } from "../lib/session.ts";
 import { defaultSessionFactory, runScenarios } from "../lib/scenario/run.ts";
 import type { RunReport } from "../lib/report/model.ts";
 import {
+  coldSessionStartTimes,
   hasModule,
   met,
   ms,
@@ -105,21 +105,6 @@ async function newSessionAcquireTimes(spareReady: boolean, warmup?: string): Pro
   }
 }
 
-/** Times a cold `new Session().start()` (its own keeper interpreter), shutdown untimed. */
-async function coldSessionTimes(): Promise<Summary> {
-  const times: number[] = [];
-  for (let i = 0; i < CREATE.warmup + CREATE.iterations; i++) {
-    const session = new Session({ python: PYTHON_COMMAND });
-    try {
-      const elapsed = await timeOnce(() => session.start());
-      if (i >= CREATE.warmup) times.push(elapsed);
-    } finally {
-      await session.shutdown();
-    }
-  }
-  return summarize(times);
-}
-
 /** Writes `count` five-step scenario files into a new temp dir and returns their paths. */
 async function writeScenarios(count: number): Promise<{ dir: string; files: string[] }> {
   const dir = await Deno.makeTempDir({ prefix: "pyrepl3-bench-scenarios-" });
@@ -186,7 +171,7 @@ const coldNumpy = numpy
     summarize(await sample(() => runPython(python.executable, ["-c", "import numpy"]), CREATE)))
   : null;
 note("cold: new Session().start()");
-const coldSession = await coldSessionTimes();
+const coldSession = summarize(await coldSessionStartTimes(CREATE));
 
 rows.push({
   measure: "acquire() with idle sessions, p50 / p99",
