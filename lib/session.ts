@@ -3,31 +3,23 @@
  *
  * @module
  */
-import { encodeFrame, type FrameReader } from "./frames.ts";
-import {
-  decodeMessage,
-  encodeMessage,
-  type InterpreterMessage,
-  type InterpreterRequest,
-  type WireReply,
-  type WireResult,
-} from "./protocol.ts";
+import type { InterpreterRequest, WireReply, WireResult } from "./protocol.ts";
 import {
   CheckpointError,
   InvalidOptionError,
   NoTransactionError,
-  ProtocolError,
-  PyReplError,
+  type PyReplError,
   SessionClosedError,
   SessionDeadError,
   UnknownInputError,
   WorkerRequestError,
 } from "./errors.ts";
-import { CappedText, Execution } from "./execution.ts";
+import { Execution } from "./execution.ts";
 import { Checkpoint } from "./checkpoint.ts";
+import { InterpreterConnection } from "./connection.ts";
+import { type InputRoute, RunningExecution } from "./running_execution.ts";
 import { describeStatus, type ProcessExit, WorkerProcess } from "./worker_process.ts";
 import type {
-  CrashInfo,
   ExecuteOptions,
   ExecutionResult,
   InputReply,
@@ -53,26 +45,6 @@ export interface InterpreterSource {
 /** The lifecycle state of a session. */
 export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
 
-interface Running {
-  execution: Execution;
-  options: ExecuteOptions;
-  started: number;
-  stdout: CappedText;
-  stderr: CappedText;
-  inputs: InputReply[] | undefined;
-  waitingInputs: Set<string>;
-  timedOut: boolean;
-  interrupted: boolean;
-  timers: ReturnType<typeof setTimeout>[];
-  /** Set when a timeout had to kill the worker: the replacement interpreter being started. */
-  recovery?: Promise<void>;
-}
-
-interface PendingRequest {
-  resolve: (reply: WireReply) => void;
-  reject: (error: Error) => void;
-}
-
 let sessionCounter = 0;
 
 /**
@@ -95,19 +67,16 @@ export class Session implements AsyncDisposable {
   readonly #source: InterpreterSource;
   #state: SessionState = "new";
   #worker: WorkerProcess | null = null;
-  #connection: Deno.UnixConn | null = null;
+  #connection: InterpreterConnection | null = null;
   #pid = 0;
-  #writes: Promise<void> = Promise.resolve();
   #pgid = 0;
   #pythonVersion = "";
   #queue: Promise<unknown> = Promise.resolve();
-  #running: Running | null = null;
-  #requests = new Map<string, PendingRequest>();
+  #running: RunningExecution | null = null;
   #unsubscribeExit: (() => void) | null = null;
   #deathReason = "";
   #exit: ProcessExit | null = null;
   #nextId = 0;
-  #generation = 0;
   #openTransaction = false;
   #restarts = 0;
   #exitWaiter: (() => void) | null = null;
@@ -171,8 +140,13 @@ export class Session implements AsyncDisposable {
         cwd: this.#options.cwd,
         env: this.#options.env,
       });
-      const generation = ++this.#generation;
-      this.#connection = spawned.connection;
+      const connection: InterpreterConnection = new InterpreterConnection(spawned, {
+        output: (stream, data) => this.#running?.output(stream, data),
+        input: (inputId, prompt, password) => this.#onInput(inputId, prompt, password),
+        result: (message) => this.#onResult(message),
+        closed: (failure) => this.#onConnectionClosed(connection, failure),
+      });
+      this.#connection = connection;
       this.#pid = spawned.pid;
       this.#pgid = spawned.pid;
       this.#pythonVersion = spawned.python;
@@ -181,7 +155,6 @@ export class Session implements AsyncDisposable {
       this.#deathReason = "";
       this.#openTransaction = false;
       this.#state = "ready";
-      this.#readLoop(spawned.reader, generation);
     } catch (error) {
       this.#state = "dead";
       this.#deathReason = (error as Error).message;
@@ -318,20 +291,15 @@ export class Session implements AsyncDisposable {
       this.id,
       this.#state === "closed" ? "shut down" : "restarting",
     );
-    this.#generation++;
     if (this.#pgid) this.#worker?.killGroup(this.#pgid);
     this.#pgid = 0;
     this.#pid = 0;
-    try {
-      this.#connection?.close();
-    } catch {
-      // already closed
-    }
+    this.#connection?.close(closed);
     this.#connection = null;
-    this.#running?.execution.fail(closed);
-    this.#clearRunning();
-    for (const pending of this.#requests.values()) pending.reject(closed);
-    this.#requests.clear();
+    const running = this.#running;
+    this.#running = null;
+    running?.clearTimers();
+    running?.execution.fail(closed);
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -345,37 +313,22 @@ export class Session implements AsyncDisposable {
     if (this.#state !== "ready") throw new SessionClosedError(this.id, describeState(this.#state));
   }
 
-  async #send(message: InterpreterRequest, blob?: Uint8Array): Promise<void> {
+  #send(message: InterpreterRequest): Promise<void> {
     const connection = this.#connection;
-    if (!connection) throw new SessionClosedError(this.id, describeState(this.#state));
-    const frame = encodeFrame(encodeMessage(message));
-    // Serialize writes: a large frame may take several write() calls, which must not interleave.
-    const write = this.#writes.then(async () => {
-      for (const bytes of blob ? [frame, blob] : [frame]) {
-        let written = 0;
-        while (written < bytes.length) written += await connection.write(bytes.subarray(written));
-      }
-    });
-    this.#writes = write.catch(() => {});
-    await write;
+    if (!connection) {
+      return Promise.reject(new SessionClosedError(this.id, describeState(this.#state)));
+    }
+    return connection.send(message);
   }
 
   async #run(execution: Execution, code: string, options: ExecuteOptions): Promise<void> {
     this.#checkUsable();
     const policy = normalizePolicy(options.transaction);
-    const limit = this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT;
-    const running: Running = {
+    const running = new RunningExecution(
       execution,
       options,
-      started: performance.now(),
-      stdout: new CappedText(limit),
-      stderr: new CappedText(limit),
-      inputs: options.inputs ? [...options.inputs] : undefined,
-      waitingInputs: new Set(),
-      timedOut: false,
-      interrupted: false,
-      timers: [],
-    };
+      this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
+    );
     this.#running = running;
     const finished = execution.settled;
     if (options.signal) {
@@ -393,18 +346,18 @@ export class Session implements AsyncDisposable {
     await running.recovery;
   }
 
-  #armTimeout(running: Running, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
-    running.timers.push(setTimeout(() => {
+  #armTimeout(running: RunningExecution, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
+    running.after(timeoutMs, () => {
       if (this.#running !== running) return;
       running.timedOut = true;
       this.#worker?.killGroup(this.#pgid, "SIGINT");
-      running.timers.push(setTimeout(() => this.#killForTimeout(running), graceMs));
-    }, timeoutMs));
+      running.after(graceMs, () => this.#killForTimeout(running));
+    });
   }
 
-  #killForTimeout(running: Running): void {
+  #killForTimeout(running: RunningExecution): void {
     if (this.#running !== running) return;
-    const result = this.#baseResult(running, "timeout");
+    const result = running.result("timeout", this.#executionCount);
     result.stateLost = true;
     result.crash = { exitCode: null, signal: "SIGKILL", stderrTail: "" };
     this.#finish(running, result);
@@ -414,70 +367,32 @@ export class Session implements AsyncDisposable {
     running.recovery = this.#connect().catch(() => {});
   }
 
-  #baseResult(running: Running, status: ExecutionResult["status"]): ExecutionResult {
-    return {
-      status,
-      stdout: running.stdout.text(),
-      stderr: running.stderr.text(),
-      executionCount: this.#executionCount,
-      durationMs: performance.now() - running.started,
-    };
-  }
-
-  #finish(running: Running, result: ExecutionResult): void {
+  #finish(running: RunningExecution, result: ExecutionResult): void {
     if (result.status === "timeout") this.#timeouts++;
-    for (const timer of running.timers) clearTimeout(timer);
     if (this.#running === running) this.#running = null;
-    running.execution.finish(result);
-  }
-
-  #clearRunning(): void {
-    if (this.#running) { for (const timer of this.#running.timers) clearTimeout(timer); }
-    this.#running = null;
+    running.finish(result);
   }
 
   async #request(op: string, data?: Uint8Array): Promise<WireReply> {
     this.#checkUsable();
-    const id = `r${++this.#nextId}`;
-    const reply = new Promise<WireReply>((resolve, reject) =>
-      this.#requests.set(id, { resolve, reject })
-    );
-    await this.#send(
-      data ? { t: "request", id, op, blob: data.length } : { t: "request", id, op },
-      data,
-    );
-    const answer = await reply;
+    const answer = await this.#connection!.request(op, data);
     if (answer.pid) this.#pid = answer.pid;
     if (typeof answer.executionCount === "number") this.#executionCount = answer.executionCount;
     if (!answer.ok) throw replyError(op, answer);
     return answer;
   }
 
-  async #readLoop(reader: FrameReader, generation: number): Promise<void> {
-    let failure: Error | null = null;
-    try {
-      while (generation === this.#generation) {
-        const payload = await reader.next();
-        if (payload === null) break;
-        const message = decodeMessage<InterpreterMessage>(payload);
-        // A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again.
-        if (message.t === "reply" && typeof message.blob === "number") {
-          message.data = await reader.readRaw(message.blob);
-        }
-        this.#dispatch(message);
-      }
-    } catch (error) {
-      failure = error instanceof PyReplError
-        ? error
-        : new ProtocolError(String(error), { cause: error });
-    }
-    await reader.cancel();
-    if (generation !== this.#generation) return;
+  /** The read loop ended by itself: a protocol error, or the interpreter is gone. */
+  async #onConnectionClosed(
+    connection: InterpreterConnection,
+    failure: PyReplError | null,
+  ): Promise<void> {
+    if (connection !== this.#connection) return;
     if (failure) {
       this.#die(`protocol error: ${failure.message}`, null);
       return;
     }
-    // The connection closed: the interpreter is gone. Wait (briefly) for the keeper to say how it ended.
+    // Wait (briefly) for the keeper to say how the interpreter ended.
     if (!this.#exit) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, DEATH_SETTLE_MS);
@@ -488,7 +403,7 @@ export class Session implements AsyncDisposable {
       });
       this.#exitWaiter = null;
     }
-    if (generation !== this.#generation) return;
+    if (connection !== this.#connection) return;
     this.#die(
       this.#exit ? describeStatus(this.#exit) : "the connection to the worker closed",
       this.#exit,
@@ -508,119 +423,36 @@ export class Session implements AsyncDisposable {
     if (this.#state !== "ready") return;
     this.#state = "dead";
     this.#deathReason = reason;
-    this.#generation++;
     const running = this.#running;
     if (running) {
-      const crash: CrashInfo = {
+      const result = running.result(running.timedOut ? "timeout" : "crashed", this.#executionCount);
+      result.crash = {
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
-        stderrTail: tailLines(running.stderr.text() + (this.#worker?.stderrTail() ?? ""), 20),
+        stderrTail: running.stderrTail(this.#worker?.stderrTail() ?? ""),
       };
-      const result = this.#baseResult(running, running.timedOut ? "timeout" : "crashed");
-      result.crash = crash;
       result.stateLost = true;
       this.#finish(running, result);
     }
-    const dead = new SessionDeadError(this.id, reason);
-    for (const pending of this.#requests.values()) pending.reject(dead);
-    this.#requests.clear();
-    try {
-      this.#connection?.close();
-    } catch {
-      // already closed
-    }
+    this.#connection?.close(new SessionDeadError(this.id, reason));
     this.#connection = null;
     if (this.#pgid) this.#worker?.killGroup(this.#pgid);
-  }
-
-  #dispatch(message: InterpreterMessage): void {
-    switch (message.t) {
-      case "output":
-        return this.#onOutput(message.stream, message.data);
-      case "input":
-        return this.#onInput(message.inputId, message.prompt, message.password);
-      case "result":
-        return this.#onResult(message);
-      case "reply": {
-        const pending = this.#requests.get(message.id);
-        this.#requests.delete(message.id);
-        pending?.resolve(message);
-        return;
-      }
-      case "fatal":
-        throw new ProtocolError(`the worker reported an internal error: ${message.message}`);
-      case "hello":
-        return;
-      default: {
-        const unknown: never = message;
-        throw new ProtocolError(`unknown message from the worker: ${JSON.stringify(unknown)}`);
-      }
-    }
-  }
-
-  #onOutput(stream: "stdout" | "stderr", data: string): void {
-    const running = this.#running;
-    if (!running) return;
-    (stream === "stdout" ? running.stdout : running.stderr).append(data);
-    running.options.onOutput?.(stream, data);
-    running.execution.push({ type: "output", stream, data });
   }
 
   #onInput(inputId: string, prompt: string, password: boolean): void {
     const running = this.#running;
     if (!running) return;
-    const request = { id: inputId, prompt, password };
-    const { options, execution } = running;
-    if (options.onInput) {
-      running.waitingInputs.add(inputId);
-      execution.push({ type: "input", ...request });
-      Promise.resolve()
-        .then(() => options.onInput!(request))
-        .then((reply) => this.#answer(running, inputId, reply))
-        .catch((error) =>
-          this.#answerError(running, inputId, `onInput failed: ${(error as Error).message}`)
-        );
-      return;
-    }
-    if (running.inputs) {
-      execution.push({ type: "input", ...request });
-      if (running.inputs.length > 0) {
-        this.#answer(running, inputId, running.inputs.shift()!);
-      } else {
-        const given = options.inputs!.length;
-        this.#answerError(
-          running,
-          inputId,
-          `input prompt ${
-            JSON.stringify(prompt)
-          } has no reply: all ${given} scripted input(s) were used`,
-        );
-      }
-      return;
-    }
-    if (execution.iterating) {
-      running.waitingInputs.add(inputId);
-      execution.push({ type: "input", ...request });
-      return;
-    }
-    this.#answerError(
-      running,
-      inputId,
-      `input prompt ${JSON.stringify(prompt)} has no reply: no inputs were given ` +
-        "(pass `inputs`, `onInput`, or iterate the execution and call inputResponse())",
-    );
-  }
-
-  #answer(running: Running, inputId: string, reply: InputReply): void {
-    if (this.#running !== running) return;
-    running.waitingInputs.delete(inputId);
-    this.#send({ t: "input_reply", inputId, text: reply }).catch(() => {});
-  }
-
-  #answerError(running: Running, inputId: string, message: string): void {
-    if (this.#running !== running) return;
-    running.waitingInputs.delete(inputId);
-    this.#send({ t: "input_reply", inputId, text: null, error: message }).catch(() => {});
+    const answer = (route: InputRoute) => {
+      if (this.#running !== running || "wait" in route) return;
+      running.waitingInputs.delete(inputId);
+      const reply = "reply" in route
+        ? { t: "input_reply" as const, inputId, text: route.reply }
+        : { t: "input_reply" as const, inputId, text: null, error: route.error };
+      this.#send(reply).catch(() => {});
+    };
+    const route = running.input(inputId, prompt, password);
+    if (route instanceof Promise) route.then(answer);
+    else answer(route);
   }
 
   #onResult(message: WireResult): void {
@@ -629,8 +461,8 @@ export class Session implements AsyncDisposable {
     if (!running || running.execution.id !== message.id) return;
     let status: ExecutionResult["status"] = message.status;
     if (status === "interrupted" && running.timedOut) status = "timeout";
-    const result = this.#baseResult(running, status);
-    result.executionCount = this.#executionCount = message.executionCount;
+    this.#executionCount = message.executionCount;
+    const result = running.result(status, message.executionCount);
     if (message.hasValue) result.value = message.value;
     if (message.repr !== undefined) result.repr = message.repr;
     if (message.error) result.error = message.error;
@@ -673,11 +505,6 @@ function replyError(op: string, reply: WireReply): Error {
 
 function describeState(state: SessionState): string {
   return state === "new" ? "not started" : state === "closed" ? "shut down" : state;
-}
-
-function tailLines(text: string, count: number): string {
-  const lines = text.trimEnd().split("\n");
-  return lines.slice(-count).join("\n");
 }
 
 /** Re-exported for callers that name the policy type next to Session. */
