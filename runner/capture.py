@@ -168,12 +168,17 @@ class FdCapture:
                 self._forward_available(stream)
 
     def _read_loop(self, stream: str) -> None:
+        fd = self.read_fds[stream]
         poller = select.poll()
-        poller.register(self.read_fds[stream], select.POLLIN)
+        poller.register(fd, select.POLLIN)
         while True:
-            poller.poll()
+            events = poller.poll()
             with self.lock:
                 self._forward_available(stream)
+                if any(mask & select.POLLHUP for _, mask in events) and not _bytes_waiting(fd):
+                    # Every writer closed the pipe (user code closed fd 1 or 2): nothing more can come,
+                    # and polling a hung-up pipe would spin.
+                    return
 
     def _forward_available(self, stream: str) -> None:
         fd = self.read_fds[stream]
