@@ -7,8 +7,6 @@ beside each figure is a plain memory copy of the same bytes, measured in the sam
 from __future__ import annotations
 
 import builtins
-import importlib
-import importlib.util
 import pickle
 import platform
 import sys
@@ -22,15 +20,13 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 
 
 def load_checkpoint_module() -> types.ModuleType:
-    """Import runner/ by path under its private name, as the worker does."""
-    if "_pyrepl3_runner" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_pyrepl3_runner", RUNNER / "__init__.py", submodule_search_locations=[str(RUNNER)])
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["_pyrepl3_runner"] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module("_pyrepl3_runner.checkpoint")
+    """Import runner/checkpoint.py under the worker's private package name (runner/load.py)."""
+    sys.path.insert(0, str(RUNNER))
+    try:
+        from load import load_module  # runner/load.py
+    finally:
+        sys.path.pop(0)
+    return load_module("checkpoint")
 
 
 def session(code: str) -> Dict[str, Any]:

@@ -1,24 +1,9 @@
 """Bootstrap, run by ``python -c`` with its own globals so that ``__main__`` stays empty for the user.
 
-Loads this folder as the package ``_pyrepl3_runner`` by file path (nothing is added to sys.path) and starts the
-keeper.
+Loads this folder as the package ``_pyrepl3_runner`` by file path (load.py) and starts the keeper.
 """
-import importlib.util
 import os
 import sys
-
-
-def _load_package() -> object:
-    here = os.path.dirname(os.path.abspath(__file__))
-    spec = importlib.util.spec_from_file_location(
-        "_pyrepl3_runner", os.path.join(here, "__init__.py"), submodule_search_locations=[here]
-    )
-    assert spec is not None and spec.loader is not None
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["_pyrepl3_runner"] = package
-    spec.loader.exec_module(package)
-    return package
-
 
 # Our own modules are compiled once and cached even when the environment says PYTHONDONTWRITEBYTECODE:
 # compiling them costs ~20 ms at every start, a quarter of an interpreter's start-up. The user's code and
@@ -26,8 +11,10 @@ def _load_package() -> object:
 _dont_write = sys.dont_write_bytecode
 sys.dont_write_bytecode = False
 try:
-    _load_package()
-    from _pyrepl3_runner import keeper  # noqa: E402
+    _loader_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load.py")
+    _loader = {"__name__": "_pyrepl3_load", "__file__": _loader_path}
+    exec(compile(open(_loader_path).read(), _loader_path, "exec"), _loader)
+    keeper = _loader["load_module"]("keeper")
 finally:
     sys.dont_write_bytecode = _dont_write
 

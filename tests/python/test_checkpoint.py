@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import dataclasses
-import importlib
-import importlib.util
 import json
 import os
 import pickle
@@ -29,15 +27,13 @@ INTERPRETERS = [p for p in ("/root/.pyenv/versions/3.11.7/bin/python3", "/usr/bi
 
 
 def load_checkpoint_module() -> types.ModuleType:
-    """Import runner/ by path under its private name, as the worker does."""
-    if "_pyrepl3_runner" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_pyrepl3_runner", RUNNER / "__init__.py", submodule_search_locations=[str(RUNNER)])
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["_pyrepl3_runner"] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module("_pyrepl3_runner.checkpoint")
+    """Import runner/checkpoint.py under the worker's private package name (runner/load.py)."""
+    sys.path.insert(0, str(RUNNER))
+    try:
+        from load import load_module  # runner/load.py
+    finally:
+        sys.path.pop(0)
+    return load_module("checkpoint")
 
 
 ck = load_checkpoint_module()
@@ -493,11 +489,9 @@ class ReplacesTargetTest(unittest.TestCase):
 
 
 DUMP_SCRIPT = """
-import builtins, importlib, importlib.util, sys, types
-spec = importlib.util.spec_from_file_location("_pyrepl3_runner", sys.argv[1] + "/__init__.py",
-                                              submodule_search_locations=[sys.argv[1]])
-pkg = importlib.util.module_from_spec(spec); sys.modules["_pyrepl3_runner"] = pkg; spec.loader.exec_module(pkg)
-ck = importlib.import_module("_pyrepl3_runner.checkpoint")
+import builtins, sys, types
+sys.path.insert(0, sys.argv[1]); from load import load_module; sys.path.pop(0)
+ck = load_module("checkpoint")
 main = types.ModuleType("__main__"); main.__dict__["__builtins__"] = builtins
 real = sys.modules["__main__"]; sys.modules["__main__"] = main
 exec('''
@@ -528,11 +522,9 @@ open(sys.argv[2], "wb").write(data)
 """
 
 LOAD_SCRIPT = """
-import builtins, importlib, importlib.util, json, sys, types, pickle
-spec = importlib.util.spec_from_file_location("_pyrepl3_runner", sys.argv[1] + "/__init__.py",
-                                              submodule_search_locations=[sys.argv[1]])
-pkg = importlib.util.module_from_spec(spec); sys.modules["_pyrepl3_runner"] = pkg; spec.loader.exec_module(pkg)
-ck = importlib.import_module("_pyrepl3_runner.checkpoint")
+import builtins, json, sys, types, pickle
+sys.path.insert(0, sys.argv[1]); from load import load_module; sys.path.pop(0)
+ck = load_module("checkpoint")
 main = types.ModuleType("__main__"); main.__dict__["__builtins__"] = builtins
 sys.modules["__main__"] = main
 names, count = ck.load_namespace(open(sys.argv[2], "rb").read(), main.__dict__)

@@ -5,8 +5,6 @@ Byte compatibility with @msgpack/msgpack is proved separately by tests/msgpack_c
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 import struct
 import sys
@@ -21,16 +19,13 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 
 
 def load_codec() -> ModuleType:
-    """Import runner/msgpack.py by path under the worker's private package name."""
-    if "_pyrepl3_runner" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_pyrepl3_runner", RUNNER / "__init__.py", submodule_search_locations=[str(RUNNER)]
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["_pyrepl3_runner"] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module("_pyrepl3_runner.msgpack")
+    """Import runner/msgpack.py under the worker's private package name (runner/load.py)."""
+    sys.path.insert(0, str(RUNNER))
+    try:
+        from load import load_module  # runner/load.py
+    finally:
+        sys.path.pop(0)
+    return load_module("msgpack")
 
 
 mp = load_codec()
