@@ -72,6 +72,30 @@ Deno.test("a bare --timeout number is seconds; units ms and m work", () => {
   equal(run(["a", "--timeout=2m"]).timeoutMs, 120_000);
 });
 
+Deno.test("--output FILE sends the --reporter just before it to that file", () => {
+  deepStrictEqual(run(["a", "--reporter", "junit", "--output", "report.xml"]).reporters, [
+    { name: "pretty" },
+    { name: "junit", file: "report.xml" },
+  ]);
+  deepStrictEqual(
+    run([
+      "a",
+      "--reporter",
+      "pretty",
+      "--reporter",
+      "junit",
+      "--output",
+      "j.xml",
+      "-r",
+      "tap",
+      "-o",
+      "t.tap",
+    ])
+      .reporters,
+    [{ name: "pretty" }, { name: "junit", file: "j.xml" }, { name: "tap", file: "t.tap" }],
+  );
+});
+
 Deno.test("reporters map to stdout or to files, with either spelling", () => {
   deepStrictEqual(
     run(["a", "--reporter", "pretty", "--reporter", "junit:out/report.xml"]).reporters,
@@ -110,7 +134,11 @@ Deno.test("reporter mistakes are usage errors", () => {
     /only one reporter can write to stdout/,
   );
   usageError(["a", "--reporter", "tap", "--reporter", "tap:x"], /reporter tap is given twice/);
-  usageError(["a", "--output", "report.xml"], /--output takes NAME=FILE/);
+  usageError(["a", "--output", "report.xml"], /give it right after the --reporter it is for/);
+  usageError(
+    ["a", "--reporter", "junit", "--output", "a.xml", "--output", "b.xml"],
+    /give it right after the --reporter it is for/,
+  );
   usageError(["a", "--output", "junit="], /no file after "junit"/);
 });
 

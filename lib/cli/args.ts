@@ -120,7 +120,7 @@ export interface ParseDefaults {
  * ```
  */
 export function parseCommand(args: string[], defaults: ParseDefaults = {}): Command {
-  const { values, positionals } = parseStrict(args);
+  const { values, positionals, tokens } = parseStrict(args);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals[0] === "merge-junit") return parseMergeJunit(values, positionals.slice(1));
@@ -140,7 +140,13 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
     kind: "run",
     options: {
       patterns: positionals,
-      reporters: parseReporters(values.reporter ?? [], values.output ?? []),
+      reporters: parseReporters(
+        tokens.flatMap((token) =>
+          token.kind === "option" && (token.name === "reporter" || token.name === "output")
+            ? [{ flag: token.name, value: token.value ?? "" }]
+            : []
+        ),
+      ),
       update: values.update ?? false,
       filter: values.filter === undefined ? undefined : parseFilter(values.filter),
       tags: values.tag ?? [],
@@ -170,7 +176,13 @@ function parseMergeJunit(values: object, files: string[]): Command {
 
 function parseStrict(args: string[]) {
   try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    return parseArgs({
+      args,
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);
@@ -200,11 +212,13 @@ function unknownOptionMessage(option: string): string {
 }
 
 /**
- * Reads `--reporter NAME[:FILE]` and `--output NAME=FILE` into one list. Each name appears at
- * most once; at most one reporter writes to stdout; if none does, pretty is added for stdout.
+ * Reads `--reporter NAME[:FILE]`, `--output NAME=FILE` and `--output FILE` (for the `--reporter` just
+ * before it) into one list, in command-line order. Each name appears at most once; at most one
+ * reporter writes to stdout; if none does, pretty is added for stdout.
  */
-function parseReporters(reporterArgs: string[], outputArgs: string[]): ReporterSpec[] {
+function parseReporters(flags: { flag: string; value: string }[]): ReporterSpec[] {
   const specs: ReporterSpec[] = [];
+  let lastReporter: ReporterSpec | undefined;
   const add = (name: string, file: string | undefined, flag: string) => {
     if (!isReporterName(name)) {
       const hint = closest(name, [...REPORTER_NAMES]);
@@ -216,23 +230,38 @@ function parseReporters(reporterArgs: string[], outputArgs: string[]): ReporterS
     }
     if (file === "") throw new UsageError(`${flag}: no file after "${name}"`);
     const existing = specs.find((spec) => spec.name === name);
-    if (existing === undefined) specs.push(file === undefined ? { name } : { name, file });
-    else if (existing.file === undefined && file !== undefined && flag === "--output") {
-      existing.file = file; // `--reporter junit --output junit=x.xml`: one reporter, to a file
-    } else throw new UsageError(`${flag}: reporter ${name} is given twice`);
-  };
-  for (const arg of reporterArgs) {
-    // Split at the first colon only: reporter names have none, file names may (C:\...).
-    const colon = arg.indexOf(":");
-    if (colon === -1) add(arg, undefined, "--reporter");
-    else add(arg.slice(0, colon), arg.slice(colon + 1), "--reporter");
-  }
-  for (const arg of outputArgs) {
-    const equals = arg.indexOf("=");
-    if (equals === -1) {
-      throw new UsageError(`--output takes NAME=FILE (e.g. junit=report.xml), got "${arg}"`);
+    if (existing === undefined) {
+      const spec: ReporterSpec = file === undefined ? { name } : { name, file };
+      specs.push(spec);
+      return spec;
     }
-    add(arg.slice(0, equals), arg.slice(equals + 1), "--output");
+    if (existing.file === undefined && file !== undefined && flag === "--output") {
+      existing.file = file; // `--reporter junit --output junit=x.xml`: one reporter, to a file
+      return existing;
+    }
+    throw new UsageError(`${flag}: reporter ${name} is given twice`);
+  };
+  for (const { flag, value } of flags) {
+    if (flag === "reporter") {
+      // Split at the first colon only: reporter names have none, file names may (C:\...).
+      const colon = value.indexOf(":");
+      lastReporter = colon === -1
+        ? add(value, undefined, "--reporter")
+        : add(value.slice(0, colon), value.slice(colon + 1), "--reporter");
+      continue;
+    }
+    const equals = value.indexOf("=");
+    if (equals !== -1 && isReporterName(value.slice(0, equals))) {
+      add(value.slice(0, equals), value.slice(equals + 1), "--output");
+    } else if (lastReporter && lastReporter.file === undefined && value !== "") {
+      lastReporter.file = value; // `--reporter junit --output report.xml`
+    } else {
+      throw new UsageError(
+        `--output ${JSON.stringify(value)}: give it right after the --reporter it is for ` +
+          `(--reporter junit --output report.xml), or as NAME=FILE (--output junit=report.xml)`,
+      );
+    }
+    lastReporter = undefined;
   }
   const onStdout = specs.filter((spec) => spec.file === undefined);
   if (onStdout.length > 1) {

@@ -25,8 +25,10 @@ A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
 Options:
   -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit or tap; repeatable.
                               NAME alone writes to stdout, NAME:FILE writes to FILE.
+  -o, --output FILE           right after --reporter NAME: write that reporter to FILE
+                              (--reporter junit --output report.xml). Repeatable.
   -o, --output NAME=FILE      write reporter NAME to FILE (adds NAME if not given);
-                              the same as --reporter NAME:FILE. Repeatable.
+                              the same as --reporter NAME:FILE.
   -u, --update                rewrite the expectations of failing steps with what came back
                               (a failure whose file was rewritten does not fail the run)
   -f, --filter REGEX          run only scenarios whose name matches REGEX
@@ -55,6 +57,7 @@ Examples:
   pyrepl3 scenarios/greeting.yaml --reporter dot
   pyrepl3 "scenarios/**/*.yaml" --tag smoke --filter "^math" --jobs 4
   pyrepl3 scenarios/ --reporter pretty --reporter junit:report.xml
+  pyrepl3 scenarios/ --reporter pretty --reporter junit --output report.xml
   pyrepl3 scenarios/ --output junit=report.xml --output tap=report.tap
   pyrepl3 scenarios/ --shard 2/4 --bail
   pyrepl3 scenarios/ --shard 1/2 --reporter junit:junit-1.xml   # on one CI machine,
