@@ -57,6 +57,7 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
   #iterating = false;
   #done = false;
   #failure: { error: unknown } | null = null;
+  #final: ExecutionResult | null = null;
 
   /** Created by `Session.execute()`. */
   constructor(id: string) {
@@ -89,6 +90,7 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
   finish(result: ExecutionResult): void {
     if (this.#done) return;
     this.#done = true;
+    this.#final = result;
     this.push({ type: "result", result });
     this.#resolve(result);
     this.#wake?.();
@@ -114,7 +116,10 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
 
   /** Iterates the events; the last one is `{ type: "result" }`. */
   async *[Symbol.asyncIterator](): AsyncIterator<ExecutionEvent> {
-    if (this.#buffer === null) this.#buffer = [];
+    if (this.#buffer === null) {
+      // Iterated after being awaited: its events were not kept; the result still ends the iteration.
+      this.#buffer = this.#final ? [{ type: "result", result: this.#final }] : [];
+    }
     this.#iterating = true;
     while (true) {
       const buffer = this.#buffer;
