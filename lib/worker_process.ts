@@ -238,9 +238,9 @@ export class WorkerProcess {
     return spare;
   }
 
-  /** Keeps one spare coming for every one taken or awaited. */
+  /** Keeps the target number of spares ready or coming, and one more for every waiter beyond it. */
   #requestSpares(): void {
-    const wanted = Math.max(1, this.#spareWaiters.length) - this.#spares.length -
+    const wanted = Math.max(this.#sparesTarget, this.#spareWaiters.length) - this.#spares.length -
       this.#sparesInFlight;
     for (let i = 0; i < wanted; i++) {
       this.#sparesInFlight++;
