@@ -197,6 +197,15 @@ Deno.test("bail starts no scenario after a failure; jobs keep file order; callba
   });
 });
 
+Deno.test("with jobs, reporters hear of scenarios in file order even when a later one ends first", async () => {
+  const slow = "name: slow\nsteps:\n  - exec: import time; time.sleep(0.5)\n";
+  await withFiles({ "a.yaml": slow, "b.yaml": PASSING.replace("passes", "quick") }, async (dir) => {
+    const done: string[] = [];
+    await runScenarios([dir], { jobs: 2, onScenarioDone: (r) => done.push(r.name) });
+    deepStrictEqual(done, ["slow", "quick"]);
+  });
+});
+
 Deno.test("filter, tags and shard choose which scenarios run", async () => {
   const tagged = PASSING.replace("name: passes", "name: tagged\ntags: [fast]");
   await withFiles({ "a.yaml": tagged, "b.yaml": FAILING, "c.yaml": PASSING }, async (dir) => {

@@ -28,9 +28,9 @@ export interface RunOptions extends SelectOptions {
   update?: boolean;
   /** Called when a scenario starts. */
   onScenarioStart?: (scenario: Scenario) => void;
-  /** Called with each scenario's report when it ends. */
+  /** Called with each scenario's report, in file order (a report waits for the ones before it). */
   onScenarioDone?: (report: ScenarioReport) => void;
-  /** Makes each session a scenario uses. Default: `new Session(options)`, started. */
+  /** Makes each session a scenario uses. Default: forks from a SessionPool per configuration. */
   sessionFactory?: SessionFactory;
 }
 
@@ -88,7 +88,14 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
       if (options.update) report.updated = await updateScenarioFile(scenarios[i].file, report);
       reports[i] = report;
       if (report.status === "failed" && options.bail) bailed = true;
-      options.onScenarioDone?.(report);
+      reportInOrder();
+    }
+  };
+  // Scenarios finish in any order when jobs > 1; reporters hear of them in file order, whatever jobs is.
+  let reported = 0;
+  const reportInOrder = () => {
+    while (reported < scenarios.length && reports[reported] !== undefined) {
+      options.onScenarioDone?.(reports[reported++]!);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
