@@ -28,6 +28,8 @@ const BOOT_CODE = `exec(compile(open(${JSON.stringify(BOOT_PATH)}).read(), ${
   JSON.stringify(BOOT_PATH)
 }, "exec"), {"__name__": "_pyrepl3_boot", "__file__": ${JSON.stringify(BOOT_PATH)}})`;
 const STDERR_TAIL_BYTES = 16 * 1024;
+/** How long close() lets the keeper end its interpreters after SIGTERM before it is killed. */
+const KEEPER_TERM_MS = 1000;
 
 /** Options of a keeper process. */
 export interface WorkerProcessOptions {
@@ -283,14 +285,27 @@ export class WorkerProcess {
     if (!this.#closed) {
       this.#closed = true;
       for (const pgid of this.#groups) this.killGroup(pgid);
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
+      // SIGTERM first: the keeper then kills the interpreters Deno does not know yet (spares still
+      // being made) before it exits. SIGKILL if it does not end at once.
+      this.#signalKeeper("SIGTERM");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.exited,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, KEEPER_TERM_MS))),
+      ]);
+      clearTimeout(timer);
+      this.#signalKeeper("SIGKILL");
     }
     await this.exited;
     await this.#shutdownIo();
+  }
+
+  #signalKeeper(signal: Deno.Signal): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already gone
+    }
   }
 
   async #shutdownIo(): Promise<void> {

@@ -134,6 +134,7 @@ class Keeper:
         self.spares.add(pid)
 
     def _become_interpreter(self) -> None:
+        """Run as a (spare) interpreter in the forked child; never returns into the keeper's loop."""
         try:
             os.setpgid(0, 0)
             signal.set_wakeup_fd(-1)
@@ -145,13 +146,22 @@ class Keeper:
             faulthandler.enable(file=os.fdopen(self.error_fd, "w", closefd=False), all_threads=True)
             interpreter = Interpreter(self.retire_write)
             interpreter.prepare()
-            interpreter.attach(self.socket_path, self.generation)
+            try:
+                interpreter.attach(self.socket_path, self.generation)
+            except OSError:
+                os._exit(0)  # Deno closed its socket while this spare was being made: nobody wants it
             interpreter.serve()
         except BaseException:
-            import traceback
+            try:
+                import traceback
 
-            os.write(self.error_fd, traceback.format_exc().encode("utf-8", "replace"))
-        os._exit(70)
+                os.write(self.error_fd, traceback.format_exc().encode("utf-8", "replace"))
+            except BaseException:
+                pass  # Deno is gone too
+        finally:
+            # Never fall back into the keeper's code, nor into interpreter finalization: its flush of
+            # sys.stdout could wait forever on a lock held by a runner thread that finalization froze.
+            os._exit(70)
 
     def _read_retired(self) -> None:
         try:

@@ -95,7 +95,9 @@ export async function runScenarios(paths: string[], options: RunOptions = {}): P
   let reported = 0;
   const reportInOrder = () => {
     while (reported < scenarios.length && reports[reported] !== undefined) {
-      options.onScenarioDone?.(reports[reported++]!);
+      const report = reports[reported]!;
+      reported++; // not inside the call: `?.` would skip it when there is no callback
+      options.onScenarioDone?.(report);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
