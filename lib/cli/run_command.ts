@@ -26,15 +26,16 @@ export const EXIT_FAILED = 1;
  */
 export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
   // Loading here validates every file before anything runs, and gives --list and the progress
-  // line the selection; runScenarios() selects the same way (lib/scenario/select.ts).
-  const selected = selectScenarios(await loadScenarios(options.patterns), options);
+  // line the selection; runScenarios() gets the loaded files and selects the same way.
+  const loaded = await loadScenarios(options.patterns);
+  const selected = selectScenarios(loaded, options);
   if (options.list) {
     const width = Math.max(0, ...selected.map((s) => s.name.length));
     for (const s of selected) io.stdout(`${s.name.padEnd(width)}  ${s.file}\n`);
     return EXIT_PASSED;
   }
   const outputs = options.reporters.map((spec) => openReporter(spec, io, selected.length));
-  const report = await runScenarios(options.patterns, {
+  const report = await runScenarios(loaded, {
     filter: options.filter,
     tags: options.tags,
     timeoutMs: options.timeoutMs,

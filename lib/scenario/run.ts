@@ -54,8 +54,8 @@ export async function defaultSessionFactory(options: SessionOptions): Promise<Sc
 }
 
 /**
- * Runs the scenario files, directories and globs in `paths`; every file is validated before
- * anything runs. Each scenario runs in fresh sessions, all shut down at its end.
+ * Runs the scenario files, directories and globs in `paths` (or scenarios already loaded with
+ * `loadScenario`); every file is validated before anything runs. Each scenario runs in fresh sessions, all shut down at its end.
  *
  * @throws {ScenarioValidationError} when a file is invalid (nothing has run).
  * @example
@@ -65,10 +65,15 @@ export async function defaultSessionFactory(options: SessionOptions): Promise<Sc
  * console.log(`${report.passed} passed, ${report.failed} failed`);
  * ```
  */
-export async function runScenarios(paths: string[], options: RunOptions = {}): Promise<RunReport> {
+export async function runScenarios(
+  paths: string[] | Scenario[],
+  options: RunOptions = {},
+): Promise<RunReport> {
   const startedAt = new Date();
   const start = performance.now();
-  const scenarios = selectScenarios(await loadScenarios(paths), options);
+  // Scenarios the caller already loaded (the CLI does, for --list and its progress line) are not read again.
+  const loaded = isLoaded(paths) ? paths : await loadScenarios(paths);
+  const scenarios = selectScenarios(loaded, options);
   const reports: (ScenarioReport | undefined)[] = new Array(scenarios.length);
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
   // Without a factory of the caller's, sessions come from pools: a fork of a warm template per session.
@@ -147,4 +152,8 @@ export async function runScenario(
     durationMs: performance.now() - start,
     steps,
   };
+}
+
+function isLoaded(paths: string[] | Scenario[]): paths is Scenario[] {
+  return paths.every((path) => typeof path !== "string");
 }
