@@ -1,6 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parse } from "yaml";
-import type { ScenarioReport, StepReport } from "../lib/report/model.ts";
+import type { FailureKind, ScenarioReport, StepReport } from "../lib/report/model.ts";
+import { failureAbout } from "../lib/scenario/check.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
 import { updateScenarioText } from "../lib/scenario/update.ts";
@@ -9,7 +10,7 @@ function stepReport(
   index: number,
   status: StepReport["status"],
   actual: StepReport["actual"],
-  failed: string[] = [],
+  failed: FailureKind[] = [],
 ): StepReport {
   return {
     index,
@@ -20,7 +21,7 @@ function stepReport(
     status,
     durationMs: 1,
     actual,
-    failures: failed.map((key) => ({ key, message: `${key} differs` })),
+    failures: failed.map((kind) => ({ ...failureAbout(kind), message: `${kind} differs` })),
   };
 }
 function report(steps: StepReport[]): ScenarioReport {
@@ -114,15 +115,54 @@ Deno.test("update of a wrong error expectation with a message keeps the object f
         stdout: "",
         stderr: "",
         error: { type: "ZeroDivisionError", message: "division by zero" },
-      }, ["error"]),
-      failures: [{ key: "error", message: "expected ValueError, got ZeroDivisionError" }, {
-        key: "error",
-        message: "error message differs",
-      }],
+      }),
+      failures: [
+        { ...failureAbout("error.type"), message: "expected ValueError, got ZeroDivisionError" },
+        { ...failureAbout("error.message"), message: "error message differs" },
+      ],
     }]),
   );
   deepStrictEqual(parse(out).steps[0].expect, {
     error: { type: "ZeroDivisionError", message: "division by zero" },
+  });
+});
+
+Deno.test("update rewrites an error message by the failure's kind, whatever its wording", () => {
+  const text =
+    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ZeroDivisionError, message: nope}\n";
+  const zde = { type: "ZeroDivisionError", message: "division by zero" };
+  const actual = { status: "error", stdout: "", stderr: "", error: zde };
+  const withFailure = (message: string) =>
+    updateScenarioText(
+      text,
+      report([{
+        ...stepReport(0, "failed", actual),
+        failures: [{ ...failureAbout("error.message"), message }],
+      }]),
+    );
+  for (const message of ["message of the error differs", "error message differs"]) {
+    deepStrictEqual(parse(withFailure(message)).steps[0].expect.error, zde, message);
+  }
+});
+
+Deno.test("update keeps an error message that matched when only the type failed", () => {
+  const text =
+    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ValueError, message: {contains: zero}}\n";
+  const out = updateScenarioText(
+    text,
+    report([{
+      ...stepReport(0, "failed", {
+        status: "error",
+        stdout: "",
+        stderr: "",
+        error: { type: "ZeroDivisionError", message: "division by zero" },
+      }),
+      failures: [{ ...failureAbout("error.type"), message: "error message: wrong type" }],
+    }]),
+  );
+  deepStrictEqual(parse(out).steps[0].expect.error, {
+    type: "ZeroDivisionError",
+    message: { contains: "zero" },
   });
 });
 

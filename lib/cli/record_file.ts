@@ -8,26 +8,24 @@
 import { basename, extname } from "node:path";
 import { Document, isSeq, parseDocument } from "yaml";
 import type { ExecutionResult } from "../results.ts";
+import { expectationFrom, type WrittenExpectation } from "../scenario/expectation.ts";
 
 /** A reply given to an input prompt while recording. */
 export type RecordedInput = string | { prompt: string; reply: string } | { eof: true };
 
 /** An `exec` step as it is written to the file. */
 export interface RecordedStep {
+  /** The entry's code. */
   exec: string;
+  /** The replies given to its input prompts, with the prompts they answered. */
   inputs?: RecordedInput[];
-  expect?: {
-    status?: string;
-    stdout?: string;
-    value?: unknown;
-    repr?: string;
-    error?: string;
-  };
+  /** What came back, as `expectationFrom()` writes it (absent when there is nothing to expect). */
+  expect?: WrittenExpectation;
 }
 
 /**
- * The step that expects exactly what `result` shows: stdout when not empty; the value when it
- * is plain data (else its repr); the error's type; the status when it is not `ok`/`error`.
+ * The step that expects exactly what `result` shows (see `expectationFrom()`, which `--update`
+ * uses too), with the replies `inputs` that were given to its prompts.
  *
  * @example
  * ```ts
@@ -43,28 +41,11 @@ export function stepFromResult(
   result: ExecutionResult,
   inputs: RecordedInput[] = [],
 ): RecordedStep {
-  const expect: NonNullable<RecordedStep["expect"]> = {};
-  if (result.status !== "ok" && result.status !== "error") expect.status = result.status;
-  if (result.stdout !== "") expect.stdout = result.stdout;
-  if (result.status === "error" && result.error !== undefined) expect.error = result.error.type;
-  if (result.value !== undefined && result.value !== null && isPlainData(result.value)) {
-    expect.value = result.value;
-  } else if (result.repr !== undefined) expect.repr = result.repr;
+  const expect = expectationFrom(result);
   const step: RecordedStep = { exec: code };
   if (inputs.length > 0) step.inputs = inputs;
   if (Object.keys(expect).length > 0) step.expect = expect;
   return step;
-}
-
-/** Data that survives YAML and compares deeply: JSON's kinds (finite numbers, plain objects). */
-function isPlainData(value: unknown): boolean {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isPlainData);
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.values(value as Record<string, unknown>).every(isPlainData);
-  }
-  return false;
 }
 
 /**

@@ -17,13 +17,23 @@ export function scenarioOutcome(scenario: ScenarioReport): ScenarioOutcome {
   return allSkipped ? "skipped" : "passed";
 }
 
-/** Renders a duration for people: `850ms`, `1.25s`, `2m 05s`. */
+/**
+ * Renders a duration for people: `850ms`, `1.25s`, `2m 05s`. The one duration formatter: the
+ * reporters and the failure messages of `checkExecution` all use it.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./_format.ts";
+ * if (formatDuration(1250) !== "1.25s") throw new Error("seconds with two decimals");
+ * ```
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
+  // Round first, then pick the unit, so that 999.6 ms is not `1000ms` nor 119.7 s `1m 60s`.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const hundredths = Math.round(ms / 10);
+  if (hundredths < 6000) return `${(hundredths / 100).toFixed(2)}s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
 }
 
 /** Milliseconds as seconds with millisecond precision, for machine formats (JUnit). */
@@ -32,7 +42,7 @@ export function toSeconds(ms: number): string {
 }
 
 /** `file:line:column` of a step. */
-export function stepLocation(scenario: ScenarioReport, step: StepReport): string {
+export function stepLocation(scenario: { file: string }, step: StepReport): string {
   return `${scenario.file}:${step.line}:${step.column}`;
 }
 

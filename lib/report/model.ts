@@ -7,9 +7,26 @@
 /** How one step ended. */
 export type StepStatus = "passed" | "failed" | "skipped";
 
+/**
+ * What a failed expectation was about: the expectation's key, with `error.type` and
+ * `error.message` apart so that `--update` can tell which part of an `error` to rewrite.
+ */
+export type FailureKind =
+  | "status"
+  | "stdout"
+  | "stderr"
+  | "repr"
+  | "value"
+  | "error.type"
+  | "error.message"
+  | "duration"
+  | "inputs";
+
 /** One failed expectation of a step. */
 export interface ExpectationFailure {
-  /** The expectation key, e.g. `stdout`, `value`, `error`, `status`, `duration`. */
+  /** What failed; decide by this, never by the wording of `message`. */
+  kind: FailureKind;
+  /** The expectation key as the file writes it, e.g. `stdout`, `value`, `error`, `status`. */
   key: string;
   /** Why it failed, in one sentence. */
   message: string;

@@ -6,16 +6,10 @@
  * @module
  */
 
-import { type Colors, colorsFor } from "./_colors.ts";
-import { renderDiff } from "./_diff.ts";
-import {
-  failedSteps,
-  firstLine,
-  formatDuration,
-  scenarioOutcome,
-  stepLocation,
-} from "./_format.ts";
-import type { RunReport, ScenarioReport, StepReport } from "./model.ts";
+import { colorsFor } from "./_colors.ts";
+import { failedSteps, formatDuration, scenarioOutcome } from "./_format.ts";
+import type { RunReport, ScenarioReport } from "./model.ts";
+import { renderStepFailure } from "./step_failure.ts";
 
 /** Options of the pretty reporter. */
 export interface PrettyOptions {
@@ -56,26 +50,10 @@ export function prettyFailure(scenario: ScenarioReport, options: PrettyOptions =
   const lines = [
     `${c.red(c.bold("FAIL"))} ${c.bold(scenario.name)} ${c.dim(`(${scenario.file})`)}`,
   ];
-  for (const step of failedSteps(scenario)) lines.push(...stepLines(scenario, step, c));
-  return lines.join("\n");
-}
-
-function stepLines(scenario: ScenarioReport, step: StepReport, c: Colors): string[] {
-  const lines = [
-    `  ${c.cyan(stepLocation(scenario, step))} step ${step.index + 1} (${step.kind}) ${
-      c.dim(firstLine(step.label))
-    }`,
-  ];
-  if (step.error !== undefined) lines.push(`    ${c.red(step.error)}`);
-  for (const failure of step.failures) {
-    lines.push(`    ${c.bold(failure.key)}: ${failure.message}`);
-    if (failure.expected !== undefined && failure.actual !== undefined) {
-      for (const line of renderDiff(failure.expected, failure.actual, c)) {
-        lines.push(`      ${line}`);
-      }
-    }
+  for (const step of failedSteps(scenario)) {
+    for (const line of renderStepFailure(scenario, step, options)) lines.push(`  ${line}`);
   }
-  return lines;
+  return lines.join("\n");
 }
 
 /** The closing line: counts and total time. */

@@ -5,8 +5,8 @@
  */
 
 import type { ExecutionResult } from "../results.ts";
-import type { ExpectationFailure, StepReport } from "../report/model.ts";
-import { formatDuration } from "./duration.ts";
+import type { ExpectationFailure, FailureKind, StepReport } from "../report/model.ts";
+import { formatDuration } from "../report/_format.ts";
 import { matchText, renderValue, valuesEqual } from "./matchers.ts";
 import type { ExecStep, TextExpectation } from "./types.ts";
 
@@ -39,7 +39,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
   if (e.status !== undefined ? result.status !== e.status : !e.error && result.status !== "ok") {
     const want = e.status ?? "ok";
     failures.push({
-      key: "status",
+      ...failureAbout("status"),
       message: `expected status ${want}, got ${result.status}` +
         (result.error ? ` (${result.error.type}: ${result.error.message})` : ""),
       expected: want,
@@ -47,7 +47,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     });
   } else if (e.status === undefined && e.error && result.status === "ok") {
     failures.push({
-      key: "status",
+      ...failureAbout("status"),
       message: `expected ${e.error.type} to be raised, but the code ran without error`,
       expected: "error",
       actual: "ok",
@@ -61,7 +61,12 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     if (want === undefined) return;
     const m = matchText(got, want, step.normalize);
     if (!m.ok) {
-      failures.push({ key, message: `${key} ${m.reason}`, expected: m.expected, actual: m.actual });
+      failures.push({
+        ...failureAbout(key),
+        message: `${key} ${m.reason}`,
+        expected: m.expected,
+        actual: m.actual,
+      });
     }
   };
   text("stdout", e.stdout, result.stdout);
@@ -69,7 +74,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
   text("repr", e.repr, result.repr ?? "");
   if (e.hasValue && !valuesEqual(e.value, result.value)) {
     failures.push({
-      key: "value",
+      ...failureAbout("value"),
       message: "value differs",
       expected: renderValue(e.value ?? undefined),
       actual: renderValue(result.value),
@@ -79,7 +84,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     if (!result.error) {
       if (e.status !== undefined || result.status !== "ok") {
         failures.push({
-          key: "error",
+          ...failureAbout("error.type"),
           message: `expected ${e.error.type}, but no error was raised`,
           expected: e.error.type,
           actual: "(no error)",
@@ -88,7 +93,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     } else {
       if (result.error.type !== e.error.type) {
         failures.push({
-          key: "error",
+          ...failureAbout("error.type"),
           message: `expected ${e.error.type}, got ${result.error.type}: ${result.error.message}`,
           expected: e.error.type,
           actual: errorText,
@@ -98,7 +103,7 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
         const m = matchText(result.error.message, e.error.message, step.normalize);
         if (!m.ok) {
           failures.push({
-            key: "error",
+            ...failureAbout("error.message"),
             message: `error message ${m.reason}`,
             expected: m.expected,
             actual: m.actual,
@@ -109,8 +114,8 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
   }
   if (e.durationMaxMs !== undefined && result.durationMs > e.durationMaxMs) {
     failures.push({
-      key: "duration",
-      message: `took ${Math.round(result.durationMs)}ms, more than ${
+      ...failureAbout("duration"),
+      message: `took ${formatDuration(result.durationMs)}, more than ${
         formatDuration(e.durationMaxMs)
       }`,
       expected: `<= ${e.durationMaxMs}ms`,
@@ -118,6 +123,21 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     });
   }
   return failures;
+}
+
+/**
+ * The `kind` and `key` of a failure about `kind`: the key is the expectation's key in the file
+ * (`error` for both `error.type` and `error.message`).
+ *
+ * @example
+ * ```ts
+ * import { failureAbout } from "./check.ts";
+ * const { kind, key } = failureAbout("error.message");
+ * if (kind !== "error.message" || key !== "error") throw new Error(key);
+ * ```
+ */
+export function failureAbout(kind: FailureKind): Pick<ExpectationFailure, "kind" | "key"> {
+  return { kind, key: kind.startsWith("error.") ? "error" : kind };
 }
 
 /** The actual outcome of an execution, as a step report keeps it. */

@@ -1,5 +1,6 @@
 /**
  * Durations as scenario files write them: `10s`, `500ms`, `2m`, or a bare number of seconds.
+ * (Durations are shown to people by the one `formatDuration` in `../report/_format.ts`.)
  *
  * @module
  */
@@ -27,11 +28,4 @@ export function parseDuration(value: unknown): number | undefined {
   if (!m) return undefined;
   const unit = (m[2] ?? "s") as keyof typeof UNIT_MS;
   return Number(m[1]) * UNIT_MS[unit];
-}
-
-/** Renders milliseconds the way a scenario file would write them. */
-export function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

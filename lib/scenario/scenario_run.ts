@@ -147,6 +147,11 @@ export class ScenarioRun implements AsyncDisposable {
     };
   }
 
+  /** The session named `name`, started on first use (`record` runs new entries in `main`). */
+  session(name: string): Promise<ScenarioSession> {
+    return this.#session(name);
+  }
+
   /** Shuts every session of the scenario down (errors while shutting down are ignored). */
   async close(): Promise<void> {
     const sessions = [...this.#sessions.values()];
@@ -209,9 +214,10 @@ export class ScenarioRun implements AsyncDisposable {
     }
     report.actual = actualOf(result);
     if (inputProblem !== undefined) {
-      report.failures.push({ key: "inputs", message: inputProblem });
+      report.failures.push({ kind: "inputs", key: "inputs", message: inputProblem });
     } else if (replies.length > 0) {
       report.failures.push({
+        kind: "inputs",
         key: "inputs",
         message:
           `${replies.length} scripted ${replies.length === 1 ? "reply was" : "replies were"} ` +

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { diffLines } from "diff";
 import type { StepReport } from "../report/model.ts";
+import { renderStepFailure } from "../report/step_failure.ts";
 import { discoverScenarioFiles } from "./discover.ts";
 import { ScenarioValidationError } from "./errors.ts";
 import { loadScenario } from "./load.ts";
@@ -76,30 +76,14 @@ export async function scenarioTests(
 }
 
 /**
- * Describes a failed step: `file:line:column`, the step, then each failed expectation with a
- * line diff (`-` expected, `+` actual).
+ * Describes a failed step as the pretty reporter does: `file:line:column`, the step, then each
+ * failed expectation with expected against actual (see `renderStepFailure`).
  *
  * @example
  * ```ts ignore
  * console.error(formatStepFailure(scenario, report.steps[2]));
  * ```
  */
-export function formatStepFailure(scenario: Scenario, step: StepReport): string {
-  const out = [
-    `${scenario.file}:${step.line}:${step.column}: step ${step.index + 1} (${step.label}) failed`,
-  ];
-  if (step.error !== undefined) out.push(`  ${step.error}`);
-  for (const f of step.failures) {
-    out.push(`  ${f.key}: ${f.message}`);
-    if (f.expected !== undefined && f.actual !== undefined) {
-      out.push("    - expected", "    + actual");
-      for (const part of diffLines(f.expected, f.actual)) {
-        const mark = part.added ? "+" : part.removed ? "-" : " ";
-        for (const line of part.value.replace(/\n$/, "").split("\n")) {
-          out.push(`    ${mark} ${JSON.stringify(line).slice(1, -1)}`);
-        }
-      }
-    }
-  }
-  return out.join("\n");
+export function formatStepFailure(scenario: { file: string }, step: StepReport): string {
+  return renderStepFailure(scenario, step).join("\n");
 }

@@ -8,14 +8,13 @@
 import { extname } from "node:path";
 import { type Document, isMap, parseDocument, type YAMLMap } from "yaml";
 import type { ScenarioReport, StepReport } from "../report/model.ts";
-
-type Actual = NonNullable<StepReport["actual"]>;
+import { expectationFrom, plainValue } from "./expectation.ts";
 
 /**
  * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
  * expectation fields get the actual output, passing ones (and matchers like `{contains}` that
- * pass) stay, and an exec step with no `expect` gets one (`stdout` when non-empty, `value` when
- * convertible else `repr`, `error` type when it raised, `stderr` when non-empty).
+ * pass) stay, and an exec step with no `expect` gets the one `expectationFrom()` makes (the
+ * same that `pyrepl3 record` writes).
  *
  * @returns true when the file changed.
  * @example
@@ -45,7 +44,7 @@ export function updateScenarioText(text: string, report: ScenarioReport, json = 
     if (!isMap(node)) continue;
     const expect = node.get("expect", true);
     if (!isMap(expect)) {
-      const fresh = freshExpectation(step.actual);
+      const fresh = expectationFrom(step.actual);
       if (Object.keys(fresh).length > 0) {
         node.set("expect", doc.createNode(fresh));
         changed = true;
@@ -59,23 +58,9 @@ export function updateScenarioText(text: string, report: ScenarioReport, json = 
   return json ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : String(doc);
 }
 
-function freshExpectation(actual: Actual): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (actual.status !== "ok" && actual.status !== "error") out.status = actual.status;
-  if (actual.stdout !== "") out.stdout = actual.stdout;
-  if (actual.error) out.error = actual.error.type;
-  else if (actual.status === "ok") {
-    const plain = toPlain(actual.value);
-    if (plain !== undefined) out.value = plain;
-    else if (actual.repr !== undefined) out.repr = actual.repr;
-  }
-  if (actual.stderr !== "") out.stderr = actual.stderr;
-  return out;
-}
-
 function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boolean {
   const actual = step.actual!;
-  const failed = new Set(step.failures.map((f) => f.key));
+  const failed = new Set(step.failures.map((f) => f.kind));
   let changed = false;
   const set = (key: string, value: unknown) => {
     expect.set(key, doc.createNode(value));
@@ -84,7 +69,7 @@ function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boole
   const remove = (key: string) => {
     if (expect.has(key)) changed = expect.delete(key) || changed;
   };
-  if (failed.has("status") || failed.has("error")) {
+  if (failed.has("status") || failed.has("error.type") || failed.has("error.message")) {
     if (actual.status === "ok") {
       remove("error");
       remove("status");
@@ -95,8 +80,9 @@ function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boole
         const current = expect.get("error", true);
         if (isMap(current)) {
           current.set("type", actual.error.type);
-          const messageFailed = step.failures.some((f) => f.message.startsWith("error message"));
-          if (current.has("message") && messageFailed) current.set("message", actual.error.message);
+          if (current.has("message") && failed.has("error.message")) {
+            current.set("message", actual.error.message);
+          }
           changed = true;
         } else set("error", actual.error.type);
       } else remove("error");
@@ -107,7 +93,7 @@ function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boole
   }
   if (failed.has("repr")) set("repr", actual.repr ?? "");
   if (failed.has("value")) {
-    const plain = toPlain(actual.value);
+    const plain = plainValue(actual.value);
     if (plain !== undefined) set("value", plain);
     else if (actual.repr !== undefined) {
       remove("value");
@@ -115,31 +101,4 @@ function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boole
     } else set("value", null);
   }
   return changed;
-}
-
-/** The value as plain YAML/JSON data, or undefined when it has no faithful plain form. */
-function toPlain(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "bigint") {
-    return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
-  }
-  if (Array.isArray(value) || value instanceof Set) {
-    const items = [...value].map(toPlain);
-    return items.some((i) => i === undefined) ? undefined : items;
-  }
-  const entries = value instanceof Map
-    ? [...value.entries()]
-    : Object.getPrototypeOf(value) === Object.prototype
-    ? Object.entries(value as Record<string, unknown>)
-    : undefined;
-  if (entries === undefined) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of entries) {
-    const plain = toPlain(v);
-    if (typeof k !== "string" || plain === undefined) return undefined;
-    out[k] = plain;
-  }
-  return out;
 }

@@ -58,12 +58,13 @@ export const FAILED: ScenarioReport = {
       durationMs: 7,
       failures: [
         {
+          kind: "stdout",
           key: "stdout",
           message: "stdout differs",
           expected: "0\n1\n2\n",
           actual: "0\n1\n\x1b[31mtwo\x1b[0m\n",
         },
-        { key: "value", message: "value differs", expected: "3", actual: "4" },
+        { kind: "value", key: "value", message: "value differs", expected: "3", actual: "4" },
       ],
     },
     {
