@@ -63,3 +63,60 @@ Deno.test("record with nothing entered leaves no file", async () => {
   ok(!(await Deno.stat(`${dir}/none.yaml`).then(() => true, () => false)));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record replays the file through the scenario runner: checkpoints, named sessions, env", async () => {
+  const dir = await tempScenarios({
+    "s.yaml": [
+      "env: { GREETING: hello }",
+      "steps:",
+      "  - exec: x = 1",
+      "  - checkpoint: one",
+      "  - exec: x = 2",
+      "  - restore: one",
+      "  - exec: y = 10",
+      "    session: other",
+      "",
+    ].join("\n"),
+  });
+  const entries = "x\n'y' in globals()\nimport os; os.environ['GREETING']\n";
+  const run = await runCli(["record", `${dir}/s.yaml`], { stdin: entries });
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /replayed 5 steps of/);
+  deepStrictEqual(parse(await Deno.readTextFile(`${dir}/s.yaml`)).steps.slice(5), [
+    { exec: "x", expect: { value: 1 } },
+    { exec: "'y' in globals()", expect: { value: false } },
+    { exec: "import os; os.environ['GREETING']", expect: { value: "hello" } },
+  ]);
+  equal((await runCli([`${dir}/s.yaml`])).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record says which step of the file did not replay as written, and goes on", async () => {
+  const dir = await tempScenarios({
+    "s.yaml": "steps:\n  - exec: z = 3\n  - exec: z\n    expect: { value: 4 }\n  - exec: z += 1\n",
+  });
+  const run = await runCli(["record", `${dir}/s.yaml`], { stdin: "z\n" });
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /step 2 of \S+s\.yaml did not replay as written: value differs\n/);
+  // The failed step did not stop the replay: `z += 1` ran too.
+  deepStrictEqual(parse(await Deno.readTextFile(`${dir}/s.yaml`)).steps[3], {
+    exec: "z",
+    expect: { value: 4 },
+  });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record expects what the code wrote to stderr, as --update does", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/err.yaml`;
+  const run = await runCli(["record", file], {
+    stdin: "import sys; sys.stderr.write('careful\\n')\n",
+  });
+  equal(run.code, 0, run.stderr);
+  deepStrictEqual(parse(await Deno.readTextFile(file)).steps, [{
+    exec: "import sys; sys.stderr.write('careful\\n')",
+    expect: { stderr: "careful\n", value: 8 },
+  }]);
+  equal((await runCli([file])).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});

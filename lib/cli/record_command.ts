@@ -9,11 +9,12 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import type { ExecutionResult } from "../results.ts";
-import { loadScenario } from "../scenario/load.ts";
+import { DEFAULT_SESSION, loadScenario } from "../scenario/load.ts";
+import { defaultSessionFactory } from "../scenario/run.ts";
+import { ScenarioRun, type ScenarioSession } from "../scenario/scenario_run.ts";
 import type { Scenario } from "../scenario/types.ts";
-import { Session } from "../session.ts";
 import { needsContinuation } from "./_continuation.ts";
 import { LineReader } from "./_lines.ts";
 import type { RecordOptions } from "./args.ts";
@@ -45,29 +46,29 @@ export async function recordCommand(
   io: CliIO,
   input: RecordInput = { lines: Deno.stdin.readable, showPrompts: Deno.stdin.isTerminal() },
 ): Promise<number> {
+  const existing = await existingScenario(options.file);
   const reader = new LineReader(input.lines);
-  // The scenario runs in its file's directory by default, so record there too.
-  const session = new Session({
+  // The file's steps run first, through the scenario runner itself, so that new entries see the
+  // state (sessions, checkpoints, cwd, env) they will see when the scenario is run.
+  const run = new ScenarioRun(existing ?? newScenario(options.file), {
+    sessionFactory: defaultSessionFactory,
     python: options.python,
-    cwd: dirname(resolve(options.file)),
+    timeoutMs: options.timeoutMs,
+    continueOnFailure: true,
   });
   const steps: RecordedStep[] = [];
   // On a terminal, Ctrl-C interrupts the running code (KeyboardInterrupt) instead of killing
   // the recorder and losing the steps; at the prompt it only reminds how to finish.
-  let busy = false;
+  let running: AbortController | undefined;
   const onSigint = () => {
-    if (busy) session.interrupt().catch(() => {});
+    if (running !== undefined) running.abort();
     else io.stderr("\nuse exit, quit or Ctrl-D to finish\n");
   };
   if (input.showPrompts) Deno.addSignalListener("SIGINT", onSigint);
   try {
-    const existing = await existingScenario(options.file);
-    await session.start();
-    if (existing !== undefined) {
-      await replay(session, existing);
-      const n = existing.steps.length;
-      io.stderr(`pyrepl3: replayed ${n} ${n === 1 ? "step" : "steps"} of ${options.file}\n`);
-    }
+    // Entries run in the main session; starting it first makes a bad --python fail at once.
+    const session = await run.session(DEFAULT_SESSION);
+    if (existing !== undefined) await replay(run, options.file, io);
     if (input.showPrompts) {
       io.stdout(`Recording to ${options.file}; exit, quit or Ctrl-D writes the file.\n`);
     }
@@ -75,16 +76,18 @@ export async function recordCommand(
       const code = await readEntry(reader, io, input.showPrompts);
       if (code === null || QUIT.has(code.trim())) break;
       if (code.trim() === "") continue;
-      busy = true;
-      const { result, inputs, ended } = await runEntry(session, code, reader, io, options)
-        .finally(() => busy = false);
+      running = new AbortController();
+      const { result, inputs, ended } = await runEntry(session, code, reader, io, {
+        timeoutMs: options.timeoutMs,
+        signal: running.signal,
+      }).finally(() => running = undefined);
       steps.push(stepFromResult(code, result, inputs));
       if (ended) break;
     }
   } finally {
     if (input.showPrompts) Deno.removeSignalListener("SIGINT", onSigint);
     await reader.cancel();
-    await session.shutdown().catch(() => {});
+    await run.close();
   }
   if (steps.length === 0) {
     io.stderr(`pyrepl3: nothing recorded; ${options.file} left as it was\n`);
@@ -107,23 +110,24 @@ async function existingScenario(file: string): Promise<Scenario | undefined> {
   return await loadScenario(file);
 }
 
-/**
- * Runs the file's existing steps first, quietly, so that new entries see the state they will see
- * when the scenario is replayed (named sessions and checkpoints are not modelled: main only).
- */
-async function replay(session: Session, scenario: Scenario): Promise<void> {
-  for (const step of scenario.steps) {
-    if (step.kind === "restart") await session.restart();
-    if (step.kind !== "exec") continue;
-    const inputs = (step.inputs ?? []).map((entry) =>
-      typeof entry === "string" ? entry : "eof" in entry ? null : entry.reply
-    );
-    await session.execute(step.code, {
-      inputs,
-      transaction: step.transaction,
-      timeoutMs: step.timeoutMs,
-    });
+/** The scenario a new file will hold: no steps yet, run in the file's directory. */
+function newScenario(file: string): Scenario {
+  const name = basename(file, extname(file));
+  return { name, file, tags: [], cwd: dirname(resolve(file)), steps: [] };
+}
+
+/** Runs every step of the file (even after one fails), saying which did not go as written. */
+async function replay(run: ScenarioRun, file: string, io: CliIO): Promise<void> {
+  const { steps } = run.scenario;
+  for (const step of steps) {
+    const report = await run.runStep(step);
+    if (report.status !== "failed") continue;
+    const why = report.error ?? report.failures.map((f) => f.message).join("; ");
+    io.stderr(`pyrepl3: step ${step.index + 1} of ${file} did not replay as written: ${why}\n`);
   }
+  io.stderr(
+    `pyrepl3: replayed ${steps.length} ${steps.length === 1 ? "step" : "steps"} of ${file}\n`,
+  );
 }
 
 /** Reads one entry (several lines while it is incomplete); `null` at end of input. */
@@ -151,16 +155,16 @@ interface EntryOutcome {
 
 /** Runs an entry, echoing its output and answering its input prompts from `reader`. */
 async function runEntry(
-  session: Session,
+  session: ScenarioSession,
   code: string,
   reader: LineReader,
   io: CliIO,
-  options: RecordOptions,
+  options: { timeoutMs?: number; signal: AbortSignal },
 ): Promise<EntryOutcome> {
   const inputs: RecordedInput[] = [];
   let ended = false;
   const result = await session.execute(code, {
-    timeoutMs: options.timeoutMs,
+    ...options,
     onOutput: (stream, data) => stream === "stdout" ? io.stdout(data) : io.stderr(data),
     // The prompt itself arrives as stdout output (input() writes it), so it is not echoed here.
     onInput: async ({ prompt }) => {
