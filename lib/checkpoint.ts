@@ -1,16 +1,27 @@
 /**
  * Checkpoint: a session's saved namespace, portable to a fresh process of the same Python minor version.
  *
- * The bytes are made by runner/checkpoint.py: `PYR3CKPT`, a u32 format version, a JSON header, the pickle
- * stream and its out-of-band buffers (little-endian lengths). This side reads the header only.
+ * The worker's bytes are made by runner/checkpoint.py: `PYR3CKPT`, a u32 format version, a JSON header, the
+ * pickle stream and its out-of-band buffers (little-endian lengths). Restoring unpickles, which runs code, so
+ * this side signs them before anyone sees them and verifies them before the worker does:
+ *
+ *     PYR3SIGN | u32 signature version | the worker's bytes | HMAC-SHA256 of everything before it
+ *
+ * The key (lib/checkpoint_key.ts) never enters the Python process, so code run in a session cannot sign.
+ * This side reads the header only.
  *
  * @module
  */
 import { CheckpointError } from "./errors.ts";
+import { CHECKPOINT_KEY_ENV, resolveCheckpointKey } from "./checkpoint_key.ts";
 
 const MAGIC = new TextEncoder().encode("PYR3CKPT");
-/** The newest checkpoint format this library reads. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+const SIGNED_MAGIC = new TextEncoder().encode("PYR3SIGN");
+const SIGNATURE_VERSION = 1;
+const SIGNED_PREFIX = SIGNED_MAGIC.length + 4;
+const MAC_BYTES = 32;
+/** The checkpoint format this library reads and writes (2: signed, every buffer checksummed). */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** A value the checkpoint could not save, and why. */
 export interface SkippedValue {
@@ -42,7 +53,7 @@ export interface SkippedValue {
 export class Checkpoint {
   /** An id derived from the content (creation time and checksum). */
   readonly id: string;
-  /** The checkpoint's bytes. */
+  /** The checkpoint's bytes, signed: what to write to a file and read back with `fromBytes()`. */
   readonly data: Uint8Array;
   /** When the checkpoint was made. */
   readonly createdAt: Date;
@@ -72,9 +83,12 @@ export class Checkpoint {
     return this.data.byteLength;
   }
 
-  /** Reads a checkpoint from its bytes; throws CheckpointError for data that is not a checkpoint. */
+  /**
+   * Reads a checkpoint's metadata from its bytes, signed or not; throws CheckpointError for data that is not
+   * a checkpoint. Reading verifies nothing: `restore()` does.
+   */
   static fromBytes(data: Uint8Array): Checkpoint {
-    return new Checkpoint(data, readHeader(data));
+    return new Checkpoint(data, readHeader(isSigned(data) ? splitSigned(data).raw : data));
   }
 }
 
@@ -102,6 +116,12 @@ function readHeader(data: Uint8Array): CheckpointHeader {
       `checkpoint format ${version} is newer than this PyREPL3 reads (${CHECKPOINT_FORMAT_VERSION}); upgrade`,
     );
   }
+  if (version < CHECKPOINT_FORMAT_VERSION) {
+    throw new CheckpointError(
+      `checkpoint format ${version} is from an older PyREPL3, before checkpoints were signed; this one ` +
+        `reads format ${CHECKPOINT_FORMAT_VERSION}: restore it with the PyREPL3 that made it and take a new checkpoint`,
+    );
+  }
   const headerLength = Number(view.getBigUint64(MAGIC.length + 4, true));
   const start = MAGIC.length + 12;
   if (start + headerLength > data.length) {
@@ -120,4 +140,140 @@ function readHeader(data: Uint8Array): CheckpointHeader {
     throw new CheckpointError("checkpoint header is corrupt: missing fields");
   }
   return { ...header, format_version: version };
+}
+
+/** Options of {@linkcode sealCheckpoint}. */
+export interface SealCheckpointOptions {
+  /** The key to sign with; default: `$PYREPL3_CHECKPOINT_KEY`, else the per-user key file. */
+  key?: string | Uint8Array;
+}
+
+/** Options of {@linkcode openCheckpoint}. */
+export interface OpenCheckpointOptions extends SealCheckpointOptions {
+  /**
+   * Accept the checkpoint without checking its signature (unsigned, or signed under another key). Restoring
+   * runs code the checkpoint holds: pass it only for checkpoints from a source you trust. Default `false`.
+   */
+  trust?: boolean;
+}
+
+/**
+ * Signs the bytes a worker made for a checkpoint (HMAC-SHA256 over every byte: header, pickle stream and
+ * out-of-band buffers) and wraps them in a {@linkcode Checkpoint} whose `data` is the signed bytes.
+ *
+ * @param raw The worker's checkpoint bytes.
+ * @throws {CheckpointError} `raw` is not a checkpoint of the format this library reads, or no key.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./session.ts";
+ * import { openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
+ * await using session = new Session();
+ * await session.start();
+ * await session.execute("x = 1");
+ * const raw = await openCheckpoint((await session.checkpoint()).data, { trust: true });
+ * const checkpoint = await sealCheckpoint(raw, { key: "a team secret" });
+ * console.log(checkpoint.names); // ["x"]
+ * ```
+ */
+export async function sealCheckpoint(
+  raw: Uint8Array,
+  options: SealCheckpointOptions = {},
+): Promise<Checkpoint> {
+  readHeader(raw);
+  const key = await resolveCheckpointKey(options.key);
+  // One copy, into the signed layout; the MAC is computed over it in place.
+  const sealed = new Uint8Array(SIGNED_PREFIX + raw.byteLength + MAC_BYTES);
+  sealed.set(SIGNED_MAGIC);
+  new DataView(sealed.buffer).setUint32(SIGNED_MAGIC.length, SIGNATURE_VERSION, true);
+  sealed.set(raw, SIGNED_PREFIX);
+  const covered = sealed.subarray(0, SIGNED_PREFIX + raw.byteLength);
+  sealed.set(new Uint8Array(await crypto.subtle.sign("HMAC", key, covered)), covered.byteLength);
+  return Checkpoint.fromBytes(sealed);
+}
+
+/**
+ * Verifies a checkpoint's signature and returns the worker's bytes inside it, for restore. Nothing reaches
+ * the worker unless the signature matches the key (compared in constant time by WebCrypto), or the caller
+ * passes `trust: true`.
+ *
+ * @param data A checkpoint's `data` (signed), or a worker's bytes when `trust` is true.
+ * @returns The worker's checkpoint bytes (a view into `data`, not a copy).
+ * @throws {CheckpointError} Unsigned or mis-signed data without `trust: true`, data that is not a
+ * checkpoint of the format this library reads, or no key.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./session.ts";
+ * import { openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
+ * await using session = new Session();
+ * await session.start();
+ * const raw = await openCheckpoint((await session.checkpoint()).data, { trust: true });
+ * const signed = await sealCheckpoint(raw, { key: "a team secret" });
+ * const opened = await openCheckpoint(signed.data, { key: "a team secret" });
+ * console.log(new TextDecoder().decode(opened.subarray(0, 8))); // PYR3CKPT
+ * await openCheckpoint(signed.data, { key: "another key" }).catch((error) => console.log(error.name));
+ * // CheckpointError
+ * ```
+ */
+export async function openCheckpoint(
+  data: Uint8Array,
+  options: OpenCheckpointOptions = {},
+): Promise<Uint8Array> {
+  if (!isSigned(data)) {
+    readHeader(data);
+    if (!options.trust) {
+      throw new CheckpointError(
+        "this checkpoint is not signed, so anyone could have made it, and restoring it runs code it holds. " +
+          "Restore checkpoints as PyREPL3 wrote them (Checkpoint.data); if you trust where these bytes " +
+          "come from, pass trust: true",
+      );
+    }
+    return data;
+  }
+  const { raw, covered, mac } = splitSigned(data);
+  if (!options.trust) {
+    const key = await resolveCheckpointKey(options.key);
+    const valid = await crypto.subtle.verify(
+      "HMAC",
+      key,
+      mac as Uint8Array<ArrayBuffer>,
+      covered as Uint8Array<ArrayBuffer>,
+    );
+    if (!valid) {
+      throw new CheckpointError(
+        "this checkpoint's signature does not match the checkpoint key: it was changed after it was made, " +
+          "or made under another key. Restoring runs code it holds, so it is refused. If it comes from a " +
+          `user or machine you trust, restore with the key it was made with (the key option or ` +
+          `${CHECKPOINT_KEY_ENV}), or pass trust: true`,
+      );
+    }
+  }
+  readHeader(raw);
+  return raw;
+}
+
+function isSigned(data: Uint8Array): boolean {
+  return data instanceof Uint8Array && data.length >= SIGNED_MAGIC.length &&
+    SIGNED_MAGIC.every((byte, i) => data[i] === byte);
+}
+
+/** The parts of signed data: the worker's bytes, the bytes the MAC covers, and the MAC. */
+function splitSigned(data: Uint8Array): { raw: Uint8Array; covered: Uint8Array; mac: Uint8Array } {
+  if (data.length < SIGNED_PREFIX + MAC_BYTES) {
+    throw new CheckpointError("checkpoint is truncated (signature)");
+  }
+  const version = new DataView(data.buffer, data.byteOffset, data.byteLength)
+    .getUint32(SIGNED_MAGIC.length, true);
+  if (version !== SIGNATURE_VERSION) {
+    throw new CheckpointError(
+      `checkpoint signature version ${version} is not the one this PyREPL3 reads (${SIGNATURE_VERSION})`,
+    );
+  }
+  const end = data.length - MAC_BYTES;
+  return {
+    raw: data.subarray(SIGNED_PREFIX, end),
+    covered: data.subarray(0, end),
+    mac: data.subarray(end),
+  };
 }

@@ -458,6 +458,41 @@ class RefusesBadCheckpointsTest(unittest.TestCase):
     def test_corrupt_header_json(self) -> None:
         self.assertRefused(self.data[:20] + b"X" + self.data[21:], "header is corrupt")
 
+    def test_older_format_version(self) -> None:
+        data = self.data[:8] + struct.pack("<I", ck.FORMAT_VERSION - 1) + self.data[12:]
+        self.assertRefused(data, "older PyREPL3")
+
+    def test_header_naming_a_dunder_is_refused_and_builtins_stay(self) -> None:
+        data, _, _ = ck.dump_namespace(session("fake = {'len': None}"), 1)
+        builtins_before = self.target["__builtins__"]
+        for name in ("__builtins__", "__name__", "_"):
+            with self.subTest(name=name):
+                self.assertRefused(_patch_header(data, names=[name]), repr(name))
+                self.assertIs(self.target["__builtins__"], builtins_before)
+
+    def test_header_listing_a_name_twice_is_refused(self) -> None:
+        data, _, _ = ck.dump_namespace(session("a = 1\nb = 2"), 1)
+        self.assertRefused(_patch_header(data, names=["a", "a"]), "twice")
+
+    def test_flipped_byte_in_an_out_of_band_buffer_is_refused(self) -> None:
+        data, _, _ = ck.dump_namespace(session("import pickle\nblob = pickle.PickleBuffer(bytearray(range(256)) * 64)"), 1)
+        self.assertEqual(len(ck.read_header(data)["buffer_crc32"]), 1)
+        self.assertEqual(ck.load_namespace(data, new_namespace())[0], ["pickle", "blob"])
+        corrupt = bytearray(data)
+        corrupt[-100] ^= 0x01  # inside the buffer: the last bytes of the checkpoint
+        self.assertRefused(bytes(corrupt), "buffer 0's checksum")
+
+    def test_buffer_checksums_that_do_not_match_the_buffer_count_are_refused(self) -> None:
+        self.assertRefused(_patch_header(self.data, buffer_crc32=[0]), "buffer count")
+
+    @unittest.skipUnless(numpy is not None, "numpy not importable")
+    def test_flipped_byte_in_a_numpy_array_is_refused(self) -> None:
+        data, _, _ = ck.dump_namespace(session("import numpy as np\narr = np.arange(10_000, dtype=np.int64)"), 1)
+        corrupt = bytearray(data)
+        corrupt[len(data) - 8 * 5000] ^= 0x40  # the middle of the array's data
+        self.assertRefused(bytes(corrupt), "checksum does not match")
+        self.assertRefused(corrupt, "checksum does not match")  # in place, as restore passes it
+
     def test_unpickling_failure_leaves_target_unchanged(self) -> None:
         sys.modules["ckpt_temp_module"] = types.ModuleType("ckpt_temp_module")
         try:
