@@ -58,11 +58,17 @@ export interface StepReport {
   error?: string;
   /** The actual outcome of an exec step (for `--update` and reporters). */
   actual?: {
+    /** How the execution ended (an `ExecutionStatus`). */
     status: string;
+    /** What the code printed to stdout. */
     stdout: string;
+    /** What the code printed to stderr. */
     stderr: string;
+    /** The converted value of the trailing expression, when there was one. */
     value?: unknown;
+    /** The `repr()` of the trailing expression's value, when there was one. */
     repr?: string;
+    /** The exception, when one was raised. */
     error?: { type: string; message: string };
   };
 }

@@ -5,21 +5,10 @@
  * @module
  */
 
-/** The parts of an outcome an expectation is made from; an `ExecutionResult` has them all. */
-export interface Outcome {
-  /** How the execution ended (`ExecutionStatus`; a report keeps it as text). */
-  status: string;
-  /** What the code printed to stdout. */
-  stdout: string;
-  /** What the code printed to stderr. */
-  stderr: string;
-  /** The converted value of the trailing expression, when there was one. */
-  value?: unknown;
-  /** The `repr()` of the trailing expression's value, when there was one. */
-  repr?: string;
-  /** The exception, when one was raised. */
-  error?: { type: string; message: string };
-}
+import type { StepReport } from "../report/model.ts";
+
+/** What an execution gave, as a step report keeps it; an `ExecutionResult` has it all. */
+export type Outcome = NonNullable<StepReport["actual"]>;
 
 /** An `expect` mapping as it is written to a scenario file (only the keys that apply). */
 export interface WrittenExpectation {
