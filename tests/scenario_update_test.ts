@@ -1,6 +1,11 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parse } from "yaml";
-import type { FailureKind, ScenarioReport, StepReport } from "../lib/report/model.ts";
+import type {
+  ExpectationFailure,
+  FailureKind,
+  ScenarioReport,
+  StepReport,
+} from "../lib/report/model.ts";
 import { failureAbout } from "../lib/scenario/check.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
@@ -104,63 +109,36 @@ Deno.test("update rewrites a JSON file as 2-space JSON", () => {
   );
 });
 
+const ZDE = { type: "ZeroDivisionError", message: "division by zero" };
+
+/** The `error` expectation after updating `error` against a ZeroDivisionError with `failures`. */
+function updatedError(error: string, failures: ExpectationFailure[]): unknown {
+  const text = `steps:\n  - exec: '1/0'\n    expect:\n      error: ${error}\n`;
+  const actual = { status: "error", stdout: "", stderr: "", error: ZDE };
+  const out = updateScenarioText(text, report([{ ...stepReport(0, "failed", actual), failures }]));
+  return parse(out).steps[0].expect.error;
+}
+
 Deno.test("update of a wrong error expectation with a message keeps the object form", () => {
-  const text =
-    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ValueError, message: nope}\n";
-  const out = updateScenarioText(
-    text,
-    report([{
-      ...stepReport(0, "failed", {
-        status: "error",
-        stdout: "",
-        stderr: "",
-        error: { type: "ZeroDivisionError", message: "division by zero" },
-      }),
-      failures: [
-        { ...failureAbout("error.type"), message: "expected ValueError, got ZeroDivisionError" },
-        { ...failureAbout("error.message"), message: "error message differs" },
-      ],
-    }]),
+  deepStrictEqual(
+    updatedError("{type: ValueError, message: nope}", [
+      { ...failureAbout("error.type"), message: "expected ValueError, got ZeroDivisionError" },
+      { ...failureAbout("error.message"), message: "error message differs" },
+    ]),
+    ZDE,
   );
-  deepStrictEqual(parse(out).steps[0].expect, {
-    error: { type: "ZeroDivisionError", message: "division by zero" },
-  });
 });
 
 Deno.test("update rewrites an error message by the failure's kind, whatever its wording", () => {
-  const text =
-    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ZeroDivisionError, message: nope}\n";
-  const zde = { type: "ZeroDivisionError", message: "division by zero" };
-  const actual = { status: "error", stdout: "", stderr: "", error: zde };
-  const withFailure = (message: string) =>
-    updateScenarioText(
-      text,
-      report([{
-        ...stepReport(0, "failed", actual),
-        failures: [{ ...failureAbout("error.message"), message }],
-      }]),
-    );
   for (const message of ["message of the error differs", "error message differs"]) {
-    deepStrictEqual(parse(withFailure(message)).steps[0].expect.error, zde, message);
+    const failures = [{ ...failureAbout("error.message"), message }];
+    deepStrictEqual(updatedError("{type: ZeroDivisionError, message: nope}", failures), ZDE);
   }
 });
 
 Deno.test("update keeps an error message that matched when only the type failed", () => {
-  const text =
-    "steps:\n  - exec: '1/0'\n    expect:\n      error: {type: ValueError, message: {contains: zero}}\n";
-  const out = updateScenarioText(
-    text,
-    report([{
-      ...stepReport(0, "failed", {
-        status: "error",
-        stdout: "",
-        stderr: "",
-        error: { type: "ZeroDivisionError", message: "division by zero" },
-      }),
-      failures: [{ ...failureAbout("error.type"), message: "error message: wrong type" }],
-    }]),
-  );
-  deepStrictEqual(parse(out).steps[0].expect.error, {
+  const failures = [{ ...failureAbout("error.type"), message: "error message: wrong type" }];
+  deepStrictEqual(updatedError("{type: ValueError, message: {contains: zero}}", failures), {
     type: "ZeroDivisionError",
     message: { contains: "zero" },
   });
