@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, match, ok, rejects } from "node:assert/strict";
 import { loadScenario, parseScenario } from "../lib/scenario/load.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
+import { loadScenarios } from "../lib/scenario/select.ts";
 import { PyReplError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/scenario/duration.ts";
 
@@ -164,6 +165,20 @@ const invalid: [string, string, string][] = [
     't.yaml:1:21: invalid regular expression "("',
   ],
   ["YAML syntax error", "steps: [\n", "t.yaml:2:1: invalid YAML:"],
+  [
+    "a lookahead, which cannot run in linear time",
+    "steps:\n  - exec: x\n    expect: {stdout: {matches: 'a(?=b)'}}\n",
+    't.yaml:3:32: invalid regular expression "a(?=b)": lookahead (?=...) cannot be matched in linear time',
+  ],
+  [
+    "a YAML alias bomb (billion laughs)",
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n" +
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+    "steps: [{restart: true}]\n",
+    't.yaml:2:8: YAML aliases expand to more than 100 copies ("billion laughs")',
+  ],
 ];
 for (const [what, text, expected] of invalid) {
   Deno.test(`validation reports ${what} with its position`, () => {
@@ -186,4 +201,62 @@ Deno.test("every problem of a file is reported at once, in line order", () => {
 
 Deno.test("loadScenario of a missing file rejects with NotFound", async () => {
   await rejects(() => loadScenario("scenarios/does_not_exist.yaml"), Deno.errors.NotFound);
+});
+
+async function issuesOfFile(path: string): Promise<string[]> {
+  try {
+    await loadScenario(path);
+  } catch (e) {
+    ok(e instanceof ScenarioValidationError, String(e));
+    return e.issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`);
+  }
+  throw new Error("expected a ScenarioValidationError");
+}
+
+Deno.test("a file that is not UTF-8 is refused at its first bad byte, not decoded into U+FFFD", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/latin1.yaml`;
+  await Deno.writeFile(file, new TextEncoder().encode("steps:\n  - exec: print('caf\u00e9')\n"));
+  ok(await loadScenario(file), "valid UTF-8 loads");
+  await Deno.writeFile(
+    file,
+    Uint8Array.from([...new TextEncoder().encode("steps:\n  - exec: 'caf"), 0xe9, 0x27, 0x0a]),
+  );
+  assertEquals(await issuesOfFile(file), [
+    `${file}:2:15: not UTF-8 text; save the file as UTF-8`,
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a FIFO given as a scenario path is refused before it is opened, never read", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/pipe.yaml`;
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  ok(made.success);
+  assertEquals(await issuesOfFile(fifo), [
+    `${fifo}:1:1: not a regular file (a FIFO); give a file's path`,
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an alias bomb is one file's problem: the other files are still validated", async () => {
+  const dir = await Deno.makeTempDir();
+  const laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+  for (const [name, prev] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"], ["f", "e"]]) {
+    laughs.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+  }
+  await Deno.writeTextFile(
+    `${dir}/a_bomb.yaml`,
+    laughs.join("\n") + "\nsteps: [{restart: true}]\n",
+  );
+  await Deno.writeTextFile(`${dir}/b_typo.yaml`, "steps:\n  - exce: 1\n");
+  await rejects(() => loadScenarios([dir]), (e) => {
+    ok(e instanceof ScenarioValidationError, String(e));
+    assertEquals(e.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}`), [
+      "a_bomb.yaml:2",
+      "b_typo.yaml:2",
+    ]);
+    return true;
+  });
+  await Deno.remove(dir, { recursive: true });
 });

@@ -5,10 +5,17 @@
  */
 
 import { basename, dirname, extname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument, visit } from "npm:yaml@2.9.1";
 import type { TransactionPolicy } from "../results.ts";
 import { parseDuration } from "./duration.ts";
-import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
+import {
+  InvalidRegexError,
+  type ScenarioIssue,
+  ScenarioValidationError,
+  TextFileError,
+} from "./errors.ts";
+import { readTextFileStrict } from "./read_text.ts";
+import { compileRegex } from "./regex.ts";
 import type {
   ErrorExpectation,
   Expectation,
@@ -24,6 +31,23 @@ import { locate, type SourceMap, validateAgainstSchema } from "./validate.ts";
 export const DEFAULT_SESSION = "main";
 
 /**
+ * The most alias uses a document may expand to (yaml's `maxAliasCount`): a few aliases that
+ * each repeat the one before ("billion laughs") would otherwise expand into gigabytes.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The text each scenario was parsed from, for `--update`'s check that the file is unchanged. */
+const sources = new WeakMap<Scenario, string>();
+
+/**
+ * The text `scenario` was parsed from (by `loadScenario` or `parseScenario`): `--update` writes
+ * a file only while it still holds this text.
+ */
+export function scenarioSource(scenario: Scenario): string | undefined {
+  return sources.get(scenario);
+}
+
+/**
  * Loads, parses and validates a scenario file.
  *
  * @throws {ScenarioValidationError} when the file is not valid, with every problem's line and column.
@@ -35,7 +59,15 @@ export const DEFAULT_SESSION = "main";
  * ```
  */
 export async function loadScenario(path: string): Promise<Scenario> {
-  return parseScenario(await Deno.readTextFile(path), path);
+  let text: string;
+  try {
+    text = await readTextFileStrict(path);
+  } catch (e) {
+    if (!(e instanceof TextFileError)) throw e;
+    const { line, column, reason: message } = e;
+    throw new ScenarioValidationError([{ file: path, line, column, message }]);
+  }
+  return parseScenario(text, path);
 }
 
 /**
@@ -53,14 +85,36 @@ export function parseScenario(text: string, file: string): Scenario {
       return { file, line: pos.line, column: pos.col, message: `invalid YAML: ${e.message}` };
     }));
   }
-  const data = doc.toJS();
+  const data = toData(doc, lineCounter, file);
   const source: SourceMap = { doc, lineCounter, file };
   const schemaIssues = validateAgainstSchema(data, source);
   if (schemaIssues.length > 0) throw new ScenarioValidationError(schemaIssues);
   const issues: ScenarioIssue[] = [];
   const scenario = build(data as RawScenario, source, issues);
   if (issues.length > 0) throw new ScenarioValidationError(issues);
+  sources.set(scenario, text);
   return scenario;
+}
+
+/** The document as plain data; too many alias expansions are the file's error, at its first alias. */
+function toData(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    let at = 0;
+    visit(doc, {
+      Alias(_key, node) {
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = lineCounter.linePos(at);
+    const message = /alias count/i.test((e as Error).message)
+      ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} copies ("billion laughs"); ` +
+        `write the repeated values out`
+      : `invalid YAML: ${(e as Error).message}`;
+    throw new ScenarioValidationError([{ file, line, column: col, message }]);
+  }
 }
 
 function checkJsonSyntax(text: string, file: string): void {
@@ -138,12 +192,10 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
   };
   const checkRegex = (path: (string | number)[], pattern: string) => {
     try {
-      new RegExp(pattern);
+      compileRegex(pattern);
     } catch (e) {
-      report(
-        path,
-        `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`,
-      );
+      if (!(e instanceof InvalidRegexError)) throw e;
+      report(path, e.message);
     }
   };
   const checkText = (path: (string | number)[], text: RawText | undefined) => {

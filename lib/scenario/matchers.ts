@@ -5,6 +5,7 @@
  */
 
 import { normalize } from "./normalize.ts";
+import { compileRegex } from "./regex.ts";
 import type { Normalizer, TextExpectation } from "./types.ts";
 
 /** The verdict of one comparison; `expected` is the text to show in a diff. */
@@ -23,7 +24,7 @@ export const ANY_LINES = "...";
 
 /**
  * Checks `actual` against a text expectation, normalizing both sides first (a `matches` regex is
- * applied to the normalized output as written).
+ * applied to the normalized output as written, in linear time: see `regex.ts`).
  *
  * @example
  * ```ts
@@ -61,7 +62,7 @@ export function matchText(
     };
   }
   if ("matches" in expected) {
-    const ok = new RegExp(expected.matches).test(got);
+    const ok = compileRegex(expected.matches).test(got);
     return {
       ok,
       reason: `does not match /${expected.matches}/`,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { compileRegex } from "./regex.ts";
 import type { Normalizer } from "./types.ts";
 
 const ADDRESS = /0x[0-9a-fA-F]+/g;
@@ -19,7 +20,8 @@ const TRAILING_SPACE = /[ \t\r]+$/gm;
  * - `addresses`: every `0x` hex number becomes `0x...` (`<object at 0x7f3a9c>` -> `<object at 0x...>`).
  * - `trailing_whitespace`: spaces and tabs at the end of each line go, and so do trailing newlines.
  * - `ansi`: terminal escape sequences (colors, cursor moves, titles) go.
- * - `{ regex, replace }`: every match of `regex` is replaced (`$1` refers to a group).
+ * - `{ regex, replace }`: every match of `regex` is replaced (`$1` refers to a group); the regex
+ *   runs in linear time (see `regex.ts`).
  *
  * @example
  * ```ts
@@ -33,7 +35,7 @@ export function normalize(text: string, normalizers: readonly Normalizer[]): str
     if (n === "addresses") out = out.replace(ADDRESS, "0x...");
     else if (n === "ansi") out = out.replace(ANSI, "");
     else if (n === "trailing_whitespace") out = out.replace(TRAILING_SPACE, "").replace(/\n+$/, "");
-    else out = out.replace(new RegExp(n.regex, "g"), n.replace);
+    else out = compileRegex(n.regex).replaceAll(out, n.replace);
   }
   return out;
 }
