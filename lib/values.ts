@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { decode, ExtensionCodec } from "@msgpack/msgpack";
+import { decode, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
 
 /** Ext type of an int beyond 2^53 - 1, carried as decimal text. */
 export const EXT_BIGINT = 1;

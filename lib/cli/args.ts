@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { closest, distance } from "fastest-levenshtein";
+import { closest, distance } from "npm:fastest-levenshtein@1.0.16";
 import { PyReplError } from "../errors.ts";
 import { parseDuration } from "../scenario/duration.ts";
 import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";

@@ -6,7 +6,7 @@
  */
 
 import { basename, extname } from "node:path";
-import { Document, isSeq, parseDocument } from "yaml";
+import { Document, isSeq, parseDocument } from "npm:yaml@2.9.1";
 import type { ExecutionResult } from "../results.ts";
 import { expectationFrom, type WrittenExpectation } from "../scenario/expectation.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import pc from "picocolors";
+import pc from "npm:picocolors@1.1.1";
 
 /** The colour functions of picocolors (`red`, `green`, `dim`, ...). */
 export type Colors = ReturnType<typeof pc.createColors>;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { structuredPatch } from "diff";
+import { structuredPatch } from "npm:diff@9.0.0";
 import type { Colors } from "./_colors.ts";
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type X2jOptions, XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { type X2jOptions, XMLBuilder, XMLParser, XMLValidator } from "npm:fast-xml-parser@5.12.1";
 import { PyReplError } from "../errors.ts";
 import { toSeconds } from "./_format.ts";
 import { escapeAttribute, escapeText } from "./junit.ts";

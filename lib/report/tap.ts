@@ -5,7 +5,7 @@
  * @module
  */
 
-import { stringify } from "yaml";
+import { stringify } from "npm:yaml@2.9.1";
 import { failedSteps, scenarioOutcome, stepLocation } from "./_format.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 

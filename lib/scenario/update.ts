@@ -6,7 +6,7 @@
  */
 
 import { extname } from "node:path";
-import { type Document, isMap, parseDocument, type YAMLMap } from "yaml";
+import { type Document, isMap, parseDocument, type YAMLMap } from "npm:yaml@2.9.1";
 import type { ScenarioReport, StepReport } from "../report/model.ts";
 import { expectationFrom, plainValue } from "./expectation.ts";
 

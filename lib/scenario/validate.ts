@@ -9,9 +9,16 @@
  * @module
  */
 
-import { Ajv, type ErrorObject } from "ajv";
-import { closest, distance } from "fastest-levenshtein";
-import { type Document, isMap, isPair, isScalar, type LineCounter, type Node } from "yaml";
+import { Ajv, type ErrorObject } from "npm:ajv@8.20.0";
+import { closest, distance } from "npm:fastest-levenshtein@1.0.16";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  type LineCounter,
+  type Node,
+} from "npm:yaml@2.9.1";
 import schema from "./schema.json" with { type: "json" };
 import type { ScenarioIssue } from "./errors.ts";
 
@@ -46,7 +53,7 @@ export interface SourceMap {
  *
  * @example
  * ```ts
- * import { LineCounter, parseDocument } from "yaml";
+ * import { LineCounter, parseDocument } from "npm:yaml@2.9.1";
  * import { validateAgainstSchema } from "./validate.ts";
  * const lineCounter = new LineCounter();
  * const doc = parseDocument("steps:\n  - exec: 1\n    expext: {}\n", { lineCounter });
