@@ -8,15 +8,27 @@ import { SessionPool } from "../pool.ts";
 import type { SessionOptions } from "../results.ts";
 import type { Session } from "../session.ts";
 import type { ScenarioSession, SessionFactory } from "./scenario_run.ts";
+import type { Scenario } from "./types.ts";
+
+/** Options of `PooledSessions`. */
+export interface PooledSessionsOptions {
+  /**
+   * The most sessions one scenario holds at once: its number of distinct `session:` names
+   * (see `sessionsHeldAtOnce()`). Each pool holds `jobs` times this many. Default 1.
+   */
+  sessionsPerScenario?: number;
+}
 
 /** Hands out pooled sessions whose `shutdown()` gives them back to their pool. */
 export class PooledSessions implements AsyncDisposable {
   readonly #pools = new Map<string, SessionPool>();
   readonly #jobs: number;
+  readonly #perScenario: number;
 
   /** `jobs` is how many scenarios run at once; each pool keeps that many sessions warm. */
-  constructor(jobs: number) {
+  constructor(jobs: number, options: PooledSessionsOptions = {}) {
     this.#jobs = Math.max(1, jobs);
+    this.#perScenario = Math.max(1, options.sessionsPerScenario ?? 1);
   }
 
   /** The factory to pass to `runScenarios()`/`ScenarioRun`. */
@@ -42,12 +54,33 @@ export class PooledSessions implements AsyncDisposable {
     const key = JSON.stringify([options.python ?? "", options.cwd ?? "", options.env ?? {}]);
     let pool = this.#pools.get(key);
     if (!pool) {
-      // Named sessions make a scenario hold more than one session at a time: leave room for them.
-      pool = new SessionPool({ ...options, minIdle: this.#jobs, maxSize: this.#jobs * 4 });
+      // A scenario holds each of its named sessions until it ends: a pool smaller than that makes
+      // the scenario wait for itself until acquire() times out.
+      pool = new SessionPool({
+        ...options,
+        minIdle: this.#jobs,
+        maxSize: this.#jobs * this.#perScenario,
+      });
       this.#pools.set(key, pool);
     }
     return pool;
   }
+}
+
+/**
+ * The most sessions any of `scenarios` holds at once: its distinct `session:` names (a scenario
+ * keeps every session it used until it ends).
+ *
+ * @example
+ * ```ts
+ * import { loadScenario } from "./load.ts";
+ * import { sessionsHeldAtOnce } from "./pooled_sessions.ts";
+ * const n = sessionsHeldAtOnce([await loadScenario("scenarios/greeting.yaml")]);
+ * if (n !== 1) throw new Error(String(n));
+ * ```
+ */
+export function sessionsHeldAtOnce(scenarios: readonly Scenario[]): number {
+  return Math.max(1, ...scenarios.map((s) => new Set(s.steps.map((step) => step.session)).size));
 }
 
 function releasing(session: Session, pool: SessionPool): ScenarioSession {

@@ -8,7 +8,7 @@
 import type { SessionOptions } from "../results.ts";
 import type { RunReport, ScenarioReport } from "../report/model.ts";
 import { Session } from "../session.ts";
-import { PooledSessions } from "./pooled_sessions.ts";
+import { PooledSessions, sessionsHeldAtOnce } from "./pooled_sessions.ts";
 import { ScenarioRun, type ScenarioSession, type SessionFactory } from "./scenario_run.ts";
 import { loadScenarios, type SelectOptions, selectScenarios } from "./select.ts";
 import type { Scenario } from "./types.ts";
@@ -77,7 +77,9 @@ export async function runScenarios(
   const reports: (ScenarioReport | undefined)[] = new Array(scenarios.length);
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
   // Without a factory of the caller's, sessions come from pools: a fork of a warm template per session.
-  await using pooled = options.sessionFactory ? null : new PooledSessions(jobs);
+  await using pooled = options.sessionFactory ? null : new PooledSessions(jobs, {
+    sessionsPerScenario: sessionsHeldAtOnce(scenarios),
+  });
   const sessionFactory = options.sessionFactory ?? pooled!.factory;
   let next = 0;
   let bailed = false;
