@@ -9,7 +9,8 @@
  * ```
  *
  * Exit codes: 0 every scenario passed, 1 a scenario failed, 2 bad usage, an invalid scenario
- * file, or an internal error. `pyrepl3 --help` lists the options.
+ * file, a wrong `--python` or an internal error, 130/143 stopped by SIGINT/SIGTERM (the reports
+ * of what ran are written first). `pyrepl3 --help` lists the options.
  *
  * @module
  */

@@ -191,3 +191,19 @@ Deno.test("NO_COLOR in the environment turns colours off", () => {
     else Deno.env.set("NO_COLOR", before);
   }
 });
+
+Deno.test("a --python that is missing or is no Python exits 2 with one line, before any scenario", async () => {
+  const dir = await tempScenarios({ "pass.yaml": PASS });
+  for (const python of ["/nonexistent/python3", "/bin/true"]) {
+    const run = await runCli([dir, "--python", python]);
+    equal(run.code, 2, run.stdout + run.stderr);
+    equal(run.stdout, "", "no scenario ran");
+    const lines = run.stderr.trimEnd().split("\n");
+    equal(lines.length, 1, run.stderr);
+    match(
+      lines[0],
+      new RegExp(`^pyrepl3: --python ${python}: not a usable Python 3\\.9\\+ interpreter`),
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+});

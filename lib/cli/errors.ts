@@ -12,6 +12,20 @@ import { UsageError } from "./args.ts";
 /** Exit code: bad usage, an invalid scenario file, or an internal error. */
 export const EXIT_USAGE = 2;
 
+/** `--python` names no usable Python interpreter (missing, not Python, or too old). */
+export class PythonOptionError extends PyReplError {
+  override name = "PythonOptionError";
+
+  /** Creates the error from what starting the interpreter said (`cause`). */
+  constructor(python: string, cause: Error) {
+    // The library's advice names its `python` option; the CLI user's knob is --python.
+    const why = cause.message.split("\n")[0]
+      .replace(/;\s*pass the `python` option.*$/, "")
+      .replace(/:\s*$/, "");
+    super(`--python ${python}: not a usable Python 3.9+ interpreter: ${why}`, { cause });
+  }
+}
+
 /** What the CLI prints to stderr for an error, and the exit code. */
 export interface ErrorReport {
   /** Lines for stderr, without newlines. */
@@ -23,6 +37,7 @@ export interface ErrorReport {
  * Describes an error for stderr.
  *
  * - `UsageError`: its message and a pointer to `--help`;
+ * - `PythonOptionError`: its message, one line;
  * - `ScenarioValidationError`: every issue as `file:line:column: message`;
  * - other PyREPL3 errors and Deno's file-system errors: `pyrepl3: Name: message`;
  * - anything else is a bug: `pyrepl3: internal error: message` and the stack.
@@ -38,6 +53,9 @@ export interface ErrorReport {
 export function describeError(error: unknown): ErrorReport {
   if (error instanceof UsageError) {
     return { lines: [`pyrepl3: ${error.message}`, "Try 'pyrepl3 --help'."], exitCode: EXIT_USAGE };
+  }
+  if (error instanceof PythonOptionError) {
+    return { lines: [`pyrepl3: ${oneLine(error.message)}`], exitCode: EXIT_USAGE };
   }
   if (error instanceof ScenarioValidationError) {
     const lines = error.issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`);

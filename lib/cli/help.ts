@@ -30,7 +30,8 @@ Options:
   -o, --output NAME=FILE      write reporter NAME to FILE (adds NAME if not given);
                               the same as --reporter NAME:FILE.
   -u, --update                rewrite the expectations of failing steps with what came back
-                              (a failure whose file was rewritten does not fail the run)
+                              (a failure whose file was rewritten does not fail the run; a
+                              file edited on disk during the run is left alone)
   -f, --filter REGEX          run only scenarios whose name matches REGEX
   -t, --tag TAG               run only scenarios tagged TAG; repeatable (any of them)
       --timeout DURATION      default timeout of each step: 500ms, 10s, 2m, or seconds
@@ -50,7 +51,11 @@ Exit codes:
   0  every scenario passed
   1  a scenario failed
   2  bad usage, an invalid scenario file (each issue as file:line:column: message),
-     or an internal error (its message, with the stack on stderr)
+     a --python that is no Python 3.9+, or an internal error (its message, with the
+     stack on stderr)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: no further scenario starts,
+     running cells are interrupted, and the reports of what ran are written; a
+     second signal exits at once. Files are always written whole (temp + rename).
 
 Examples:
   pyrepl3 scenarios/

@@ -10,8 +10,11 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
+import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { mergeJunit } from "../report/junit_merge.ts";
+import { TextFileError } from "../scenario/errors.ts";
+import { readTextFileStrict } from "../scenario/read_text.ts";
 import { type MergeJunitOptions, UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 
@@ -35,20 +38,19 @@ export async function mergeJunitCommand(options: MergeJunitOptions, io: CliIO): 
   if (output === "-") {
     io.stdout(xml);
   } else {
-    await Deno.mkdir(dirname(output), { recursive: true });
-    await Deno.writeTextFile(output, xml);
+    await writeTextFileAtomic(output, xml, { mkdirs: true });
   }
   return 0;
 }
 
 async function readInput(file: string): Promise<string> {
   try {
-    return await Deno.readTextFile(file);
+    return await readTextFileStrict(file);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
-      : error instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
+      : error instanceof TextFileError
+      ? error.reason
       : (error as Error).message;
     throw new UsageError(`merge-junit: cannot read ${file}: ${reason}`, { cause: error });
   }

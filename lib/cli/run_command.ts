@@ -5,13 +5,17 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { writeTextFileAtomic } from "../_atomic_write.ts";
+import { WorkerStartError } from "../errors.ts";
+import { resolvePython } from "../python.ts";
 import type { RunReport } from "../report/model.ts";
 import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
 import type { ReporterSpec, RunOptions } from "./args.ts";
+import { PythonOptionError } from "./errors.ts";
 import type { CliIO } from "./io.ts";
+import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
 
 /** Exit code: every scenario passed. */
 export const EXIT_PASSED = 0;
@@ -19,10 +23,12 @@ export const EXIT_PASSED = 0;
 export const EXIT_FAILED = 1;
 
 /**
- * Runs the command and returns its exit code (0 passed, 1 failed).
+ * Runs the command and returns its exit code: 0 passed, 1 failed, 130 or 143 when SIGINT or
+ * SIGTERM stopped the run (the reports of what ran are written all the same).
  *
  * @throws {ScenarioValidationError} for invalid scenario files, `ScenarioNotFoundError` for
- * paths that match nothing; the caller turns them into messages and exit code 2.
+ * paths that match nothing, `PythonOptionError` when `--python` is no Python; the caller turns
+ * them into messages and exit code 2.
  */
 export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
   // Loading here validates every file before anything runs, and gives --list and the progress
@@ -34,7 +40,14 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     for (const s of selected) io.stdout(`${s.name.padEnd(width)}  ${s.file}\n`);
     return EXIT_PASSED;
   }
+  if (options.python !== undefined) await checkPython(options.python);
   const outputs = options.reporters.map((spec) => openReporter(spec, io, selected.length));
+  using stops = new StopSignals((signal) => {
+    const again = signal === "SIGINT" ? "press Ctrl-C again" : "send it again";
+    io.stderr(
+      `\npyrepl3: ${signal}: stopping; writing the reports of what ran (${again} to quit at once)\n`,
+    );
+  });
   const report = await runScenarios(loaded, {
     filter: options.filter,
     tags: options.tags,
@@ -44,6 +57,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     jobs: options.jobs,
     shard: options.shard,
     update: options.update,
+    signal: stops.signal,
     onScenarioStart: (scenario) => {
       for (const output of outputs) output.reporter.scenarioStarted(scenario);
     },
@@ -52,6 +66,10 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     },
   });
   for (const output of outputs) await output.finish(report);
+  for (const s of report.scenarios) {
+    if (s.updateError !== undefined) io.stderr(`pyrepl3: ${s.updateError}\n`);
+  }
+  if (stops.received !== undefined) return exitCodeForSignal(stops.received);
   // Under --update a failure whose file was rewritten is resolved; one it could not fix is not.
   const failing = report.scenarios.filter((s) =>
     s.status === "failed" && !(options.update && s.updated)
@@ -84,8 +102,17 @@ function openReporter(spec: ReporterSpec, io: CliIO, total: number): ReporterOut
     reporter,
     async finish(report) {
       reporter.runDone(report);
-      await Deno.mkdir(dirname(file), { recursive: true });
-      await Deno.writeTextFile(file, chunks.join(""));
+      await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
     },
   };
+}
+
+/** A wrong `--python` is a usage mistake (exit 2), not every scenario failing to start (exit 1). */
+async function checkPython(python: string): Promise<void> {
+  try {
+    await resolvePython(python);
+  } catch (error) {
+    if (!(error instanceof WorkerStartError)) throw error;
+    throw new PythonOptionError(python, error);
+  }
 }

@@ -89,6 +89,11 @@ export interface ScenarioReport {
   steps: StepReport[];
   /** With `update`: true when the file was rewritten with the actual outputs. */
   updated?: boolean;
+  /**
+   * With `update`: why the file could not be rewritten (it changed on disk since it was read,
+   * vanished, or could not be written). The scenario then counts as failed.
+   */
+  updateError?: string;
 }
 
 /** The outcome of a whole run. */

@@ -13,6 +13,8 @@ import { ScenarioRun, type ScenarioSession, type SessionFactory } from "./scenar
 import { loadScenarios, type SelectOptions, selectScenarios } from "./select.ts";
 import type { Scenario } from "./types.ts";
 import { updateScenarioFile } from "./update.ts";
+import { ScenarioError } from "./errors.ts";
+import { scenarioSource } from "./load.ts";
 
 /** Options of `runScenarios()`. */
 export interface RunOptions extends SelectOptions {
@@ -24,8 +26,18 @@ export interface RunOptions extends SelectOptions {
   bail?: boolean;
   /** How many scenarios run at once. Default 1. The report keeps file order regardless. */
   jobs?: number;
-  /** Write actual outputs back into each file's expectations (see `updateScenarioFile`). */
+  /**
+   * Write actual outputs back into each file's expectations (see `updateScenarioFile`). A file
+   * that changed on disk since it was loaded, vanished or cannot be written is not updated: its
+   * scenario fails with `updateError`, and the run goes on.
+   */
   update?: boolean;
+  /**
+   * Stops the run: no further scenario starts, running cells are interrupted (their steps fail
+   * with "the run was stopped"), sessions end, files of scenarios cut short are not updated,
+   * and the report holds the scenarios that started.
+   */
+  signal?: AbortSignal;
   /** Called when a scenario starts. */
   onScenarioStart?: (scenario: Scenario) => void;
   /** Called with each scenario's report, in file order (a report waits for the ones before it). */
@@ -36,7 +48,7 @@ export interface RunOptions extends SelectOptions {
 
 /** Options of `runScenario()`. */
 export interface RunScenarioOptions
-  extends Pick<RunOptions, "timeoutMs" | "python" | "sessionFactory"> {
+  extends Pick<RunOptions, "timeoutMs" | "python" | "sessionFactory" | "signal"> {
   /** Run every step even after one failed (what `update` does). Default false. */
   continueOnFailure?: boolean;
 }
@@ -84,7 +96,7 @@ export async function runScenarios(
   let next = 0;
   let bailed = false;
   const worker = async () => {
-    while (next < scenarios.length && !bailed) {
+    while (next < scenarios.length && !bailed && !options.signal?.aborted) {
       const i = next++;
       options.onScenarioStart?.(scenarios[i]);
       const report = await runScenario(scenarios[i], {
@@ -92,7 +104,8 @@ export async function runScenarios(
         sessionFactory,
         continueOnFailure: options.update,
       });
-      if (options.update) report.updated = await updateScenarioFile(scenarios[i].file, report);
+      // A scenario cut short by a stop has no results worth writing: its file stays as it was.
+      if (options.update && !options.signal?.aborted) await update(scenarios[i], report);
       reports[i] = report;
       if (report.status === "failed" && options.bail) bailed = true;
       reportInOrder();
@@ -139,6 +152,7 @@ export async function runScenario(
     python: options.python,
     timeoutMs: options.timeoutMs,
     continueOnFailure: options.continueOnFailure,
+    signal: options.signal,
   });
   const steps = [];
   try {
@@ -154,6 +168,23 @@ export async function runScenario(
     durationMs: performance.now() - start,
     steps,
   };
+}
+
+/** Writes `report` back into the scenario's file; a file that cannot be written fails only its scenario. */
+async function update(scenario: Scenario, report: ScenarioReport): Promise<void> {
+  try {
+    report.updated = await updateScenarioFile(scenario.file, report, {
+      expectedText: scenarioSource(scenario),
+    });
+  } catch (e) {
+    report.updated = false;
+    report.status = "failed";
+    report.updateError = e instanceof Deno.errors.NotFound
+      ? `${scenario.file} was removed during the run; not updated`
+      : e instanceof ScenarioError
+      ? e.message
+      : `${scenario.file} could not be updated: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 function isLoaded(paths: string[] | Scenario[]): paths is Scenario[] {

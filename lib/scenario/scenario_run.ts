@@ -42,6 +42,12 @@ export interface ScenarioRunOptions {
   timeoutMs?: number;
   /** Run every step even after one failed (for `--update`, which records them all). Default false. */
   continueOnFailure?: boolean;
+  /**
+   * Stops the run (Ctrl-C in the CLI): a running cell is interrupted and its step fails with
+   * "the run was stopped", and no later step runs. The abort reason, when a string (`SIGINT`),
+   * is named in that message.
+   */
+  signal?: AbortSignal;
 }
 
 /** The step timeout when neither the step, the run nor the file gives one. */
@@ -67,6 +73,7 @@ export class ScenarioRun implements AsyncDisposable {
   readonly #sessions = new Map<string, Promise<ScenarioSession>>();
   readonly #checkpoints = new Map<string, unknown>();
   #failed = false;
+  #stopReported = false;
 
   constructor(scenario: Scenario, options: ScenarioRunOptions) {
     this.scenario = scenario;
@@ -80,6 +87,7 @@ export class ScenarioRun implements AsyncDisposable {
 
   /** Runs `step` unless an earlier step failed, in which case it is reported as skipped. */
   async runStep(step: Step): Promise<StepReport> {
+    if (this.#options.signal?.aborted) return this.#stopped(step, "before this step started");
     if (this.#failed && !this.#options.continueOnFailure) return this.skip(step);
     const start = performance.now();
     const report: StepReport = {
@@ -125,6 +133,13 @@ export class ScenarioRun implements AsyncDisposable {
     } catch (e) {
       report.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
+    if (this.#options.signal?.aborted && step.kind === "exec") {
+      // Whatever came back was cut short: it is neither checked nor written back by --update.
+      this.#stopReported = true;
+      report.error = `${stopText(this.#options.signal)} while this step ran`;
+      report.failures = [];
+      delete report.actual;
+    }
     if (report.error !== undefined || report.failures.length > 0) {
       report.status = "failed";
       this.#failed = true;
@@ -150,6 +165,15 @@ export class ScenarioRun implements AsyncDisposable {
   /** The session named `name`, started on first use (`record` runs new entries in `main`). */
   session(name: string): Promise<ScenarioSession> {
     return this.#session(name);
+  }
+
+  /** The first step not run because the run was stopped fails and says so; later ones are skipped. */
+  #stopped(step: Step, when: string): StepReport {
+    const report = this.skip(step);
+    if (this.#stopReported) return report;
+    this.#stopReported = true;
+    this.#failed = true;
+    return { ...report, status: "failed", error: `${stopText(this.#options.signal!)} ${when}` };
   }
 
   /** Shuts every session of the scenario down (errors while shutting down are ignored). */
@@ -200,6 +224,12 @@ export class ScenarioRun implements AsyncDisposable {
     const timer = step.interruptAfterMs === undefined
       ? undefined
       : setTimeout(() => abort.abort(), step.interruptAfterMs);
+    const stop = this.#options.signal;
+    const signal = stop === undefined
+      ? timer === undefined ? undefined : abort.signal
+      : timer === undefined
+      ? stop
+      : AbortSignal.any([abort.signal, stop]);
     let result: ExecutionResult;
     try {
       result = await session.execute(step.code, {
@@ -207,7 +237,7 @@ export class ScenarioRun implements AsyncDisposable {
         timeoutMs: step.timeoutMs ?? this.#options.timeoutMs ?? this.scenario.timeoutMs ??
           DEFAULT_TIMEOUT_MS,
         ...(step.transaction ? { transaction: step.transaction } : {}),
-        ...(timer !== undefined ? { signal: abort.signal } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       });
     } finally {
       clearTimeout(timer);
@@ -226,6 +256,13 @@ export class ScenarioRun implements AsyncDisposable {
     }
     report.failures.push(...checkExecution(step, result));
   }
+}
+
+/** "the run was stopped (SIGINT)": why the steps of a stopped run did not finish. */
+function stopText(signal: AbortSignal): string {
+  return typeof signal.reason === "string"
+    ? `the run was stopped (${signal.reason})`
+    : "the run was stopped";
 }
 
 /** A short label for a step: the first line of its code, or `checkpoint NAME`, `restart`... */

@@ -9,6 +9,9 @@ import { extname } from "node:path";
 import { type Document, isMap, parseDocument, type YAMLMap } from "npm:yaml@2.9.1";
 import type { ScenarioReport, StepReport } from "../report/model.ts";
 import { expectationFrom, plainValue } from "./expectation.ts";
+import { writeTextFileAtomic } from "../_atomic_write.ts";
+import { ScenarioChangedError } from "./errors.ts";
+import { readTextFileStrict } from "./read_text.ts";
 
 /**
  * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
@@ -17,6 +20,8 @@ import { expectationFrom, plainValue } from "./expectation.ts";
  * same that `pyrepl3 record` writes).
  *
  * @returns true when the file changed.
+ * @throws {ScenarioChangedError} when `options.expectedText` is given and the file differs;
+ * `TextFileError` or the file system's error when it cannot be read or written.
  * @example
  * ```ts ignore
  * import { runScenario } from "./run.ts";
@@ -26,12 +31,30 @@ import { expectationFrom, plainValue } from "./expectation.ts";
  * await updateScenarioFile("new.yaml", report);
  * ```
  */
-export async function updateScenarioFile(file: string, report: ScenarioReport): Promise<boolean> {
-  const before = await Deno.readTextFile(file);
+export async function updateScenarioFile(
+  file: string,
+  report: ScenarioReport,
+  options: UpdateFileOptions = {},
+): Promise<boolean> {
+  const before = await readTextFileStrict(file);
+  if (options.expectedText !== undefined && before !== options.expectedText) {
+    throw new ScenarioChangedError(file);
+  }
   const after = updateScenarioText(before, report, extname(file).toLowerCase() === ".json");
   if (after === before) return false;
-  await Deno.writeTextFile(file, after);
+  // Atomic: a Ctrl-C or a crash leaves the old file or the new one, never a truncated one.
+  await writeTextFileAtomic(file, after);
   return true;
+}
+
+/** Options of `updateScenarioFile()`. */
+export interface UpdateFileOptions {
+  /**
+   * The text the scenario was loaded from (`scenarioSource()`): when the file no longer holds
+   * it, it is left alone and `ScenarioChangedError` is thrown, since the report's step indexes
+   * would land in the wrong steps.
+   */
+  expectedText?: string;
 }
 
 /** Like `updateScenarioFile`, on text: returns the updated text (JSON as 2-space JSON). */

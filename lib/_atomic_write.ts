@@ -1,0 +1,118 @@
+/**
+ * The one way the CLI writes a file (scenario files under `--update`, reports, merged JUnit):
+ * the text goes to a temporary file in the target's directory, is flushed to disk, and is renamed
+ * over the target. A reader, a crash or a Ctrl-C sees the old text or the new, never a part of it.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/** Options of `writeTextFileAtomic()`. */
+export interface AtomicWriteOptions {
+  /** Create the missing directories above the file first. Default false. */
+  mkdirs?: boolean;
+}
+
+/** Temporary files being written right now, removed by `removeUnfinishedWrites()`. */
+const unfinished = new Set<string>();
+
+const encoder = new TextEncoder();
+
+/**
+ * Replaces `path` with `text` atomically. An existing file keeps its permissions, and a symlink
+ * keeps pointing where it did (the file it points to is replaced).
+ *
+ * @throws the file system's error (`Deno.errors.NotFound` for a missing directory,
+ * `PermissionDenied`...); the target is then untouched and no temporary file is left.
+ * @example
+ * ```ts
+ * import { writeTextFileAtomic } from "./_atomic_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeTextFileAtomic(`${dir}/out/report.xml`, "<testsuites/>\n", { mkdirs: true });
+ * if (await Deno.readTextFile(`${dir}/out/report.xml`) !== "<testsuites/>\n") throw new Error();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeTextFileAtomic(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  if (options.mkdirs) await Deno.mkdir(dirname(path), { recursive: true });
+  const target = await realTarget(path);
+  const mode = await existingMode(target);
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  unfinished.add(temp);
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true, mode: mode ?? 0o666 });
+    try {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) bytes = bytes.subarray(await file.write(bytes));
+      // umask narrows the mode given at creation; an existing file's mode is put back exactly.
+      if (mode !== undefined && Deno.build.os !== "windows") await Deno.chmod(temp, mode);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, target);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  } finally {
+    unfinished.delete(temp);
+  }
+  syncDirectory(dirname(target));
+}
+
+/**
+ * Removes the temporary files of writes still in progress; for a process about to exit at once
+ * (a second Ctrl-C), so that no `.NAME.xxxxxxxx.tmp` is left beside the files.
+ */
+export function removeUnfinishedWrites(): void {
+  for (const temp of unfinished) {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // already renamed or never created
+    }
+  }
+  unfinished.clear();
+}
+
+async function realTarget(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return path;
+    throw error;
+  }
+}
+
+async function existingMode(path: string): Promise<number | undefined> {
+  try {
+    const mode = (await Deno.stat(path)).mode;
+    return mode === null ? undefined : mode & 0o7777;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Makes the rename itself durable; best effort, as not every system can open a directory. */
+function syncDirectory(dir: string): void {
+  if (Deno.build.os === "windows") return;
+  try {
+    const handle = Deno.openSync(dir, { read: true });
+    try {
+      handle.syncSync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // the file is renamed already; only durability across a power loss is at stake
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * SIGINT and SIGTERM in the middle of `pyrepl3 --update`: the CLI stops scheduling, interrupts
+ * the running cell, writes the reports of what ran, and exits 130/143; no file is left half
+ * written.
+ */
+import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import { parse } from "yaml";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { tempScenarios } from "./_helpers/cli.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** A scenario of `count` steps whose expectations are all wrong (so --update rewrites them all). */
+function wrongSteps(name: string, count: number, blockAt?: { step: number; fifo: string }): string {
+  const lines = [`name: ${name}`, "steps:"];
+  for (let i = 0; i < count; i++) {
+    const code = i === blockAt?.step
+      ? `open(${JSON.stringify(blockAt.fifo)}).read(); print(${i})`
+      : `print(${i})`;
+    lines.push(`  - exec: ${JSON.stringify(code)}`, `    expect: { stdout: "wrong\\n" }`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`${signal} during --update exits ${exitCode}, writes the JUnit report, and leaves every file whole`, async () => {
+    const dir = await tempScenarios({});
+    const fifo = `${dir}/gate`;
+    ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    const long = wrongSteps("long", 40, { step: 20, fifo });
+    await Deno.writeTextFile(`${dir}/a_first.yaml`, wrongSteps("first", 3));
+    await Deno.writeTextFile(`${dir}/b_long.yaml`, long);
+    await Deno.writeTextFile(`${dir}/c_never.yaml`, wrongSteps("never", 2));
+    const junit = `${dir}/out/junit.xml`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, dir, "--update", "--jobs", "1", "--reporter", `junit:${junit}`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Opening the FIFO for writing waits until step 21 of b_long.yaml opens it for reading:
+    // the signal lands in the middle of that scenario, with a_first.yaml done and updated.
+    const gate = await Deno.open(fifo, { write: true });
+    child.kill(signal);
+    gate.close();
+    const { code, signal: killedBy, stdout, stderr } = await child.output();
+    const err = new TextDecoder().decode(stderr);
+    const out = new TextDecoder().decode(stdout);
+    equal(killedBy, null, "the CLI exited by itself, not by the signal");
+    equal(code, exitCode, out + err);
+    match(err, new RegExp(`pyrepl3: ${signal}: stopping`));
+
+    equal(await Deno.readTextFile(`${dir}/b_long.yaml`), long, "the interrupted file is unchanged");
+    const first = parse(await Deno.readTextFile(`${dir}/a_first.yaml`));
+    deepStrictEqual(first.steps.map((s: { expect: { stdout: string } }) => s.expect.stdout), [
+      "0\n",
+      "1\n",
+      "2\n",
+    ], "the file that finished before the signal is fully updated");
+    equal(await Deno.readTextFile(`${dir}/c_never.yaml`), wrongSteps("never", 2));
+
+    const xml = await Deno.readTextFile(junit);
+    equal(XMLValidator.validate(xml), true, "complete XML");
+    const cases = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" })
+      .parse(xml).testsuites.testsuite.testcase;
+    deepStrictEqual(cases.map((c: Record<string, string>) => c["@name"]), ["first", "long"]);
+    match(JSON.stringify(cases[1].failure), /the run was stopped \(SIG(INT|TERM)\)/);
+    deepStrictEqual(
+      (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
+        n.endsWith(".tmp")
+      ),
+      [],
+      "no temporary file left",
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+}
