@@ -30,6 +30,8 @@ export type {
   ExecutionResult,
   ExecutionStatus,
   InputReply,
+  ResourceLimits,
+  RestoreOptions,
   SessionOptions,
   TransactionOutcome,
   TransactionPolicy,
@@ -45,7 +47,9 @@ export {
   PyReplError,
   SessionClosedError,
   SessionDeadError,
+  TransactionError,
   UnknownInputError,
+  WarmupError,
   WorkerRequestError,
   WorkerStartError,
 } from "./lib/errors.ts";

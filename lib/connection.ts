@@ -1,89 +1,115 @@
 /**
- * One interpreter's connection: framed messages out, a read loop in, and request/reply matching.
- * Knows nothing of executions' semantics; it hands each message kind to its handler.
+ * Request/reply and event routing over one interpreter's socket: framed messages out, a read loop in.
+ * Knows nothing of executions' semantics; it hands each event to its handler.
  *
  * @module
  */
 import { encodeFrame, type FrameReader } from "./frames.ts";
 import {
-  decodeMessage,
+  type ControlOp,
+  type ControlReplies,
+  type ControlRequest,
+  decodeInterpreterMessage,
   encodeMessage,
   type InterpreterMessage,
   type InterpreterRequest,
-  type WireReply,
-  type WireResult,
+  type ReplyMessage,
+  type ResultMessage,
 } from "./protocol.ts";
 import { ProtocolError, PyReplError } from "./errors.ts";
-import type { SpawnedInterpreter } from "./worker_process.ts";
 
-/** What a connection reports while it reads. */
-export interface ConnectionHandlers {
-  /** A chunk of the running execution's output. */
+/** The events a connection reports while it reads. */
+export interface ConnectionEvents {
+  /** A chunk of output. */
   output(stream: "stdout" | "stderr", data: string): void;
   /** The running code asks for input. */
   input(inputId: string, prompt: string, password: boolean): void;
-  /** The running execution's result. */
-  result(message: WireResult): void;
-  /**
-   * The read loop ended on its own: `failure` is the protocol error that ended it, or null when the
-   * interpreter closed the connection (it exited). Not called after `close()`.
-   */
-  closed(failure: PyReplError | null): void;
+  /** An execution's result. */
+  result(message: ResultMessage): void;
+}
+
+/** A reply as a successful request resolves with it. */
+export type Reply<K extends ControlOp> = ControlReplies[K] & { executionCount: number };
+
+/** A control request the worker answered with `ok: false`. */
+export class RequestFailure extends Error {
+  /** The reply, with the worker's error. */
+  readonly reply: ReplyMessage;
+  /** Creates the failure from the reply. */
+  constructor(readonly op: ControlOp, reply: ReplyMessage) {
+    super(`${op} failed: ${reply.error?.type}: ${reply.error?.message}`);
+    this.reply = reply;
+  }
 }
 
 interface PendingRequest {
-  resolve: (reply: WireReply) => void;
+  op: ControlOp;
+  resolve: (reply: ReplyMessage) => void;
   reject: (error: Error) => void;
 }
 
 /** The connection to one interpreter process. */
-export class InterpreterConnection {
+export class Connection {
   readonly #socket: Deno.UnixConn;
-  readonly #handlers: ConnectionHandlers;
+  readonly #events: ConnectionEvents;
   #writes: Promise<void> = Promise.resolve();
   #requests = new Map<string, PendingRequest>();
   #nextRequest = 0;
-  #closed = false;
+  /** Set once the connection can carry nothing more: every later call rejects with it. */
+  #closedWith: Error | null = null;
+  /** Resolves when the read loop ends: `null` at end of stream, else the protocol error that ended it. */
+  readonly ended: Promise<PyReplError | null>;
 
   /** Takes over a greeted interpreter's socket and starts reading. */
-  constructor(spawned: SpawnedInterpreter, handlers: ConnectionHandlers) {
-    this.#socket = spawned.connection;
-    this.#handlers = handlers;
-    this.#readLoop(spawned.reader);
+  constructor(socket: Deno.UnixConn, reader: FrameReader, events: ConnectionEvents) {
+    this.#socket = socket;
+    this.#events = events;
+    this.ended = this.#readLoop(reader);
   }
 
   /** Sends a message, then `blob` as raw bytes when given; writes never interleave. */
   send(message: InterpreterRequest, blob?: Uint8Array): Promise<void> {
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
     const frame = encodeFrame(encodeMessage(message));
     const socket = this.#socket;
     // A large frame may take several write() calls: chain writes so that two never interleave.
     const write = this.#writes.then(async () => {
+      if (this.#closedWith) throw this.#closedWith;
       for (const bytes of blob ? [frame, blob] : [frame]) {
         let written = 0;
         while (written < bytes.length) written += await socket.write(bytes.subarray(written));
       }
+    }).catch((error) => {
+      throw this.#closedWith ?? new ProtocolError(`cannot write to the interpreter: ${error}`, {
+        cause: error,
+      });
     });
     this.#writes = write.catch(() => {});
     return write;
   }
 
-  /** Sends a control request (`commit`, `checkpoint`, ...) and resolves with its reply. */
-  async request(op: string, data?: Uint8Array): Promise<WireReply> {
+  /**
+   * Sends a control request and resolves with its reply; rejects with {@linkcode RequestFailure} when
+   * the worker refused it, or with the reason the connection closed. Settles exactly once.
+   */
+  request<R extends ControlRequest>(request: R, blob?: Uint8Array): Promise<Reply<R["op"]>> {
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
     const id = `r${++this.#nextRequest}`;
-    const reply = new Promise<WireReply>((resolve, reject) => {
-      this.#requests.set(id, { resolve, reject });
+    const reply = new Promise<ReplyMessage>((resolve, reject) => {
+      this.#requests.set(id, { op: request.op, resolve, reject });
     });
-    await this.send(
-      data ? { t: "request", id, op, blob: data.length } : { t: "request", id, op },
-      data,
-    );
-    return await reply;
+    this.send({ ...request, t: "request", id }, blob).catch((error) => this.#settle(id, error));
+    return reply.then((message) => {
+      if (!message.ok) throw new RequestFailure(request.op, message);
+      return message as unknown as Reply<R["op"]>;
+    });
   }
 
-  /** Closes the socket and rejects waiting requests with `reason`. */
+  /** Closes the socket; waiting and later requests reject with `reason`. Idempotent. */
   close(reason: Error): void {
-    this.#closed = true;
-    this.failRequests(reason);
+    if (this.#closedWith) return;
+    this.#closedWith = reason;
+    for (const id of [...this.#requests.keys()]) this.#settle(id, reason);
     try {
       this.#socket.close();
     } catch {
@@ -91,52 +117,54 @@ export class InterpreterConnection {
     }
   }
 
-  /** Rejects every request waiting for a reply. */
-  failRequests(reason: Error): void {
-    for (const pending of this.#requests.values()) pending.reject(reason);
-    this.#requests.clear();
+  #settle(id: string, outcome: ReplyMessage | Error): void {
+    const pending = this.#requests.get(id);
+    if (!pending) return;
+    this.#requests.delete(id);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
   }
 
-  async #readLoop(reader: FrameReader): Promise<void> {
+  async #readLoop(reader: FrameReader): Promise<PyReplError | null> {
     let failure: PyReplError | null = null;
     try {
-      while (!this.#closed) {
+      while (!this.#closedWith) {
         const payload = await reader.next();
         if (payload === null) break;
-        const message = decodeMessage<InterpreterMessage>(payload);
-        // A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again.
-        if (message.t === "reply" && typeof message.blob === "number") {
-          message.data = await reader.readRaw(message.blob);
-        }
-        this.#dispatch(message);
+        this.#dispatch(await this.#withBlob(decodeInterpreterMessage(payload), reader));
       }
     } catch (error) {
-      failure = error instanceof PyReplError
-        ? error
-        : new ProtocolError(String(error), { cause: error });
+      if (!this.#closedWith) {
+        failure = error instanceof PyReplError
+          ? error
+          : new ProtocolError(String(error), { cause: error });
+      }
     }
     await reader.cancel();
-    if (!this.#closed) this.#handlers.closed(failure);
+    return failure;
+  }
+
+  /** A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again. */
+  async #withBlob(message: InterpreterMessage, reader: FrameReader): Promise<InterpreterMessage> {
+    if (message.t !== "reply" || message.blob === undefined) return message;
+    const data = await reader.readRaw(message.blob);
+    return { ...message, data } as InterpreterMessage;
   }
 
   #dispatch(message: InterpreterMessage): void {
     switch (message.t) {
       case "output":
-        return this.#handlers.output(message.stream, message.data);
+        return this.#events.output(message.stream, message.data);
       case "input":
-        return this.#handlers.input(message.inputId, message.prompt, message.password);
+        return this.#events.input(message.inputId, message.prompt, message.password);
       case "result":
-        return this.#handlers.result(message);
-      case "reply": {
-        const pending = this.#requests.get(message.id);
-        this.#requests.delete(message.id);
-        pending?.resolve(message);
-        return;
-      }
+        return this.#events.result(message);
+      case "reply":
+        return this.#settle(message.id, message);
       case "fatal":
         throw new ProtocolError(`the worker reported an internal error: ${message.message}`);
       case "hello":
-        return;
+        throw new ProtocolError("a second hello from the interpreter");
       default: {
         const unknown: never = message;
         throw new ProtocolError(`unknown message from the worker: ${JSON.stringify(unknown)}`);

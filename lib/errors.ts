@@ -26,6 +26,12 @@ export class WorkerStartError extends PyReplError {
   override name = "WorkerStartError";
 }
 
+/** A pool's warmup code raised; the message holds its traceback. */
+export class WarmupError extends WorkerStartError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
+  override name = "WarmupError";
+}
+
 /** The worker and this library speak different protocol versions. */
 export class ProtocolVersionError extends PyReplError {
   /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
@@ -83,6 +89,12 @@ export class UnknownInputError extends PyReplError {
 export class NoTransactionError extends PyReplError {
   /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "NoTransactionError";
+}
+
+/** A rollback could not happen (its savepoint process was lost); the session keeps its current state. */
+export class TransactionError extends PyReplError {
+  /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
+  override name = "TransactionError";
 }
 
 /** A checkpoint could not be made, read or restored; the session is unchanged. */

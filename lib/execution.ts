@@ -1,52 +1,36 @@
 /**
- * One running execution: await it for the result, iterate it for events.
+ * One execution as its caller holds it: await it (or `.then`/`.catch`/`.finally`) for the result,
+ * iterate it for events. Only the session that made it can feed or end it.
  *
  * @module
  */
 import type { ExecutionEvent, ExecutionResult } from "./results.ts";
 
-/** The text appended to a stream that went over the output cap. */
-export function truncationMarker(omitted: number): string {
-  return `\n[pyrepl3: output truncated, ${omitted} more characters were not kept]\n`;
+/** The session's side of an execution: feed it events, end it. Never handed to callers. */
+export interface ExecutionControl {
+  /** Records an event for an iterator (dropped when nobody iterates). */
+  push(event: ExecutionEvent): void;
+  /** Ends the execution with its result (later calls do nothing). */
+  finish(result: ExecutionResult): void;
+  /** Ends the execution with an error (later calls do nothing). */
+  fail(error: unknown): void;
+  /** True while a `for await` loop consumes the events. */
+  readonly iterating: boolean;
+  /** Settles when the execution has ended, without marking it as awaited. */
+  readonly settled: Promise<void>;
 }
 
-/** Collects one stream's text up to a cap, counting what it drops. */
-export class CappedText {
-  #parts: string[] = [];
-  #kept = 0;
-  #omitted = 0;
-
-  /** Keeps at most `limit` characters. */
-  constructor(readonly limit: number) {}
-
-  /** Adds a chunk, keeping what fits under the cap. */
-  append(data: string): void {
-    const room = this.limit - this.#kept;
-    if (room >= data.length) {
-      this.#parts.push(data);
-      this.#kept += data.length;
-    } else {
-      if (room > 0) this.#parts.push(data.slice(0, room));
-      this.#kept += Math.max(room, 0);
-      this.#omitted += data.length - Math.max(room, 0);
-    }
-  }
-
-  /** The kept text, with a truncation marker when something was dropped. */
-  text(): string {
-    const text = this.#parts.join("");
-    return this.#omitted > 0 ? text + truncationMarker(this.#omitted) : text;
-  }
-}
+let makeExecution: (id: string) => { execution: Execution; control: ExecutionControl };
 
 /**
- * A running execution. `await` it for its {@linkcode ExecutionResult}; iterate it with `for await` for
- * its {@linkcode ExecutionEvent}s as they happen (the last event is the result).
+ * A running execution. `await` it for its {@linkcode ExecutionResult}, or use `.then`, `.catch` and
+ * `.finally` as on any promise; iterate it with `for await` for its {@linkcode ExecutionEvent}s as they
+ * happen (the last event is the result).
  *
  * Events are kept for an iterator only: an execution that is only awaited does not buffer its output
  * events, so printing forever does not grow memory (the result's text is capped separately).
  */
-export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<ExecutionEvent> {
+export class Execution implements Promise<ExecutionResult>, AsyncIterable<ExecutionEvent> {
   /** The execution's id, unique within its session. */
   readonly id: string;
   readonly #result: Promise<ExecutionResult>;
@@ -59,8 +43,23 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
   #failure: { error: unknown } | null = null;
   #final: ExecutionResult | null = null;
 
-  /** Created by `Session.execute()`. */
-  constructor(id: string) {
+  static {
+    makeExecution = (id) => {
+      const execution = new Execution(id);
+      const control: ExecutionControl = {
+        push: (event) => execution.#push(event),
+        finish: (result) => execution.#finish(result),
+        fail: (error) => execution.#fail(error),
+        get iterating() {
+          return execution.#iterating;
+        },
+        settled: execution.#result.then(() => {}, () => {}),
+      };
+      return { execution, control };
+    };
+  }
+
+  private constructor(id: string) {
     this.id = id;
     this.#result = new Promise<ExecutionResult>((resolve, reject) => {
       this.#resolve = resolve;
@@ -69,40 +68,9 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
     this.#result.catch(() => {}); // rejection is reported to whoever awaits or iterates
   }
 
-  /** Settles when the execution has ended, without marking it as awaited (for the session's queue). */
-  get settled(): Promise<void> {
-    return this.#result.then(() => {}, () => {});
-  }
-
-  /** True while a `for await` loop consumes the events. */
-  get iterating(): boolean {
-    return this.#iterating;
-  }
-
-  /** Records an event for an iterator (dropped when nobody iterates). */
-  push(event: ExecutionEvent): void {
-    if (this.#buffer === null) return;
-    this.#buffer.push(event);
-    this.#wake?.();
-  }
-
-  /** Ends the execution with its result. */
-  finish(result: ExecutionResult): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#final = result;
-    this.push({ type: "result", result });
-    this.#resolve(result);
-    this.#wake?.();
-  }
-
-  /** Ends the execution with an error (the session died, was shut down, or the API was misused). */
-  fail(error: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#failure = { error };
-    this.#reject(error);
-    this.#wake?.();
+  /** `"Execution"`, as promises say `"Promise"`. */
+  get [Symbol.toStringTag](): string {
+    return "Execution";
   }
 
   /** Awaits the result. */
@@ -112,6 +80,18 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
   ): Promise<T1 | T2> {
     if (!this.#iterating) this.#buffer = null;
     return this.#result.then(onFulfilled, onRejected);
+  }
+
+  /** Handles a failure (the session died, was shut down, or the API was misused). */
+  catch<T = never>(
+    onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null,
+  ): Promise<ExecutionResult | T> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Runs `onFinally` when the execution has ended either way. */
+  finally(onFinally?: (() => void) | null): Promise<ExecutionResult> {
+    return this.then().finally(onFinally);
   }
 
   /** Iterates the events; the last one is `{ type: "result" }`. */
@@ -134,4 +114,32 @@ export class Execution implements PromiseLike<ExecutionResult>, AsyncIterable<Ex
       this.#wake = null;
     }
   }
+
+  #push(event: ExecutionEvent): void {
+    if (this.#buffer === null) return;
+    this.#buffer.push(event);
+    this.#wake?.();
+  }
+
+  #finish(result: ExecutionResult): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#final = result;
+    this.#push({ type: "result", result });
+    this.#resolve(result);
+    this.#wake?.();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#failure = { error };
+    this.#reject(error);
+    this.#wake?.();
+  }
+}
+
+/** Makes an execution and the control its session keeps (internal: not exported by mod.ts). */
+export function createExecution(id: string): { execution: Execution; control: ExecutionControl } {
+  return makeExecution(id);
 }

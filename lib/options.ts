@@ -5,10 +5,24 @@
  * @module
  */
 import { InvalidOptionError } from "./errors.ts";
-import type { ExecuteOptions, SessionOptions } from "./results.ts";
+import type { ExecuteOptions, ResourceLimits, SessionOptions } from "./results.ts";
+import type { KeeperOptions } from "./keeper.ts";
 import { isTransactionPolicy, TRANSACTION_POLICIES } from "./transactions.ts";
 
-const SESSION_KEYS = ["python", "cwd", "env", "maxOutputChars", "startTimeoutMs"];
+/** The longest delay a timer can wait (setTimeout turns anything longer into 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const SESSION_KEYS = [
+  "python",
+  "cwd",
+  "env",
+  "maxOutputChars",
+  "startTimeoutMs",
+  "inheritEnv",
+  "limits",
+  "checkpointKey",
+];
+const LIMIT_KEYS = ["memoryBytes", "cpuSeconds", "openFiles"];
 const EXECUTE_KEYS = [
   "inputs",
   "onInput",
@@ -40,6 +54,29 @@ function checkPositive(what: string, value: unknown, allowZero = false): void {
   }
 }
 
+/** A duration that a timer will wait for: positive and at most MAX_TIMER_MS (about 24.8 days). */
+function checkDelay(what: string, value: unknown, allowZero = false): void {
+  checkPositive(what, value, allowZero);
+  if (typeof value === "number" && value > MAX_TIMER_MS) {
+    throw new InvalidOptionError(
+      `${what} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`,
+    );
+  }
+}
+
+function checkLimits(limits: ResourceLimits | undefined): void {
+  if (limits === undefined) return;
+  if (typeof limits !== "object" || limits === null) {
+    throw new InvalidOptionError("limits must be an object");
+  }
+  checkKeys("limits", limits, LIMIT_KEYS);
+  for (const [key, value] of Object.entries(limits)) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new InvalidOptionError(`limits.${key} must be a positive integer, got ${value}`);
+    }
+  }
+}
+
 /** Throws InvalidOptionError for a bad session option. */
 export function validateSessionOptions(options: SessionOptions): void {
   if (typeof options !== "object" || options === null) {
@@ -60,7 +97,32 @@ export function validateSessionOptions(options: SessionOptions): void {
     }
   }
   checkPositive("maxOutputChars", options.maxOutputChars);
-  checkPositive("startTimeoutMs", options.startTimeoutMs);
+  checkDelay("startTimeoutMs", options.startTimeoutMs);
+  const inherit = options.inheritEnv;
+  if (
+    inherit !== undefined && typeof inherit !== "boolean" &&
+    !(Array.isArray(inherit) && inherit.every((name) => typeof name === "string"))
+  ) {
+    throw new InvalidOptionError("inheritEnv must be true, false or an array of variable names");
+  }
+  checkLimits(options.limits);
+  const key = options.checkpointKey;
+  if (
+    key !== undefined && !(typeof key === "string" && key !== "") && !(key instanceof Uint8Array)
+  ) {
+    throw new InvalidOptionError("checkpointKey must be a non-empty string or a Uint8Array");
+  }
+}
+
+/** The keeper's share of a session's options. */
+export function keeperOptions(options: SessionOptions): KeeperOptions {
+  return {
+    python: options.python,
+    cwd: options.cwd,
+    env: options.env,
+    inheritEnv: options.inheritEnv,
+    startTimeoutMs: options.startTimeoutMs,
+  };
 }
 
 /** Throws InvalidOptionError for a bad execute option. */
@@ -76,8 +138,8 @@ export function validateExecuteOptions(options: ExecuteOptions): void {
       }`,
     );
   }
-  checkPositive("timeoutMs", options.timeoutMs);
-  checkPositive("graceMs", options.graceMs, true);
+  checkDelay("timeoutMs", options.timeoutMs);
+  checkDelay("graceMs", options.graceMs, true);
   if (options.inputs !== undefined) {
     if (!Array.isArray(options.inputs)) throw new InvalidOptionError("inputs must be an array");
     for (const reply of options.inputs) {

@@ -9,10 +9,16 @@
  *
  * @module
  */
-import { AcquireTimeoutError, InvalidOptionError, PoolError } from "./errors.ts";
-import { type InterpreterSource, Session } from "./session.ts";
+import { AcquireTimeoutError, InvalidOptionError, PoolError, WarmupError } from "./errors.ts";
+import {
+  type InterpreterSource,
+  releaseSession,
+  type Session,
+  sessionWithSource,
+  startKeeper,
+} from "./session.ts";
 import type { SessionOptions } from "./results.ts";
-import { WorkerProcess } from "./worker_process.ts";
+import type { Keeper } from "./keeper.ts";
 import { validateSessionOptions } from "./options.ts";
 
 /** Options of a pool. */
@@ -62,6 +68,8 @@ export interface PoolStats {
 
 interface Member {
   session: Session;
+  /** Where its interpreters come from: the shared template, or a keeper of its own (`fork: false`). */
+  source: InterpreterSource;
   uses: number;
   /** `restarts + timeouts` of the session when it was handed out: a change means it must be replaced. */
   mishapsAtAcquire: number;
@@ -94,7 +102,7 @@ export class SessionPool implements AsyncDisposable {
   readonly #sessionOptions: SessionOptions;
   readonly #warmup: string;
   readonly #fork: boolean;
-  #template: Promise<WorkerProcess> | null = null;
+  #template: Promise<Keeper> | null = null;
   #idle: Member[] = [];
   #busy = new Map<Session, Member>();
   #pending = 0;
@@ -142,10 +150,11 @@ export class SessionPool implements AsyncDisposable {
     if (this.#closed) throw new PoolError("the pool was shut down; create a new SessionPool");
     if (this.#started) return;
     this.#started = true;
-    if (this.#fork) await this.#templateWorker();
+    if (this.#fork) await this.#templateKeeper();
     const fills = [];
     for (let i = 0; i < this.#options.minIdle; i++) fills.push(this.#grow());
-    await Promise.all(fills);
+    await Promise.all(fills.map((fill) => this.#track(fill)));
+    if (this.#closed) throw new PoolError("the pool was shut down while it started");
   }
 
   /** Hands out a clean session: idle at once, else a new one, else the next released one (FIFO). */
@@ -167,7 +176,11 @@ export class SessionPool implements AsyncDisposable {
     return member.session;
   }
 
-  /** Gives a session back. It is reset to its clean state, or replaced when it died or is used up. */
+  /**
+   * Gives a session back. Its handle is closed for good (later calls throw SessionClosedError); the
+   * next user gets a new handle on a fresh interpreter forked from the template, or a replacement when
+   * the session died or is used up.
+   */
   async release(session: Session): Promise<void> {
     const member = this.#busy.get(session);
     if (!member) {
@@ -177,29 +190,29 @@ export class SessionPool implements AsyncDisposable {
     }
     this.#busy.delete(session);
     member.uses++;
+    const alive = session.alive;
+    const reusable = alive && member.uses < this.#options.maxUses &&
+      mishaps(session) === member.mishapsAtAcquire;
+    releaseSession(session);
     if (this.#closed) {
       await session.shutdown();
       return;
     }
+    if (!alive) this.#counts.crashed++;
+    else if (!reusable) this.#counts.recycled++;
     this.#pending++;
     try {
-      if (!session.alive) {
-        this.#counts.crashed++;
-      } else if (
-        member.uses < this.#options.maxUses && mishaps(session) === member.mishapsAtAcquire
-      ) {
+      if (reusable) {
         try {
-          await session._renew();
-          this.#offer(member);
+          const renewed = sessionWithSource(this.#sessionOptions, member.source);
+          await renewed.start();
+          this.#offer({ ...member, session: renewed });
           return;
         } catch {
-          // a session that cannot reset is replaced below
+          this.#counts.recycled++; // a session that cannot renew is replaced below
         }
-        this.#counts.recycled++;
-      } else {
-        this.#counts.recycled++;
       }
-      await session.shutdown();
+      if (member.source !== this.#sharedSource) await this.#closeOwnKeeper(member.source);
     } finally {
       this.#pending--;
     }
@@ -245,6 +258,7 @@ export class SessionPool implements AsyncDisposable {
     this.#idle = [];
     this.#busy.clear();
     await Promise.allSettled(sessions.map((s) => s.shutdown()));
+    await Promise.allSettled([...this.#ownKeepers.keys()].map((s) => this.#closeOwnKeeper(s)));
     const template = this.#template;
     this.#template = null;
     if (template) await (await template.catch(() => null))?.close();
@@ -338,12 +352,8 @@ export class SessionPool implements AsyncDisposable {
   }
 
   async #create(): Promise<Member> {
-    const session = new Session(
-      this.#sessionOptions,
-      this.#fork
-        ? { ownsWorker: false, worker: () => this.#templateWorker() }
-        : this.#ownTemplate(),
-    );
+    const source = this.#fork ? this.#sharedSource : this.#ownTemplate();
+    const session = sessionWithSource(this.#sessionOptions, source);
     try {
       await session.start();
     } catch (error) {
@@ -351,51 +361,67 @@ export class SessionPool implements AsyncDisposable {
       throw error;
     }
     this.#counts.created++;
-    return { session, uses: 0, mishapsAtAcquire: 0 };
+    return { session, source, uses: 0, mishapsAtAcquire: 0 };
   }
+
+  /** With fork sharing: every session's interpreters come from the one template keeper. */
+  readonly #sharedSource: InterpreterSource = {
+    ownsKeeper: false,
+    keeper: () => this.#templateKeeper(),
+  };
 
   /** Without fork sharing: each session gets a keeper of its own, started cold and warmed up. */
   #ownTemplate(): InterpreterSource {
-    let worker: Promise<WorkerProcess> | null = null;
-    return {
-      ownsWorker: true,
-      worker: async () => {
-        const current = worker ? await worker.catch(() => null) : null;
+    let keeper: Promise<Keeper> | null = null;
+    const source = {
+      ownsKeeper: true,
+      keeper: async () => {
+        const current = keeper ? await keeper.catch(() => null) : null;
         if (current && !current.closed) return current;
-        worker = this.#startTemplate();
-        return await worker;
+        keeper = this.#startTemplate();
+        this.#ownKeepers.set(source, keeper);
+        return await keeper;
       },
     };
+    return source;
   }
 
-  async #templateWorker(): Promise<WorkerProcess> {
+  /** Keepers of `fork: false` members, so that a member replaced at release closes its own. */
+  readonly #ownKeepers = new Map<InterpreterSource, Promise<Keeper>>();
+
+  async #closeOwnKeeper(source: InterpreterSource): Promise<void> {
+    const keeper = this.#ownKeepers.get(source);
+    this.#ownKeepers.delete(source);
+    await (await keeper?.catch(() => null))?.close();
+  }
+
+  async #templateKeeper(): Promise<Keeper> {
     const current = this.#template ? await this.#template.catch(() => null) : null;
     if (current && !current.closed) return current;
     if (this.#closed) throw new PoolError("the pool was shut down");
     const starting = this.#startTemplate();
     this.#template = starting;
-    return await starting;
+    const keeper = await starting;
+    if (this.#closed) {
+      // shutdown() ran while the template started: it must not outlive the pool.
+      await keeper.close();
+      throw new PoolError("the pool was shut down");
+    }
+    return keeper;
   }
 
-  /** Starts a keeper and runs the warmup in it, so every interpreter forked from it starts warm. */
-  async #startTemplate(): Promise<WorkerProcess> {
-    const worker = await WorkerProcess.start({
-      python: this.#sessionOptions.python,
-      cwd: this.#sessionOptions.cwd,
-      env: this.#sessionOptions.env,
-      startTimeoutMs: this.#sessionOptions.startTimeoutMs,
-      // Releases renew sessions from spares: keep enough coming for a burst of them.
-      spares: this.#fork ? Math.min(this.#options.maxSize, 3) : 1,
-    });
-    if (this.#warmup) {
-      try {
-        await worker.warmup(this.#warmup);
-      } catch (error) {
-        await worker.close();
-        throw new PoolError(`warmup code failed: ${(error as Error).message}`, { cause: error });
-      }
+  /** Starts a keeper and runs the warmup in it (within startTimeoutMs), so forks start warm. */
+  async #startTemplate(): Promise<Keeper> {
+    try {
+      return await startKeeper(this.#sessionOptions, {
+        // Releases renew sessions from spares: keep enough coming for a burst of them.
+        spares: this.#fork ? Math.min(this.#options.maxSize, 3) : 1,
+        warmup: this.#warmup || undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof WarmupError)) throw error;
+      throw new PoolError(error.message, { cause: error });
     }
-    return worker;
   }
 
   #record(ms: number): void {
@@ -403,9 +429,10 @@ export class SessionPool implements AsyncDisposable {
     if (this.#acquireTimes.length > 1000) this.#acquireTimes.shift();
   }
 
-  #track(promise: Promise<unknown>): void {
+  #track<T>(promise: Promise<T>): Promise<T> {
     const tracked = promise.catch(() => {}).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
+    return promise;
   }
 }
 

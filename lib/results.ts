@@ -34,8 +34,11 @@ export interface ExecutionError {
 export interface TransactionOutcome {
   /** The policy the execution ran under (an alias is reported by its canonical name). */
   policy: Exclude<TransactionPolicy, "commit_on_success">;
-  /** `committed`: the changes stay; `rolled_back`: the session is as before; `pending`: explicit, open. */
-  outcome: "committed" | "rolled_back" | "pending";
+  /**
+   * `committed`: the changes stay; `rolled_back`: the session is as before; `pending`: explicit, open;
+   * `rollback_failed`: a rollback was due but its savepoint process was lost, so the changes stay.
+   */
+  outcome: "committed" | "rolled_back" | "pending" | "rollback_failed";
   /** True when threads started by user code were running and did not survive the rollback. */
   threadsLost?: boolean;
 }
@@ -115,6 +118,37 @@ export interface SessionOptions {
   env?: Record<string, string>;
   /** The most characters of stdout (and of stderr) a result keeps; streaming goes on. Default 16 Mi. */
   maxOutputChars?: number;
-  /** How long `start()` may take before it fails. Default 30000. */
+  /** How long `start()` may take before it fails (a pool's warmup included). Default 30000. */
   startTimeoutMs?: number;
+  /**
+   * Which of Deno's environment variables the worker inherits: all (true, the default), none (false:
+   * only `env`), or the names listed. `env` is added on top either way.
+   */
+  inheritEnv?: boolean | string[];
+  /** Resource limits of each interpreter; a cell that exceeds one fails and the session survives. */
+  limits?: ResourceLimits;
+  /**
+   * The secret that signs and verifies checkpoints. Default: the `PYREPL3_CHECKPOINT_KEY` environment
+   * variable, else a per-user key file created on first use (see README, "Trust model").
+   */
+  checkpointKey?: string | Uint8Array;
+}
+
+/** Per-interpreter resource limits (`resource.setrlimit` in the worker). */
+export interface ResourceLimits {
+  /** Address-space limit in bytes (RLIMIT_AS): allocations beyond it raise MemoryError. */
+  memoryBytes?: number;
+  /** CPU seconds (RLIMIT_CPU) for the interpreter's whole life. */
+  cpuSeconds?: number;
+  /** The most open file descriptors (RLIMIT_NOFILE). */
+  openFiles?: number;
+}
+
+/** Options of `Session.restore()`. */
+export interface RestoreOptions {
+  /**
+   * Restore a checkpoint whose signature is missing or made with another key. Restoring unpickles:
+   * only trust checkpoints from a source you trust. Default false.
+   */
+  trust?: boolean;
 }

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CappedText, type Execution } from "./execution.ts";
+import { CappedText } from "./_capped_text.ts";
+import type { ExecutionControl } from "./execution.ts";
 import type { ExecuteOptions, ExecutionResult, InputReply } from "./results.ts";
 
 /** How an input request is answered: a reply, an error raised in the code, or later by inputResponse(). */
@@ -12,8 +13,10 @@ export type InputRoute = { reply: InputReply } | { error: string } | { wait: tru
 
 /** One execution in flight on a session. */
 export class RunningExecution {
-  /** The caller's handle (awaited or iterated). */
-  readonly execution: Execution;
+  /** The execution's id (its results and input ids carry it). */
+  readonly id: string;
+  /** The session's side of the caller's handle. */
+  readonly execution: ExecutionControl;
   /** The options the execution was started with. */
   readonly options: ExecuteOptions;
   /** `performance.now()` when it was sent. */
@@ -26,13 +29,21 @@ export class RunningExecution {
   interrupted = false;
   /** Set when a timeout had to kill the worker: the replacement interpreter being started. */
   recovery?: Promise<void>;
+  /** Set once the exec frame was written: an interrupt then also needs a signal. */
+  sent = false;
   readonly #stdout: CappedText;
   readonly #stderr: CappedText;
   readonly #inputs: InputReply[] | undefined;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
 
   /** Starts tracking `execution`; each stream keeps at most `maxOutputChars` characters. */
-  constructor(execution: Execution, options: ExecuteOptions, maxOutputChars: number) {
+  constructor(
+    id: string,
+    execution: ExecutionControl,
+    options: ExecuteOptions,
+    maxOutputChars: number,
+  ) {
+    this.id = id;
     this.execution = execution;
     this.options = options;
     this.#stdout = new CappedText(maxOutputChars);

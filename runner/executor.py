@@ -1,14 +1,13 @@
 """Compile and run one cell in ``__main__``, the way the interactive interpreter does.
 
-Each cell is compiled under the name ``<cell N>`` and registered with linecache, so tracebacks show the user's
-lines. A trailing expression is evaluated separately and reported like the interactive displayhook: None is not
+Each cell is compiled under the name ``<cell N>`` and its source registered with linecache (cell_sources.py
+bounds what is kept), so tracebacks show the user's lines. A trailing expression is evaluated separately and reported like the interactive displayhook: None is not
 shown, and ``builtins._`` holds the last value. Runner frames never appear in a traceback.
 """
 from __future__ import annotations
 
 import ast
 import builtins
-import linecache
 import os
 import signal
 import sys
@@ -17,12 +16,15 @@ import traceback
 import types
 from typing import Any, Optional
 
-from .values import NotConvertible, to_wire
+from .cell_sources import CellSources
+from .values import to_wire
 
 RUNNER_DIR = os.path.dirname(os.path.abspath(__file__))
 _TOP_LEVEL_AWAIT = getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
 _CO_COROUTINE = 0x0080
 COMPILE_CACHE_SIZE = 256
+_CACHE_NAME = "<cached cell>"  # cached code objects carry no cell's name: each run gets its own renamed copy
+_ORIGINAL_IMPORT = builtins.__import__  # taken before any user code ran
 
 
 class UserCodeGuard:
@@ -36,7 +38,7 @@ class UserCodeGuard:
     def __init__(self) -> None:
         self.active = False
         self._shielded = 0
-        self._pending = False
+        self._pending: Optional[BaseException] = None
         self._main = threading.get_ident()
 
     def install(self) -> None:
@@ -44,12 +46,16 @@ class UserCodeGuard:
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.deliver(KeyboardInterrupt())
+
+    def deliver(self, exc: BaseException) -> None:
+        """Raise ``exc`` in user code (from a signal handler); dropped when no user code runs."""
         if not self.active:
             return
         if self._shielded:
-            self._pending = True
+            self._pending = exc
             return
-        raise KeyboardInterrupt
+        raise exc
 
     def __enter__(self) -> None:
         if threading.get_ident() == self._main:
@@ -59,10 +65,10 @@ class UserCodeGuard:
         if threading.get_ident() != self._main:
             return
         self._shielded -= 1
-        if self._pending and not self._shielded:
-            self._pending = False
+        if self._pending is not None and not self._shielded:
+            pending, self._pending = self._pending, None
             if self.active:
-                raise KeyboardInterrupt
+                raise pending
 
 
 def user_traceback(exc: BaseException) -> str:
@@ -75,9 +81,52 @@ def user_traceback(exc: BaseException) -> str:
     return "".join(lines)
 
 
+class RunnerImport:
+    """Puts the interpreter's own ``__import__`` back while the runner works, and the user's after.
+
+    User code may replace ``builtins.__import__`` (with None, or a hook that refuses); the standard library
+    modules the runner calls import lazily (traceback does on Python 3.13), so they would fail. The runner's own
+    modules do not need this: they run with a private copy of the builtins (load.py).
+    """
+
+    def __enter__(self) -> None:
+        self._saved = builtins.__dict__.get("__import__", _ORIGINAL_IMPORT)
+        if self._saved is not _ORIGINAL_IMPORT:
+            builtins.__import__ = _ORIGINAL_IMPORT
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._saved is not _ORIGINAL_IMPORT:
+            builtins.__import__ = self._saved
+
+
 def error_info(exc: BaseException) -> dict[str, Any]:
-    """The wire form of an exception: type, message, traceback (and line/column for a SyntaxError)."""
-    info: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    """The wire form of an exception: type, message, traceback (and line/column for a SyntaxError).
+
+    Never raises: an exception whose ``__str__`` fails, or whose traceback cannot be formatted, is still
+    described (a description that fails outright becomes its type name and what went wrong).
+    """
+    try:
+        with RunnerImport():
+            return _error_info(exc)
+    except BaseException as failure:  # noqa: BLE001 - the result must be sent whatever the exception does
+        return {"type": _type_name(exc), "message": f"<error description failed: {_type_name(failure)}>",
+                "traceback": ""}
+
+
+def _type_name(exc: BaseException) -> str:
+    name = getattr(type(exc), "__name__", None)
+    return name if isinstance(name, str) else "BaseException"
+
+
+def _str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException as failure:  # noqa: BLE001 - a broken __str__ is the user's; say so
+        return f"<exception str() failed: {_type_name(failure)}>"
+
+
+def _error_info(exc: BaseException) -> dict[str, Any]:
+    info: dict[str, Any] = {"type": _type_name(exc), "message": _str(exc)}
     if isinstance(exc, SyntaxError):
         info["message"] = exc.msg or str(exc)
         info["traceback"] = "".join(traceback.format_exception_only(type(exc), exc))
@@ -98,22 +147,32 @@ class Executor:
         self.execution_count = 0
         self.namespace = sys.modules["__main__"].__dict__
         self._compiled: dict[str, tuple[Optional[types.CodeType], Optional[types.CodeType]]] = {}
+        self.sources = CellSources()
 
-    def run(self, code: str) -> dict[str, Any]:
-        """Run one cell; return status, value/repr or error, as a wire dict."""
+    def run(self, code: str, interrupted: Any = None) -> dict[str, Any]:
+        """Run one cell; return status, value/repr or error, as a wire dict.
+
+        ``interrupted()``, called once the cell may be interrupted, says whether an interrupt arrived before
+        that (a SIGINT is dropped while no user code runs, so the caller also sends it as a frame).
+        """
         self.execution_count += 1
         filename = f"<cell {self.execution_count}>"
-        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        self.sources.add(filename, code)
         outcome: dict[str, Any] = {"status": "ok"}
         try:
             body, last = self._compile(code, filename)
-        except (SyntaxError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # SyntaxError; also ValueError (NUL byte), RecursionError, MemoryError
             outcome["status"] = "error"
             outcome["error"] = error_info(exc)
             return outcome
+        self.sources.track(filename, (body, last))
+        if "__builtins__" not in self.namespace:  # deleted by user code: eval would insert the runner's copy
+            self.namespace["__builtins__"] = builtins
         try:
             self.guard.active = True
             try:
+                if interrupted is not None and interrupted():
+                    raise KeyboardInterrupt
                 value = self._run_compiled(body, last)
             finally:
                 self.guard.active = False
@@ -127,7 +186,8 @@ class Executor:
             return outcome
         if value is not None:
             builtins._ = value  # type: ignore[attr-defined]
-            outcome.update(describe_value(value))
+            with RunnerImport():
+                outcome.update(describe_value(value))
         return outcome
 
     def _compile(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
@@ -138,11 +198,12 @@ class Executor:
         """
         cached = self._compiled.get(code)
         if cached is None:
-            cached = self._compile_fresh(code, filename)
+            fresh = self._compile_fresh(code, filename)
             if len(self._compiled) >= COMPILE_CACHE_SIZE:
                 self._compiled.pop(next(iter(self._compiled)))
-            self._compiled[code] = cached
-            return cached
+            # The cache keeps its own copy, so it never keeps this cell's code objects (and source) alive.
+            self._compiled[code] = (_renamed(fresh[0], _CACHE_NAME), _renamed(fresh[1], _CACHE_NAME))
+            return fresh
         return tuple(_renamed(part, filename) for part in cached)  # type: ignore[return-value]
 
     def _compile_fresh(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
@@ -188,7 +249,7 @@ def describe_value(value: Any) -> dict[str, Any]:
     try:
         described["value"] = to_wire(value)
         described["hasValue"] = True
-    except (NotConvertible, RecursionError):
+    except Exception:  # noqa: BLE001 - NotConvertible, RecursionError, a failing __len__...: the repr stands
         pass
     return described
 

@@ -1,16 +1,25 @@
-"""Length-prefixed frames: a 4-byte big-endian length, then one msgpack-encoded message."""
+"""Length-prefixed frames: a 4-byte big-endian length, then one msgpack-encoded message.
+
+Every message the worker sends can be encoded: text holding a lone surrogate (a non-UTF-8 file name from
+``os.listdir``, ``'\\udcff'`` in an error message or in printed output) is sent with each surrogate escaped as
+``\\udcff`` text (Python's ``backslashreplace``), and a value msgpack has no form for is sent as its repr text.
+The first attempt encodes the message as it is, so this costs nothing unless it is needed.
+"""
 from __future__ import annotations
 
 import contextlib
-import os
 import struct
 import threading
+from os import read as _read, readv as _readv, write as _write  # bound now: user code may replace os.write
+from select import select as _select
 from typing import Any
 
-from .msgpack import packb, unpackb
+from .msgpack import ExtType, packb, unpackb
 
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 1 << 31
+_MAX_DEPTH = 200
+_INT_RANGE = (-(1 << 63), 1 << 64)
 
 
 class ProtocolError(Exception):
@@ -18,9 +27,41 @@ class ProtocolError(Exception):
 
 
 def encode_frame(message: Any) -> bytes:
-    """Encode one message as a frame."""
-    payload = packb(message)
+    """Encode one message as a frame; never fails on odd text or values (see ``wire_safe``)."""
+    try:
+        payload = packb(message)
+    except (UnicodeError, OverflowError, TypeError, ValueError, RecursionError):
+        payload = packb(wire_safe(message))
     return _LENGTH.pack(len(payload)) + payload
+
+
+def wire_safe(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` that msgpack can encode: surrogates escaped, unknown types as their repr text."""
+    kind = type(value)
+    if kind is str:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if value is None or kind is bool or kind is float or kind is bytes or kind is ExtType:
+        return value
+    if kind is int:
+        return value if _INT_RANGE[0] <= value < _INT_RANGE[1] else _text(value)
+    if kind is bytearray or kind is memoryview:
+        return bytes(value)
+    if depth >= _MAX_DEPTH:
+        return "..."
+    if kind is list or kind is tuple:
+        return [wire_safe(item, depth + 1) for item in value]
+    if kind is dict:
+        return {wire_safe(key, depth + 1): wire_safe(item, depth + 1) for key, item in value.items()}
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    """repr(value) as wire-safe text, or a description of why there is none (e.g. an int too long to print)."""
+    try:
+        text = repr(value)
+    except BaseException as exc:  # noqa: BLE001 - a failing repr must not stop a frame
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class FrameWriter:
@@ -52,7 +93,7 @@ class FrameWriter:
         """Write an encoded frame; the caller holds ``lock``."""
         view = memoryview(frame)
         while view:
-            written = os.write(self.fd, view)
+            written = _write(self.fd, view)
             view = view[written:]
 
 
@@ -84,7 +125,7 @@ class FrameReader:
         del self._buffer[:taken]
         filled = taken
         while filled < count:
-            read = os.readv(self.fd, [view[filled:]])
+            read = _readv(self.fd, [view[filled:]])
             if not read:
                 raise EOFError("peer closed the protocol stream inside a blob")
             filled += read
@@ -94,10 +135,22 @@ class FrameReader:
         """True when bytes of a next frame are already buffered (select() would not report them)."""
         return len(self._buffer) > 0
 
+    def read_available(self) -> list:
+        """The messages whose bytes have fully arrived, read without blocking."""
+        while _select([self.fd], [], [], 0)[0]:
+            chunk = _read(self.fd, 65536)
+            if not chunk:
+                break  # end of stream: the next read() reports it
+            self._buffer += chunk
+        messages = []
+        while len(self._buffer) >= 4 and len(self._buffer) >= 4 + _LENGTH.unpack_from(self._buffer)[0]:
+            messages.append(self.read())
+        return messages
+
     def _read_exactly(self, count: int) -> bytes:
         buffer = self._buffer
         while len(buffer) < count:
-            chunk = os.read(self.fd, max(65536, count - len(buffer)))
+            chunk = _read(self.fd, max(65536, count - len(buffer)))
             if not chunk:
                 raise EOFError("peer closed the protocol stream")
             buffer += chunk

@@ -13,12 +13,13 @@ from typing import Any, Optional
 
 from . import input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
-from .executor import Executor, UserCodeGuard, error_info
+from .executor import Executor, RunnerImport, UserCodeGuard, error_info
 from .framing import FrameReader, FrameWriter, ProtocolError
-from .protocol import EXEC, FATAL, HELLO, INPUT, INPUT_REPLY, PROTOCOL_VERSION, REPLY, REQUEST, RESULT, SHUTDOWN
+from .limits import CpuTimeLimitExceeded, Limits
+from .protocol import (EXEC, FATAL, HELLO, INPUT, INPUT_REPLY, INTERRUPT, OP_CHECKPOINT, OP_COMMIT, OP_RESTORE,
+                       OP_ROLLBACK, OP_SETUP, PROTOCOL_VERSION, REPLY, REQUEST, RESULT)
 
 ROLLBACK_POLICIES = ("rollback_on_failure", "rollback_always")
-POLICY_ALIASES = {"commit_on_success": "rollback_on_failure"}
 
 
 class Interpreter:
@@ -33,10 +34,14 @@ class Interpreter:
         self.hub = OutputHub(self.writer.send)
         self.capture = FdCapture(self.hub)
         self.executor = Executor(self.guard)
+        self.limits = Limits(self.guard)
         self.forker = savepoint.Forker([self.capture.lock, self.hub.lock, self.writer.lock], self._restart_threads, 0)
         self.explicit: Optional[savepoint.Savepoint] = None
         self.execution_id: Optional[str] = None
         self._input_count = 0
+        # The process serving the socket. A child of a user's os.fork() that returns from the cell is not it,
+        # and must never answer the socket beside it.
+        self.owner_pid = os.getpid()
 
     def prepare(self) -> None:
         """Take over fds 0-2, install the bridges and start the threads: everything but the connection.
@@ -51,18 +56,23 @@ class Interpreter:
         self._restart_threads()
         self.forker.runner_threads = threading.active_count()
 
-    def attach(self, socket_path: str, generation: int) -> None:
-        """Connect to Deno and say hello; Deno queues the connection until a session takes it."""
+    def attach(self, socket_path: str, token: str) -> None:
+        """Connect to Deno and say hello with the one-time token the keeper reported for this spare.
+
+        Deno refuses a connection without an unused token, so no other process can pose as an interpreter.
+        """
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(socket_path)
         self.connection = connection
+        self.owner_pid = os.getpid()
         self.reader.fd = self.writer.fd = connection.fileno()
         self.writer.send({
-            "t": HELLO, "protocol": PROTOCOL_VERSION, "generation": generation, "pid": os.getpid(),
+            "t": HELLO, "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "token": token,
             "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
         })
 
     def _restart_threads(self) -> None:
+        self.owner_pid = os.getpid()  # also run by a savepoint resumed as the active process
         self.hub.start()
         self.capture.start()
 
@@ -84,10 +94,8 @@ class Interpreter:
                 if isinstance(message.get("blob"), int):
                     message["data"] = self.reader.read_blob(message["blob"])
                 self._request(message)
-            elif kind == SHUTDOWN:
-                os._exit(0)
-            elif kind == INPUT_REPLY:
-                continue  # a late reply to a prompt that an interrupt already ended
+            elif kind == INPUT_REPLY or kind == INTERRUPT:
+                continue  # a late reply to a prompt an interrupt ended, or an interrupt of a cell that ended
             else:
                 self.writer.send({"t": FATAL, "message": f"unknown message {kind!r}", "traceback": ""})
 
@@ -95,7 +103,6 @@ class Interpreter:
 
     def _execute(self, message: dict[str, Any]) -> None:
         policy = message.get("transaction") or "commit_always"
-        policy = POLICY_ALIASES.get(policy, policy)
         execution_id = message["id"]
         point: Optional[savepoint.Savepoint] = None
         if policy in ROLLBACK_POLICIES:
@@ -112,13 +119,21 @@ class Interpreter:
         self.hub.execution_id = execution_id
         self._input_count = 0
         self.stdin.reset()
-        outcome = self.executor.run(message["code"])
+        self.limits.arm()
+        try:
+            outcome = self.executor.run(message["code"], lambda: self._interrupt_arrived(execution_id))
+        finally:
+            self.limits.disarm()
+        if os.getpid() != self.owner_pid:
+            os._exit(0)  # the child of a user's os.fork() finished the cell: only the owner answers
         self._flush_output()
         result: dict[str, Any] = {"t": RESULT, "id": execution_id, **outcome}
         if point is not None:
             roll_back = policy == "rollback_always" or outcome["status"] != "ok"
             transaction = {"policy": policy, "outcome": "rolled_back" if roll_back else "committed"}
-            if roll_back:
+            if roll_back and not point.alive():
+                transaction["outcome"] = "rollback_failed"  # the savepoint was killed: the changes stay
+            elif roll_back:
                 transaction["threadsLost"] = self.forker.user_threads_lost(point)
                 result["executionCount"] = self.executor.execution_count - 1
                 result["transaction"] = transaction
@@ -134,9 +149,10 @@ class Interpreter:
         self.writer.send(result)
 
     def _flush_output(self) -> None:
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        # User code may have deleted or replaced any of these (del sys.stdout, sys.stderr = 42).
+        for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
             try:
-                stream.flush()  # type: ignore[union-attr]
+                getattr(sys, name).flush()
             except Exception:
                 pass
         self.capture.drain()
@@ -146,9 +162,24 @@ class Interpreter:
         """Send the last message, wake the savepoint as the active process, and exit."""
         os.write(self.retire_fd, b"%d\n" % os.getpid())
         with self.capture.lock, self.hub.lock:
-            self.writer.send(message)
-            point.resume()
-            os._exit(0)
+            try:
+                self.writer.send(message)
+            finally:  # whatever happened to the message, the session's state lives on in the savepoint
+                point.resume()
+                os._exit(0)
+
+    def _interrupt_arrived(self, execution_id: str) -> bool:
+        """True when Deno sent an interrupt for this execution before its cell started.
+
+        Deno writes the interrupt frame before it sends SIGINT; a signal that came before the cell could be
+        interrupted was dropped, but then its frame is already readable here.
+        """
+        try:
+            messages = self.reader.read_available()
+        except (EOFError, OSError, ProtocolError):
+            return False
+        return any(isinstance(m, dict) and m.get("t") == INTERRUPT and m.get("id") == execution_id
+                   for m in messages)
 
     def _ask(self, prompt: str, password: bool) -> Optional[str]:
         """Send an input request and wait for its reply (the input bridge's callback)."""
@@ -172,37 +203,44 @@ class Interpreter:
     # -- control requests ---------------------------------------------------------------------------------------
 
     def _request(self, message: dict[str, Any]) -> None:
+        with RunnerImport():  # user code may have replaced __import__; checkpoint and restore import lazily
+            self._serve_request(message)
+
+    def _serve_request(self, message: dict[str, Any]) -> None:
         op = message.get("op")
         reply: dict[str, Any] = {"t": REPLY, "id": message.get("id"), "ok": True}
         try:
-            if op == "ping":
-                reply["pid"] = os.getpid()
-            elif op == "setup":
+            if op == OP_SETUP:
                 if message.get("cwd"):
                     os.chdir(message["cwd"])
                 for key, value in (message.get("env") or {}).items():
                     os.environ[key] = value
-            elif op == "commit":
+                if message.get("limits") is not None:
+                    self.limits.apply(message["limits"])
+            elif op == OP_COMMIT:
                 self._require_transaction("commit")
                 assert self.explicit is not None
                 self.explicit.discard()
                 self.explicit = None
-            elif op == "rollback":
+            elif op == OP_ROLLBACK:
                 self._require_transaction("rollback")
                 assert self.explicit is not None
                 point, self.explicit = self.explicit, None
+                if not point.alive():
+                    raise TransactionError("the transaction's savepoint process was lost (killed?): nothing was "
+                                           "rolled back; the session keeps its current state")
                 reply["pid"] = point.pid
                 reply["threadsLost"] = self.forker.user_threads_lost(point)
                 reply["executionCount"] = point.execution_count
                 self._hand_over(point, reply)
-            elif op == "checkpoint":
+            elif op == OP_CHECKPOINT:
                 self._send_checkpoint(reply)
                 return
-            elif op == "restore":
+            elif op == OP_RESTORE:
                 reply.update(self._restore(message["data"]))
             else:
                 raise ValueError(f"unknown request {op!r}")
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit too: pickling and restoring run user code
             reply = {"t": REPLY, "id": message.get("id"), "ok": False, "error": error_info(exc)}
         reply["executionCount"] = self.executor.execution_count
         self.writer.send(reply)
@@ -213,9 +251,18 @@ class Interpreter:
 
     def _send_checkpoint(self, reply: dict[str, Any]) -> None:
         """Reply with the checkpoint's bytes as a blob: a 512 MB array goes out without being joined or copied."""
-        from .checkpoint import dump_namespace_parts
+        from .checkpoint import CheckpointError, dump_namespace_parts
 
-        parts, _names, _skipped = dump_namespace_parts(self.executor.namespace, self.executor.execution_count)
+        try:
+            # Interruptible like a cell: pickling runs user code (__reduce__, __getstate__) that can take long.
+            self.guard.active = True
+            try:
+                parts, _names, _skipped = dump_namespace_parts(self.executor.namespace,
+                                                               self.executor.execution_count)
+            finally:
+                self.guard.active = False
+        except (KeyboardInterrupt, CpuTimeLimitExceeded):
+            raise CheckpointError("checkpoint() was interrupted; the session is unchanged") from None
         reply["executionCount"] = self.executor.execution_count
         self.writer.send_with_blob(reply, parts)
 
@@ -229,3 +276,7 @@ class Interpreter:
 
 class NoTransactionError(Exception):
     """commit() or rollback() without an open explicit transaction."""
+
+
+class TransactionError(Exception):
+    """A rollback that cannot happen: its savepoint process is gone."""

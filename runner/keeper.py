@@ -1,6 +1,7 @@
 """The keeper: the process Deno spawns. It forks interpreters, reaps them and reports how they ended.
 
-Its pid and process group never change, unlike an interpreter's (a rollback hands a session over to a forked
+Deno's first frame (``attach``) names the socket, so that neither the path nor any token appears in a process's
+argv or environment. Its pid and process group never change, unlike an interpreter's (a rollback hands a session over to a forked
 savepoint), so liveness is reported from here: the keeper is a child subreaper, reaps every descendant and sends
 ``exited`` frames on its stdout. Its stdin carries ``spawn``/``warmup`` requests. When Deno goes away (stdin
 closes or the parent changes) it kills every session's process group and exits, so no Python outlives Deno.
@@ -8,13 +9,16 @@ closes or the parent changes) it kills every session's process group and exits, 
 Interpreters are forked ahead of need as *spares*: at start, after a warmup, and on each ``spawn`` request
 (Deno asks for one whenever it takes one). A spare does all its set-up, connects to Deno's socket and says
 hello, so a new session costs Deno no more than taking a connection from its queue (a fork plus the set-up take
-tens of milliseconds on a slow machine). A warmup starts a new generation: older spares are killed, and Deno drops
-their connections by the generation in their hello.
+tens of milliseconds on a slow machine). Each spare gets a one-time random token, reported here (``spare``) before the spare
+connects and presented in its hello: Deno refuses any connection without an unused token, and signals only the
+process groups reported here. A warmup starts a new generation: older spares are killed, and Deno drops
+their connections by the generation reported with their token.
 """
 from __future__ import annotations
 
 import faulthandler
 import os
+import secrets
 import select
 import signal
 import sys
@@ -22,7 +26,8 @@ from typing import Any
 
 from .framing import FrameReader, FrameWriter
 from .interpreter import Interpreter  # imported here so that every fork starts with it loaded
-from .protocol import EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPAWN, WARMUP, WARMUP_DONE
+from .reaper import end_all
+from .protocol import ATTACH, EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPARE, SPAWN, WARMUP, WARMUP_DONE
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -40,8 +45,8 @@ def _become_subreaper() -> None:
 class Keeper:
     """Serves spawn and warmup requests and reports exits."""
 
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
+    def __init__(self) -> None:
+        self.socket_path = ""
         self.generation = 0
         self.spares: set[int] = set()
         self.control_in = os.dup(0)
@@ -63,8 +68,13 @@ class Keeper:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop())
+        signal.signal(signal.SIGHUP, lambda signum, frame: self.stop())
         signal.set_wakeup_fd(self.wake_write)
         _become_subreaper()
+        attach = self.reader.read()
+        if not (isinstance(attach, dict) and attach.get("t") == ATTACH and isinstance(attach.get("socket"), str)):
+            raise SystemExit("pyrepl3 keeper: the first request must be attach")
+        self.socket_path = attach["socket"]
         self.writer.send({"t": KEEPER_HELLO, "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
                           "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
         self._fork_spare()
@@ -121,19 +131,24 @@ class Keeper:
             from .executor import error_info
 
             reply.update(ok=False, error=error_info(exc))
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for name in ("stdout", "stderr"):
+            try:
+                getattr(sys, name).flush()  # warmup code may have deleted or replaced them
+            except Exception:
+                pass
         self.writer.send(reply)
         self._fork_spare()
 
     def _fork_spare(self) -> None:
+        token = secrets.token_hex(16)
         pid = os.fork()
         if pid == 0:
-            self._become_interpreter()
+            self._become_interpreter(token)
         self.groups.add(pid)
         self.spares.add(pid)
+        self.writer.send({"t": SPARE, "pid": pid, "token": token, "generation": self.generation})
 
-    def _become_interpreter(self) -> None:
+    def _become_interpreter(self, token: str) -> None:
         """Run as a (spare) interpreter in the forked child; never returns into the keeper's loop."""
         try:
             os.setpgid(0, 0)
@@ -147,7 +162,7 @@ class Keeper:
             interpreter = Interpreter(self.retire_write)
             interpreter.prepare()
             try:
-                interpreter.attach(self.socket_path, self.generation)
+                interpreter.attach(self.socket_path, token)
             except OSError:
                 os._exit(0)  # Deno closed its socket while this spare was being made: nobody wants it
             interpreter.serve()
@@ -188,15 +203,45 @@ class Keeper:
             name = signal.Signals(-code).name if code < 0 else None
             self.writer.send({"t": EXITED, "pid": pid, "code": None if code < 0 else code, "signal": name})
 
-    def stop(self) -> None:
-        """Kill every session's process group and exit."""
-        for group in self.groups:
+    def stop(self, code: int = 0) -> None:
+        """Kill every process group it made and every descendant (reaper.py), remove the socket folder, and exit.
+
+        Never returns and never fails half-way: it runs after any error, including a write to a Deno that is gone.
+        """
+        try:
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+                signal.signal(signum, signal.SIG_IGN)
+            end_all(self.groups)
+            self._remove_socket_dir()
+        finally:
+            os._exit(code)
+
+    def _remove_socket_dir(self) -> None:
+        """Deno removes it too, but Deno may be gone (killed) by now."""
+        if not self.socket_path:
+            return
+        folder = os.path.dirname(self.socket_path)
+        for name in (os.path.basename(self.socket_path), "owner"):
             try:
-                os.killpg(group, signal.SIGKILL)
+                os.unlink(os.path.join(folder, name))
             except OSError:
                 pass
-        os._exit(0)
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def main() -> None:
-    Keeper(sys.argv[1]).serve()
+    keeper = Keeper()
+    try:
+        keeper.serve()
+    except BaseException as exc:  # a refusal to start, or any error (a write to a Deno that is gone)
+        try:
+            import traceback
+
+            text = str(exc.code) if isinstance(exc, SystemExit) else traceback.format_exc()
+            os.write(2, text.encode("utf-8", "backslashreplace") + b"\n")
+        except BaseException:
+            pass  # stderr went away with Deno
+    keeper.stop(1)  # serve() returns only by an exception: end every process it made, whatever happened

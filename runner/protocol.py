@@ -1,24 +1,33 @@
-"""Message kinds shared with lib/protocol.ts. Bump PROTOCOL_VERSION on any incompatible change."""
+"""Message kinds shared with lib/protocol.ts (same names). Bump PROTOCOL_VERSION on any incompatible change."""
 from __future__ import annotations
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 # Deno -> keeper (keeper's stdin) and keeper -> Deno (keeper's stdout).
-KEEPER_HELLO = "keeper_hello"   # {t, protocol, python, pid, executable}
+ATTACH = "attach"               # {t, socket}: the first request; the socket path never appears in argv or env
 SPAWN = "spawn"                 # {t}: fork one more spare interpreter
 WARMUP = "warmup"               # {t, id, code}
+KEEPER_HELLO = "keeper_hello"   # {t, protocol, python, pid, executable}
+SPARE = "spare"                 # {t, pid, token, generation}: a spare was forked; it presents token in its hello
 WARMUP_DONE = "warmup_done"     # {t, id, ok, generation, error?}
 EXITED = "exited"               # {t, pid, code, signal}
 KEEPER_ERROR = "keeper_error"   # {t, message}
 
 # Deno <-> interpreter (a unix socket per session).
-HELLO = "hello"                 # {t, protocol, python, pid, generation, executable}
+HELLO = "hello"                 # {t, protocol, python, pid, executable, token}
 EXEC = "exec"                   # {t, id, code, transaction}
+INTERRUPT = "interrupt"         # {t, id}: sent before SIGINT, so an interrupt that lands before the cell starts holds
 OUTPUT = "output"               # {t, id, stream, data}
 INPUT = "input"                 # {t, id, inputId, prompt, password}
 INPUT_REPLY = "input_reply"     # {t, inputId, text (str | None), error?}
 RESULT = "result"               # {t, id, status, ...}
-REQUEST = "request"             # {t, id, op, ...}: setup, commit, rollback, checkpoint, restore, ping
-REPLY = "reply"                 # {t, id, ok, error?, ...}
+REQUEST = "request"             # {t, id, op, ...}: one of the OP_ names below
+REPLY = "reply"                 # {t, id, ok, error?, executionCount, ...}
 FATAL = "fatal"                 # {t, message, traceback}
-SHUTDOWN = "shutdown"           # {t}
+
+# Control operations (the `op` of a request) and what their replies carry besides ok/executionCount.
+OP_SETUP = "setup"              # {cwd?, env?, limits?} -> {}
+OP_COMMIT = "commit"            # -> {}
+OP_ROLLBACK = "rollback"        # -> {pid, threadsLost}
+OP_CHECKPOINT = "checkpoint"    # -> {blob}: the checkpoint's bytes follow the reply unframed
+OP_RESTORE = "restore"          # {blob}: the checkpoint's bytes follow the request -> {names}

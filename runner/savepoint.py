@@ -9,6 +9,7 @@ user threads are lost (reported). Savepoints nest: each child inherits the socke
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import threading
@@ -36,6 +37,15 @@ class Savepoint:
             pass
         self.channel.close()
         _zombies.append(self.pid)
+
+    def alive(self) -> bool:
+        """True while the frozen child waits: a dead one has closed its end of the channel."""
+        try:
+            if not select.select([self.channel], [], [], 0)[0]:
+                return True
+            return self.channel.recv(1, socket.MSG_PEEK) != b""
+        except OSError:
+            return False
 
     def resume(self) -> None:
         """Wake the child as the new active process. The caller exits right after."""

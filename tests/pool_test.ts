@@ -1,5 +1,11 @@
-import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
-import { AcquireTimeoutError, InvalidOptionError, PoolError, SessionPool } from "../mod.ts";
+import { deepStrictEqual as assertEquals, equal, ok as assert, rejects } from "node:assert/strict";
+import {
+  AcquireTimeoutError,
+  InvalidOptionError,
+  PoolError,
+  SessionClosedError,
+  SessionPool,
+} from "../mod.ts";
 
 const python = Deno.env.get("PYREPL3_TEST_PYTHON") ?? "python3";
 
@@ -99,7 +105,21 @@ Deno.test("a session is replaced after maxUses", async () => {
     });
   }
   assertEquals(pool.stats().recycled, 2);
-  assertEquals(sessions.size, 2);
+  assertEquals(sessions.size, 4, "every acquisition gets a handle of its own");
+});
+
+Deno.test("a released handle throws SessionClosedError and never reaches the next user's session", async () => {
+  await using pool = new SessionPool({ python, minIdle: 1, maxSize: 1 });
+  await pool.start();
+  const first = await pool.acquire();
+  await first.execute("secret = 'first tenant'");
+  await pool.release(first);
+  const second = await pool.acquire();
+  await second.execute("secret = 'second tenant'");
+  await rejects(Promise.resolve(first.execute("secret")), SessionClosedError);
+  equal(first.state, "closed");
+  assertEquals((await second.execute("secret")).value, "second tenant");
+  await pool.release(second);
 });
 
 Deno.test("withSession releases the session when the callback throws", async () => {
