@@ -10,13 +10,8 @@
  * @module
  */
 import { AcquireTimeoutError, InvalidOptionError, PoolError, WarmupError } from "./errors.ts";
-import {
-  type InterpreterSource,
-  releaseSession,
-  type Session,
-  sessionWithSource,
-  startKeeper,
-} from "./session.ts";
+import { releaseSession, type Session, sessionWithSource } from "./session.ts";
+import { type InterpreterSource, startKeeper } from "./keeper_source.ts";
 import type { SessionOptions } from "./results.ts";
 import type { Keeper } from "./keeper.ts";
 import { validateSessionOptions } from "./options.ts";

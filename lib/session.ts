@@ -5,44 +5,26 @@
  *
  * @module
  */
-import {
-  CheckpointError,
-  InvalidOptionError,
-  NoTransactionError,
-  SessionClosedError,
-  SessionDeadError,
-  TransactionError,
-  UnknownInputError,
-  WorkerRequestError,
-} from "./errors.ts";
-import { createExecution, type Execution } from "./execution.ts";
+import { InvalidOptionError, SessionClosedError, SessionDeadError } from "./errors.ts";
+import type { Execution } from "./execution.ts";
+import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
 import { type Reply, RequestFailure } from "./connection.ts";
 import { Interpreter, type InterpreterEnd } from "./interpreter.ts";
-import { Keeper } from "./keeper.ts";
-import type { ControlRequest, ResultMessage } from "./protocol.ts";
-import { type InputRoute, RunningExecution } from "./running_execution.ts";
+import type { Keeper } from "./keeper.ts";
+import { type InterpreterSource, ownKeeperSource } from "./keeper_source.ts";
+import { requestError } from "./_request_error.ts";
+import type { ControlRequest } from "./protocol.ts";
 import type {
   ExecuteOptions,
-  ExecutionResult,
   InputReply,
   RestoreOptions,
   SessionOptions,
   TransactionPolicy,
 } from "./results.ts";
-import { normalizePolicy } from "./transactions.ts";
-import { keeperOptions, validateExecuteOptions, validateSessionOptions } from "./options.ts";
+import { validateExecuteOptions, validateSessionOptions } from "./options.ts";
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
-const DEFAULT_GRACE_MS = 2000;
-
-/** Where a session's interpreters come from: its own keeper, or a pool's shared one. */
-export interface InterpreterSource {
-  /** The keeper to take interpreters from. */
-  keeper(): Promise<Keeper>;
-  /** Whether the session owns the keeper (and closes it at shutdown). */
-  readonly ownsKeeper: boolean;
-}
 
 /** The lifecycle state of a session. */
 export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
@@ -74,15 +56,9 @@ export class Session implements AsyncDisposable {
   #closedReason = "shut down";
   #keeper: Keeper | null = null;
   #interpreter: Interpreter | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
-  /** Executions not yet finished, in call order: the first one is running or next to run. */
-  #executions: RunningExecution[] = [];
+  readonly #executions: ExecutionQueue;
   #deathReason = "";
-  #nextId = 0;
-  #openTransaction = false;
   #restarts = 0;
-  #timeouts = 0;
-  #executionCount = 0;
   #startPromise: Promise<void> | null = null;
 
   static {
@@ -96,6 +72,14 @@ export class Session implements AsyncDisposable {
     this.id = `s${++sessionCounter}`;
     this.#source = givenSource ?? ownKeeperSource(this.#options);
     givenSource = null;
+    this.#executions = new ExecutionQueue({
+      usable: () => this.#usable(),
+      current: () => this.#interpreter,
+      replaceAfterKill: () => {
+        this.#restarts++;
+        return this.#connect().catch(() => {});
+      },
+    }, this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT);
   }
 
   /** The lifecycle state: `new`, `starting`, `ready`, `dead` (worker died; call restart) or `closed`. */
@@ -120,12 +104,12 @@ export class Session implements AsyncDisposable {
 
   /** True while an explicit transaction is open (between its first execution and commit/rollback). */
   get inTransaction(): boolean {
-    return this.#openTransaction;
+    return this.#executions.openTransaction;
   }
 
   /** How many executions ended with status `timeout`. */
   get timeouts(): number {
-    return this.#timeouts;
+    return this.#executions.timeouts;
   }
 
   /** How many times the interpreter was replaced (restart(), or a timeout that needed a kill). */
@@ -153,23 +137,7 @@ export class Session implements AsyncDisposable {
       throw new InvalidOptionError("execute(code): code must be a string");
     }
     validateExecuteOptions(options);
-    const { execution, control } = createExecution(`e${++this.#nextId}`);
-    const running = new RunningExecution(
-      execution.id,
-      control,
-      options,
-      this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
-    );
-    this.#executions.push(running);
-    control.settled.then(() => this.#forget(running));
-    if (options.signal) {
-      const onAbort = () => this.#interrupt(running);
-      if (options.signal.aborted) onAbort();
-      options.signal.addEventListener("abort", onAbort, { once: true });
-      control.settled.then(() => options.signal?.removeEventListener("abort", onAbort));
-    }
-    this.#enqueue(() => this.#run(running, code, options)).catch((error) => control.fail(error));
-    return execution;
+    return this.#executions.submit(code, options);
   }
 
   /** Answers input request `id` (from an `input` event) with text, or `null` for end of input. */
@@ -177,10 +145,7 @@ export class Session implements AsyncDisposable {
     if (reply !== null && typeof reply !== "string") {
       throw new InvalidOptionError("inputResponse(id, reply): reply must be a string or null");
     }
-    const running = this.#executions[0];
-    if (!running || !running.waitingInputs.has(id)) throw new UnknownInputError(id);
-    running.waitingInputs.delete(id);
-    await this.#usable().send({ t: "input_reply", inputId: id, text: reply });
+    await this.#executions.inputResponse(id, reply);
   }
 
   /**
@@ -189,15 +154,14 @@ export class Session implements AsyncDisposable {
    * when no execution is running or queued.
    */
   interrupt(): Promise<void> {
-    const running = this.#executions[0];
-    if (running) this.#interrupt(running);
+    this.#executions.interrupt();
     return Promise.resolve();
   }
 
   /** Keeps the changes of the open explicit transaction. */
   async commit(): Promise<void> {
-    await this.#enqueue(() => this.#request({ op: "commit" }));
-    this.#openTransaction = false;
+    await this.#executions.enqueue(() => this.#request({ op: "commit" }));
+    this.#executions.openTransaction = false;
   }
 
   /**
@@ -206,15 +170,15 @@ export class Session implements AsyncDisposable {
    */
   async rollback(): Promise<void> {
     try {
-      await this.#enqueue(() => this.#request({ op: "rollback" }));
+      await this.#executions.enqueue(() => this.#request({ op: "rollback" }));
     } finally {
-      this.#openTransaction = false;
+      this.#executions.openTransaction = false;
     }
   }
 
   /** Saves the session's namespace as a signed {@linkcode Checkpoint}. */
   checkpoint(): Promise<Checkpoint> {
-    return this.#enqueue(async () => {
+    return this.#executions.enqueue(async () => {
       const reply = await this.#request({ op: "checkpoint" });
       return await sealCheckpoint(reply.data, { key: this.#options.checkpointKey });
     });
@@ -231,7 +195,7 @@ export class Session implements AsyncDisposable {
       throw new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes");
     }
     const raw = await openCheckpoint(data, { key: this.#options.checkpointKey, ...options });
-    await this.#enqueue(async () => {
+    await this.#executions.enqueue(async () => {
       await this.#request({ op: "restore", blob: raw.length }, raw);
     });
   }
@@ -245,7 +209,7 @@ export class Session implements AsyncDisposable {
     this.#restarts++;
     this.#stopInterpreter(new SessionClosedError(this.id, "restarting"));
     if (this.#state === "ready") this.#state = "starting";
-    await this.#enqueue(() => this.#connect());
+    await this.#executions.enqueue(() => this.#connect());
   }
 
   /** Ends the worker. The session cannot run code afterwards. */
@@ -254,7 +218,7 @@ export class Session implements AsyncDisposable {
     this.#state = "closed";
     this.#stopInterpreter(this.#closedError());
     if (this.#source.ownsKeeper) await this.#keeper?.close();
-    await this.#queue.catch(() => {});
+    await this.#executions.drained();
   }
 
   /** Shuts the session down (for `await using`). */
@@ -268,15 +232,16 @@ export class Session implements AsyncDisposable {
     this.#stopInterpreter(new SessionClosedError(this.id, "restarting"));
     try {
       if (!this.#keeper || this.#keeper.closed) this.#keeper = await this.#source.keeper();
-      const interpreter = await Interpreter.take(this.#keeper, {
-        cwd: this.#options.cwd,
-        env: this.#options.env,
-        limits: this.#options.limits,
-      }, {
-        output: (stream, data) => this.#executions[0]?.output(stream, data),
-        input: (inputId, prompt, password) => this.#onInput(inputId, prompt, password),
-        result: (message) => this.#onResult(message),
-      }, this.id);
+      const interpreter = await Interpreter.take(
+        this.#keeper,
+        {
+          cwd: this.#options.cwd,
+          env: this.#options.env,
+          limits: this.#options.limits,
+        },
+        this.#executions.events,
+        this.id,
+      );
       if (this.#state === "closed") {
         // shutdown() was called while this start was in flight: undo it.
         interpreter.kill(this.#closedError());
@@ -284,9 +249,9 @@ export class Session implements AsyncDisposable {
       }
       this.#interpreter = interpreter;
       interpreter.ended.then((end) => this.#onEnded(interpreter, end));
-      this.#executionCount = 0;
+      this.#executions.executionCount = 0;
       this.#deathReason = "";
-      this.#openTransaction = false;
+      this.#executions.openTransaction = false;
       this.#state = "ready";
     } catch (error) {
       if (this.#state !== "closed") {
@@ -302,11 +267,7 @@ export class Session implements AsyncDisposable {
     const interpreter = this.#interpreter;
     this.#interpreter = null;
     interpreter?.kill(reason);
-    const running = this.#executions[0];
-    if (running?.sent) {
-      running.clearTimers();
-      running.execution.fail(reason);
-    }
+    this.#executions.failRunning(reason);
   }
 
   /** The pool took this handle back: it cannot be used again; its interpreter ends. */
@@ -322,31 +283,14 @@ export class Session implements AsyncDisposable {
     this.#interpreter = null;
     this.#state = "dead";
     this.#deathReason = end.reason;
-    const running = this.#executions[0];
-    if (!running?.sent) return;
-    this.#settle(running, {
-      status: running.timedOut ? "timeout" : "crashed",
-      crash: {
-        exitCode: end.exit?.code ?? null,
-        signal: end.exit?.signal ?? null,
-        stderrTail: running.stderrTail(interpreter.stderrTail()),
-      },
-    });
+    this.#executions.crashRunning((running) => ({
+      exitCode: end.exit?.code ?? null,
+      signal: end.exit?.signal ?? null,
+      stderrTail: running.stderrTail(interpreter.stderrTail()),
+    }));
   }
 
-  // -- executions -------------------------------------------------------------------------------------
-
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(task, task);
-    this.#queue = next.catch(() => {});
-    return next;
-  }
-
-  #forget(running: RunningExecution): void {
-    running.clearTimers();
-    const index = this.#executions.indexOf(running);
-    if (index >= 0) this.#executions.splice(index, 1);
-  }
+  // -- control requests ---------------------------------------------------------------------------
 
   #usable(): Interpreter {
     if (this.#state === "dead") throw new SessionDeadError(this.id, this.#deathReason);
@@ -357,77 +301,6 @@ export class Session implements AsyncDisposable {
     return this.#interpreter;
   }
 
-  async #run(running: RunningExecution, code: string, options: ExecuteOptions): Promise<void> {
-    const interpreter = this.#usable();
-    if (options.timeoutMs !== undefined) {
-      this.#armTimeout(running, options.timeoutMs, options.graceMs);
-    }
-    running.sent = true;
-    const transaction = normalizePolicy(options.transaction);
-    await interpreter.send({ t: "exec", id: running.id, code, transaction });
-    if (running.interrupted) this.#interrupt(running);
-    await running.execution.settled;
-    await running.recovery;
-  }
-
-  #interrupt(running: RunningExecution): void {
-    running.interrupted = true;
-    const interpreter = this.#interpreter;
-    if (!running.sent || !interpreter || this.#executions[0] !== running) return;
-    // The frame first, then the signal: a signal that lands before the cell starts is dropped by the
-    // worker, but by then the frame is readable, and the worker checks for it as the cell starts.
-    interpreter.send({ t: "interrupt", id: running.id }).catch(() => {});
-    interpreter.interrupt();
-  }
-
-  #armTimeout(running: RunningExecution, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
-    running.after(timeoutMs, () => {
-      running.timedOut = true;
-      this.#interrupt(running);
-      running.after(graceMs, () => this.#killForTimeout(running));
-    });
-  }
-
-  #killForTimeout(running: RunningExecution): void {
-    if (this.#executions[0] !== running) return;
-    this.#settle(running, {
-      status: "timeout",
-      crash: { exitCode: null, signal: "SIGKILL", stderrTail: "" },
-    });
-    this.#restarts++;
-    // Same tick as #settle: #run awaits this before the next queued call starts.
-    running.recovery = this.#connect().catch(() => {});
-  }
-
-  /** The one place a result is built: from the worker's result, a timeout kill, or a death. */
-  #settle(
-    running: RunningExecution,
-    ending: { message: ResultMessage } | Pick<ExecutionResult, "status" | "crash">,
-  ): void {
-    let result: ExecutionResult;
-    if ("message" in ending) {
-      const message = ending.message;
-      const status = message.status === "interrupted" && running.timedOut
-        ? "timeout"
-        : message.status;
-      result = running.result(status, message.executionCount);
-      if (message.hasValue) result.value = message.value;
-      if (message.repr !== undefined) result.repr = message.repr;
-      if (message.error) result.error = message.error;
-      if (message.transaction) {
-        result.transaction = message.transaction;
-        if (message.transaction.outcome === "pending") this.#openTransaction = true;
-      }
-      if (status === "timeout") result.stateLost = false;
-      this.#executionCount = message.executionCount;
-    } else {
-      result = { ...running.result(ending.status, this.#executionCount), crash: ending.crash };
-      result.stateLost = true;
-    }
-    if (result.status === "timeout") this.#timeouts++;
-    running.finish(result);
-  }
-
   async #request<R extends ControlRequest>(
     request: R,
     blob?: Uint8Array,
@@ -435,35 +308,13 @@ export class Session implements AsyncDisposable {
     const interpreter = this.#usable();
     try {
       const reply = await interpreter.request(request, blob);
-      this.#executionCount = reply.executionCount;
+      this.#executions.executionCount = reply.executionCount;
       return reply;
     } catch (error) {
       if (!(error instanceof RequestFailure)) throw error;
-      this.#executionCount = error.reply.executionCount;
+      this.#executions.executionCount = error.reply.executionCount;
       throw requestError(error);
     }
-  }
-
-  #onInput(inputId: string, prompt: string, password: boolean): void {
-    const running = this.#executions[0];
-    if (!running?.sent) return;
-    const answer = (route: InputRoute) => {
-      if (this.#executions[0] !== running || "wait" in route) return;
-      running.waitingInputs.delete(inputId);
-      const reply = "reply" in route
-        ? { t: "input_reply" as const, inputId, text: route.reply }
-        : { t: "input_reply" as const, inputId, text: null, error: route.error };
-      this.#interpreter?.send(reply).catch(() => {});
-    };
-    const route = running.input(inputId, prompt, password);
-    if (route instanceof Promise) route.then(answer);
-    else answer(route);
-  }
-
-  #onResult(message: ResultMessage): void {
-    const running = this.#executions[0];
-    if (!running?.sent || running.id !== message.id) return;
-    this.#settle(running, { message });
   }
 
   #closedError(): SessionClosedError {
@@ -484,31 +335,6 @@ export function sessionWithSource(options: SessionOptions, source: InterpreterSo
 /** Closes a pooled session's handle for good: later calls throw SessionClosedError (internal). */
 export function releaseSession(session: Session): void {
   release(session);
-}
-
-/** Starts a keeper for `options`, with the warmup run in it when given (sessions and pools alike). */
-export function startKeeper(
-  options: SessionOptions,
-  extra: { spares?: number; warmup?: string } = {},
-): Promise<Keeper> {
-  return Keeper.start({ ...keeperOptions(options), ...extra });
-}
-
-function ownKeeperSource(options: SessionOptions): InterpreterSource {
-  return { ownsKeeper: true, keeper: () => startKeeper(options) };
-}
-
-function requestError(failure: RequestFailure): Error {
-  const error = failure.reply.error;
-  const message = error ? `${error.type}: ${error.message}` : "unknown error";
-  if (error?.type === "NoTransactionError") return new NoTransactionError(error.message);
-  if (error?.type === "TransactionError") return new TransactionError(error.message);
-  if (
-    error?.type === "CheckpointError" || failure.op === "checkpoint" || failure.op === "restore"
-  ) {
-    return new CheckpointError(`${failure.op} failed: ${message}`);
-  }
-  return new WorkerRequestError(`${failure.op} failed in the worker: ${message}`);
 }
 
 function describeState(state: SessionState): string {

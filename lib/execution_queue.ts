@@ -1,0 +1,207 @@
+/**
+ * A session's executions: the queue they run in, one at a time and in call order, their timeouts and
+ * interrupts, the routing of their output and input, and the one place a result is built.
+ *
+ * @module
+ */
+import { UnknownInputError } from "./errors.ts";
+import { createExecution, type Execution } from "./execution.ts";
+import type { Interpreter } from "./interpreter.ts";
+import type { ConnectionEvents } from "./connection.ts";
+import type { ResultMessage } from "./protocol.ts";
+import { type InputRoute, RunningExecution } from "./running_execution.ts";
+import type { CrashInfo, ExecuteOptions, ExecutionResult, InputReply } from "./results.ts";
+import { normalizePolicy } from "./transactions.ts";
+
+const DEFAULT_GRACE_MS = 2000;
+
+/** What the queue needs of its session. */
+export interface QueueHost {
+  /** The interpreter to run on; throws the session's typed error when it cannot run code. */
+  usable(): Interpreter;
+  /** The interpreter now, if any (for replies to input). */
+  current(): Interpreter | null;
+  /** A timeout had to kill the interpreter: replace it (resolves when a new one is ready or failed). */
+  replaceAfterKill(): Promise<void>;
+}
+
+/** The queue of one session's executions and the counters their results update. */
+export class ExecutionQueue {
+  /** The session's execution counter, as the worker last reported it. */
+  executionCount = 0;
+  /** True while an explicit transaction is open. */
+  openTransaction = false;
+  /** How many executions ended with status `timeout`. */
+  timeouts = 0;
+  readonly #host: QueueHost;
+  readonly #maxOutputChars: number;
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Executions not yet finished, in call order: the first one is running or next to run. */
+  #executions: RunningExecution[] = [];
+  #nextId = 0;
+
+  /** A queue whose executions run on `host`'s interpreter; results keep `maxOutputChars` per stream. */
+  constructor(host: QueueHost, maxOutputChars: number) {
+    this.#host = host;
+    this.#maxOutputChars = maxOutputChars;
+  }
+
+  /** Runs `task` after everything queued before it, whether that succeeded or not. */
+  enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(task, task);
+    this.#tail = next.catch(() => {});
+    return next;
+  }
+
+  /** Settles when everything queued so far has. */
+  drained(): Promise<void> {
+    return this.#tail.then(() => {});
+  }
+
+  /** Queues `code` and returns the caller's handle on it. */
+  submit(code: string, options: ExecuteOptions): Execution {
+    const { execution, control } = createExecution(`e${++this.#nextId}`);
+    const running = new RunningExecution(execution.id, control, options, this.#maxOutputChars);
+    this.#executions.push(running);
+    control.settled.then(() => this.#forget(running));
+    if (options.signal) {
+      const onAbort = () => this.#interrupt(running);
+      if (options.signal.aborted) onAbort();
+      options.signal.addEventListener("abort", onAbort, { once: true });
+      control.settled.then(() => options.signal?.removeEventListener("abort", onAbort));
+    }
+    this.enqueue(() => this.#run(running, code, options)).catch((error) => control.fail(error));
+    return execution;
+  }
+
+  /** Interrupts the running execution, or the next one as soon as its cell starts. */
+  interrupt(): void {
+    const running = this.#executions[0];
+    if (running) this.#interrupt(running);
+  }
+
+  /** Answers an input request of the running execution. */
+  async inputResponse(id: string, reply: InputReply): Promise<void> {
+    const running = this.#executions[0];
+    if (!running || !running.waitingInputs.has(id)) throw new UnknownInputError(id);
+    running.waitingInputs.delete(id);
+    await this.#host.usable().send({ t: "input_reply", inputId: id, text: reply });
+  }
+
+  /** The handlers for the interpreter's events. */
+  readonly events: ConnectionEvents = {
+    output: (stream, data) => this.#executions[0]?.output(stream, data),
+    input: (inputId, prompt, password) => this.#onInput(inputId, prompt, password),
+    result: (message) => {
+      const running = this.#executions[0];
+      if (running?.sent && running.id === message.id) this.#settle(running, { message });
+    },
+  };
+
+  /** Fails the execution that was sent to an interpreter that is going away. */
+  failRunning(reason: Error): void {
+    const running = this.#executions[0];
+    if (running?.sent) running.execution.fail(reason);
+  }
+
+  /** The interpreter died: the execution it ran ends `crashed` (or `timeout`), its state lost. */
+  crashRunning(crash: (running: RunningExecution) => CrashInfo): void {
+    const running = this.#executions[0];
+    if (!running?.sent) return;
+    this.#settle(running, {
+      status: running.timedOut ? "timeout" : "crashed",
+      crash: crash(running),
+    });
+  }
+
+  #forget(running: RunningExecution): void {
+    running.clearTimers();
+    const index = this.#executions.indexOf(running);
+    if (index >= 0) this.#executions.splice(index, 1);
+  }
+
+  async #run(running: RunningExecution, code: string, options: ExecuteOptions): Promise<void> {
+    const interpreter = this.#host.usable();
+    if (options.timeoutMs !== undefined) {
+      this.#armTimeout(running, options.timeoutMs, options.graceMs);
+    }
+    running.sent = true;
+    const transaction = normalizePolicy(options.transaction);
+    await interpreter.send({ t: "exec", id: running.id, code, transaction });
+    if (running.interrupted) this.#interrupt(running);
+    await running.execution.settled;
+    await running.recovery;
+  }
+
+  #interrupt(running: RunningExecution): void {
+    running.interrupted = true;
+    const interpreter = this.#host.current();
+    if (!running.sent || !interpreter || this.#executions[0] !== running) return;
+    // The frame first, then the signal: a signal that lands before the cell starts is dropped by the
+    // worker, but by then the frame is readable, and the worker checks for it as the cell starts.
+    interpreter.send({ t: "interrupt", id: running.id }).catch(() => {});
+    interpreter.interrupt();
+  }
+
+  #armTimeout(running: RunningExecution, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
+    running.after(timeoutMs, () => {
+      running.timedOut = true;
+      this.#interrupt(running);
+      running.after(graceMs, () => {
+        if (this.#executions[0] !== running) return;
+        this.#settle(running, {
+          status: "timeout",
+          crash: { exitCode: null, signal: "SIGKILL", stderrTail: "" },
+        });
+        // Same tick as #settle: #run awaits this before the next queued call starts.
+        running.recovery = this.#host.replaceAfterKill();
+      });
+    });
+  }
+
+  /** The one place a result is built: from the worker's result, a timeout kill, or a death. */
+  #settle(
+    running: RunningExecution,
+    ending: { message: ResultMessage } | { status: "timeout" | "crashed"; crash: CrashInfo },
+  ): void {
+    let result: ExecutionResult;
+    if ("message" in ending) {
+      const message = ending.message;
+      const status = message.status === "interrupted" && running.timedOut
+        ? "timeout"
+        : message.status;
+      result = running.result(status, message.executionCount);
+      if (message.hasValue) result.value = message.value;
+      if (message.repr !== undefined) result.repr = message.repr;
+      if (message.error) result.error = message.error;
+      if (message.transaction) {
+        result.transaction = message.transaction;
+        if (message.transaction.outcome === "pending") this.openTransaction = true;
+      }
+      if (status === "timeout") result.stateLost = false;
+      this.executionCount = message.executionCount;
+    } else {
+      result = running.result(ending.status, this.executionCount);
+      result.crash = ending.crash;
+      result.stateLost = true;
+    }
+    if (result.status === "timeout") this.timeouts++;
+    running.finish(result);
+  }
+
+  #onInput(inputId: string, prompt: string, password: boolean): void {
+    const running = this.#executions[0];
+    if (!running?.sent) return;
+    const answer = (route: InputRoute) => {
+      if (this.#executions[0] !== running || "wait" in route) return;
+      running.waitingInputs.delete(inputId);
+      const reply = "reply" in route
+        ? { t: "input_reply" as const, inputId, text: route.reply }
+        : { t: "input_reply" as const, inputId, text: null, error: route.error };
+      this.#host.current()?.send(reply).catch(() => {});
+    };
+    const route = running.input(inputId, prompt, password);
+    if (route instanceof Promise) route.then(answer);
+    else answer(route);
+  }
+}
