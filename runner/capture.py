@@ -91,7 +91,10 @@ class OutputHub:
             # Coalesce a burst of small writes (a loop of prints) into one frame.
             time.sleep(FLUSH_DELAY)
             pending.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - streaming must outlive any one batch; a lost socket ends the
+                pass  # process from the main thread
 
 
 class HubStream(io.TextIOBase):

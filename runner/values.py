@@ -2,12 +2,15 @@
 
 None, bool, float, str, bytes, list/tuple and dicts with str keys map to msgpack types; ints beyond 2**53 - 1
 travel as ext type 1 (decimal text, a JS bigint); dicts with other keys as ext type 2 (a msgpack array of
-[key, value] pairs, a JS Map). Anything else is not convertible: the result then carries only its repr.
+[key, value] pairs, a JS Map). Anything else is not convertible: the result then carries only its repr, and so
+is an int too long for ``str()`` (Python 3.11+ limits it). Text holding a lone surrogate travels with each
+surrogate escaped as ``\\udcff`` text (see framing.py).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from .framing import wire_safe
 from .msgpack import ExtType, packb
 
 EXT_BIGINT = 1
@@ -28,7 +31,11 @@ def to_wire(value: Any, depth: int = 0) -> Any:
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return value
-        return ExtType(EXT_BIGINT, str(value).encode("ascii"))
+        try:
+            digits = str(value)
+        except ValueError:  # beyond sys.get_int_max_str_digits() (Python 3.11+): only its repr is shown
+            raise NotConvertible("int too long to convert to text") from None
+        return ExtType(EXT_BIGINT, digits.encode("ascii"))
     if kind is bytes or kind is bytearray or kind is memoryview:
         return bytes(value)
     if depth >= MAX_DEPTH:
@@ -39,5 +46,9 @@ def to_wire(value: Any, depth: int = 0) -> Any:
         if all(type(key) is str for key in value):
             return {key: to_wire(item, depth + 1) for key, item in value.items()}
         pairs = [[to_wire(key, depth + 1), to_wire(item, depth + 1)] for key, item in value.items()]
-        return ExtType(EXT_MAP, packb(pairs))
+        try:
+            packed = packb(pairs)
+        except (UnicodeError, OverflowError, TypeError, ValueError):  # a key or value holding a lone surrogate
+            packed = packb(wire_safe(pairs))
+        return ExtType(EXT_MAP, packed)
     raise NotConvertible(kind.__name__)
