@@ -24,18 +24,20 @@ export { Checkpoint } from "./lib/checkpoint.ts";
 export type { SkippedValue } from "./lib/checkpoint.ts";
 export type {
   CrashInfo,
-  ExecuteOptions,
   ExecutionError,
   ExecutionEvent,
   ExecutionResult,
   ExecutionStatus,
   InputReply,
-  ResourceLimits,
-  RestoreOptions,
-  SessionOptions,
   TransactionOutcome,
   TransactionPolicy,
 } from "./lib/results.ts";
+export type {
+  ExecuteOptions,
+  ResourceLimits,
+  RestoreOptions,
+  SessionOptions,
+} from "./lib/options.ts";
 export {
   AcquireTimeoutError,
   CheckpointError,

@@ -10,7 +10,8 @@ import type { Interpreter } from "./interpreter.ts";
 import type { ConnectionEvents } from "./connection.ts";
 import type { ResultMessage } from "./protocol.ts";
 import { type InputRoute, RunningExecution } from "./running_execution.ts";
-import type { CrashInfo, ExecuteOptions, ExecutionResult, InputReply } from "./results.ts";
+import type { CrashInfo, ExecutionResult, InputReply } from "./results.ts";
+import type { ExecuteOptions } from "./options.ts";
 import { normalizePolicy } from "./transactions.ts";
 
 const DEFAULT_GRACE_MS = 2000;

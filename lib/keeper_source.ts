@@ -6,7 +6,7 @@
  */
 import { Keeper } from "./keeper.ts";
 import { keeperOptions } from "./options.ts";
-import type { SessionOptions } from "./results.ts";
+import type { SessionOptions } from "./options.ts";
 
 /** Where a session's interpreters come from: its own keeper, or a pool's shared one. */
 export interface InterpreterSource {

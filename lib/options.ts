@@ -5,9 +5,74 @@
  * @module
  */
 import { InvalidOptionError } from "./errors.ts";
-import type { ExecuteOptions, ResourceLimits, SessionOptions } from "./results.ts";
+import type { InputReply, TransactionPolicy } from "./results.ts";
 import type { KeeperOptions } from "./keeper.ts";
 import { isTransactionPolicy, TRANSACTION_POLICIES } from "./transactions.ts";
+
+/** Options of one execution. */
+export interface ExecuteOptions {
+  /** Replies to input prompts, in order; when they run out, the execution fails naming the prompt. */
+  inputs?: InputReply[];
+  /** Answers each input request; overrides `inputs`. */
+  onInput?: (request: { id: string; prompt: string; password: boolean }) =>
+    | InputReply
+    | Promise<InputReply>;
+  /** Called with each chunk of output as it arrives. */
+  onOutput?: (stream: "stdout" | "stderr", data: string) => void;
+  /** Interrupt the code after this many milliseconds (status `timeout`). Default: none. */
+  timeoutMs?: number;
+  /** After a timeout's interrupt, how long to wait before killing the worker. Default 2000. */
+  graceMs?: number;
+  /** How the execution's changes are kept. Default `commit_always`. */
+  transaction?: TransactionPolicy;
+  /** Cancels the execution like `interrupt()`. */
+  signal?: AbortSignal;
+}
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** The Python interpreter to run (a name on PATH or a path). Default `python3`. */
+  python?: string;
+  /** The worker's working directory. Default: the current directory. */
+  cwd?: string;
+  /** Environment variables for the worker, added to (or overriding) the current environment. */
+  env?: Record<string, string>;
+  /** The most characters of stdout (and of stderr) a result keeps; streaming goes on. Default 16 Mi. */
+  maxOutputChars?: number;
+  /** How long `start()` may take before it fails (a pool's warmup included). Default 30000. */
+  startTimeoutMs?: number;
+  /**
+   * Which of Deno's environment variables the worker inherits: all (true, the default), none (false:
+   * only `env`), or the names listed. `env` is added on top either way.
+   */
+  inheritEnv?: boolean | string[];
+  /** Resource limits of each interpreter; a cell that exceeds one fails and the session survives. */
+  limits?: ResourceLimits;
+  /**
+   * The secret that signs and verifies checkpoints. Default: the `PYREPL3_CHECKPOINT_KEY` environment
+   * variable, else a per-user key file created on first use (see README, "Trust model").
+   */
+  checkpointKey?: string | Uint8Array;
+}
+
+/** Per-interpreter resource limits (`resource.setrlimit` in the worker). */
+export interface ResourceLimits {
+  /** Address-space limit in bytes (RLIMIT_AS): allocations beyond it raise MemoryError. */
+  memoryBytes?: number;
+  /** CPU seconds (RLIMIT_CPU) for the interpreter's whole life. */
+  cpuSeconds?: number;
+  /** The most open file descriptors (RLIMIT_NOFILE). */
+  openFiles?: number;
+}
+
+/** Options of `Session.restore()`. */
+export interface RestoreOptions {
+  /**
+   * Restore a checkpoint whose signature is missing or made with another key. Restoring unpickles:
+   * only trust checkpoints from a source you trust. Default false.
+   */
+  trust?: boolean;
+}
 
 /** The longest delay a timer can wait (setTimeout turns anything longer into 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

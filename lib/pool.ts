@@ -12,7 +12,7 @@
 import { AcquireTimeoutError, InvalidOptionError, PoolError, WarmupError } from "./errors.ts";
 import { releaseSession, type Session, sessionWithSource } from "./session.ts";
 import { type InterpreterSource, startKeeper } from "./keeper_source.ts";
-import type { SessionOptions } from "./results.ts";
+import type { SessionOptions } from "./options.ts";
 import type { Keeper } from "./keeper.ts";
 import { validateSessionOptions } from "./options.ts";
 

@@ -6,7 +6,8 @@
  */
 import { CappedText } from "./_capped_text.ts";
 import type { ExecutionControl } from "./execution.ts";
-import type { ExecuteOptions, ExecutionResult, InputReply } from "./results.ts";
+import type { ExecutionResult, InputReply } from "./results.ts";
+import type { ExecuteOptions } from "./options.ts";
 
 /** How an input request is answered: a reply, an error raised in the code, or later by inputResponse(). */
 export type InputRoute = { reply: InputReply } | { error: string } | { wait: true };

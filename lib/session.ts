@@ -15,13 +15,8 @@ import type { Keeper } from "./keeper.ts";
 import { type InterpreterSource, ownKeeperSource } from "./keeper_source.ts";
 import { requestError } from "./_request_error.ts";
 import type { ControlRequest } from "./protocol.ts";
-import type {
-  ExecuteOptions,
-  InputReply,
-  RestoreOptions,
-  SessionOptions,
-  TransactionPolicy,
-} from "./results.ts";
+import type { InputReply, TransactionPolicy } from "./results.ts";
+import type { ExecuteOptions, RestoreOptions, SessionOptions } from "./options.ts";
 import { validateExecuteOptions, validateSessionOptions } from "./options.ts";
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;

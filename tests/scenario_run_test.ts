@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
-import type { SessionOptions } from "../lib/results.ts";
+import type { SessionOptions } from "../lib/options.ts";
 import { Session } from "../lib/session.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
 import { loadScenario } from "../lib/scenario/load.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { SessionPool } from "../pool.ts";
-import type { SessionOptions } from "../results.ts";
+import type { SessionOptions } from "../options.ts";
 import type { Session } from "../session.ts";
 import type { ScenarioSession, SessionFactory } from "./scenario_run.ts";
 import type { Scenario } from "./types.ts";

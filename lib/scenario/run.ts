@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SessionOptions } from "../results.ts";
+import type { SessionOptions } from "../options.ts";
 import type { RunReport, ScenarioReport } from "../report/model.ts";
 import { Session } from "../session.ts";
 import { PooledSessions, sessionsHeldAtOnce } from "./pooled_sessions.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { ExecuteOptions, ExecutionResult, InputReply, SessionOptions } from "../results.ts";
+import type { ExecutionResult, InputReply } from "../results.ts";
+import type { ExecuteOptions, SessionOptions } from "../options.ts";
 import type { StepReport } from "../report/model.ts";
 import { actualOf, checkExecution } from "./check.ts";
 import type { ExecStep, Scenario, Step } from "./types.ts";
