@@ -1,46 +1,34 @@
 /**
- * The keeper process: spawning it, its queue of spare interpreters, the exits it reports, and kill.
- * Knows nothing about cells.
+ * The keeper process: starting it (lib/_keeper_launch.ts spawns it), its control channel, the exits
+ * it reports, warmup, and kill. Knows nothing about cells.
  *
  * Deno spawns one keeper (runner/keeper.py) per standalone session, or one per pool. The keeper forks
  * interpreters ahead of need ("spares") and reports each one on its control pipe with a one-time random
- * token. The spare sets itself up, connects to the unix socket this class listens on and presents its
- * token in its hello; a connection without an unused token is refused, so no other process can pose as an
- * interpreter. Because an interpreter's pid changes when a transaction rolls back (a forked savepoint
- * takes over), liveness comes from the keeper, whose pid never changes: it reaps every descendant and
- * reports each exit. Only process groups the keeper reported are ever signalled.
+ * token. The spare sets itself up, connects to the unix socket the keeper's queue of spares listens on
+ * (lib/_spare_queue.ts) and presents its token in its hello; a connection without an unused token is
+ * refused, so no other process can pose as an interpreter. Because an interpreter's pid changes when a
+ * transaction rolls back (a forked savepoint takes over), liveness comes from the keeper, whose pid never
+ * changes: it reaps every descendant and reports each exit. Only process groups the keeper reported are
+ * ever signalled.
  *
  * @module
  */
-import { encodeFrame, FrameReader, streamSource } from "./frames.ts";
+import { encodeFrame, type FrameReader } from "./frames.ts";
 import {
-  decodeInterpreterMessage,
   decodeKeeperMessage,
   encodeMessage,
   type KeeperMessage,
   type KeeperRequest,
-  PROTOCOL_VERSION,
 } from "./protocol.ts";
-import {
-  ProtocolError,
-  ProtocolVersionError,
-  type PyReplError,
-  WarmupError,
-  WorkerStartError,
-} from "./errors.ts";
-import { resolvePython } from "./python.ts";
-import { bootCode } from "./_boot.ts";
-import { keeperEnvironment } from "./_environment.ts";
-import { claimSocketDir, removeSocketDir } from "./_socket_dir.ts";
-import { TailBuffer } from "./_tail_buffer.ts";
+import { ProtocolError, type PyReplError, WarmupError, WorkerStartError } from "./errors.ts";
+import { removeSocketDir } from "./_socket_dir.ts";
+import type { TailBuffer } from "./_tail_buffer.ts";
+import { Deadline, withinMs } from "./_timing.ts";
+import { type Spare, SpareQueue } from "./_spare_queue.ts";
+import { type LaunchedKeeper, launchKeeper, STDERR_DRAIN_MS } from "./_keeper_launch.ts";
 
-const STDERR_TAIL_BYTES = 16 * 1024;
 /** How long close() lets the keeper end its interpreters after SIGTERM before it is killed. */
 const KEEPER_TERM_MS = 1000;
-/** How long a hello may wait for the keeper's report of its token (the two travel on different channels). */
-const TOKEN_WAIT_MS = 5000;
-/** After the keeper exits, how long to wait for stderr to close (a stray process may hold it open). */
-const STDERR_DRAIN_MS = 200;
 
 /** Options of a keeper process. */
 export interface KeeperOptions {
@@ -70,29 +58,7 @@ export interface ProcessExit {
   signal: string | null;
 }
 
-/** A forked, connected and authenticated interpreter, not yet set up for a session. */
-export interface Spare {
-  /** Its pid as the keeper reported it (also its process group). */
-  pid: number;
-  /** Its Python version. */
-  python: string;
-  /** The socket to Deno. */
-  connection: Deno.UnixConn;
-  /** Frames from that socket. */
-  reader: FrameReader;
-}
-
-interface Waiter {
-  resolve: (spare: Spare) => void;
-  reject: (error: Error) => void;
-}
-
-interface Greeting {
-  connection: Deno.UnixConn;
-  reader: FrameReader;
-  python: string;
-  timer: ReturnType<typeof setTimeout>;
-}
+export type { Spare } from "./_spare_queue.ts";
 
 /** A running keeper: forks interpreters and reports their exits. */
 export class Keeper {
@@ -106,19 +72,9 @@ export class Keeper {
   readonly exited: Promise<Deno.CommandStatus>;
   readonly #child: Deno.ChildProcess;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #listener: Deno.Listener<Deno.UnixConn>;
   readonly #socketDir: string;
   readonly #stderrTail: TailBuffer;
-  #spares: Spare[] = [];
-  #waiters: Waiter[] = [];
-  /** Spares asked for that have not connected yet. */
-  #inFlight = 1;
-  #target = 1;
-  #generation = 0;
-  /** Tokens the keeper reported and no connection presented yet: token -> pid and generation. */
-  #tokens = new Map<string, { pid: number; generation: number }>();
-  /** Hellos whose token the keeper has not reported yet. */
-  #greetings = new Map<string, Greeting>();
+  readonly #spares: SpareQueue;
   #warmups = new Map<string, (message: KeeperMessage & { t: "warmup_done" }) => void>();
   #exitListeners = new Set<(exit: ProcessExit) => void>();
   /** Process groups the keeper reported (spares): the only ones ever signalled. */
@@ -126,91 +82,35 @@ export class Keeper {
   #failure: PyReplError | null = null;
   #closed = false;
 
-  private constructor(
-    child: Deno.ChildProcess,
-    listener: Deno.Listener<Deno.UnixConn>,
-    socketDir: string,
-    hello: KeeperMessage & { t: "keeper_hello" },
-    stderrTail: TailBuffer,
-  ) {
-    this.#child = child;
-    this.#stdin = child.stdin.getWriter();
-    this.#listener = listener;
-    this.#socketDir = socketDir;
-    this.#stderrTail = stderrTail;
-    this.pid = hello.pid;
-    this.pythonVersion = hello.python;
-    this.executable = hello.executable;
-    this.exited = child.status;
-    this.#acceptLoop();
+  private constructor(launched: LaunchedKeeper, spares: number) {
+    this.#child = launched.child;
+    this.#stdin = launched.child.stdin.getWriter();
+    this.#socketDir = launched.socketDir;
+    this.#stderrTail = launched.stderrTail;
+    this.pid = launched.hello.pid;
+    this.pythonVersion = launched.hello.python;
+    this.executable = launched.hello.executable;
+    this.exited = launched.child.status;
+    this.#spares = new SpareQueue(launched.listener, {
+      target: spares,
+      requestSpawn: () => void this.#send({ t: "spawn" }).catch(() => {}),
+    });
   }
 
   /** Spawns a keeper, waits for its hello and runs the warmup, all within `startTimeoutMs`. */
   static async start(options: KeeperOptions = {}): Promise<Keeper> {
     const timeoutMs = options.startTimeoutMs ?? 30_000;
     const deadline = new Deadline(timeoutMs, "start and warm up");
-    const executable = await resolvePython(options.python ?? "python3");
-    const socketDir = await claimSocketDir();
-    const socketPath = `${socketDir}/s`;
-    const listener = Deno.listen({ transport: "unix", path: socketPath });
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(executable, {
-        args: ["-c", await bootCode()],
-        cwd: options.cwd,
-        ...keeperEnvironment(options),
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (cause) {
-      listener.close();
-      await removeSocketDir(socketDir);
-      throw new WorkerStartError(`cannot start ${executable}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    const reader = new FrameReader(streamSource(child.stdout));
-    const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
-    const stderrDone = stderrTail.collect(child.stderr);
     let keeper: Keeper | null = null;
     try {
-      const stdin = child.stdin.getWriter();
-      await stdin.write(encodeFrame(encodeMessage({ t: "attach", socket: socketPath })));
-      stdin.releaseLock();
-      const first = await deadline.race(reader.next());
-      if (first === null) {
-        await child.status;
-        await withinMs(stderrDone, STDERR_DRAIN_MS);
-        const stderr = stderrTail.text().trim();
-        throw new WorkerStartError(
-          `the Python worker exited before it started: ${stderr || "(no output)"}`,
-        );
-      }
-      const hello = decodeKeeperMessage(first);
-      if (hello.t !== "keeper_hello") {
-        throw new WorkerStartError(`unexpected first message ${hello.t}`);
-      }
-      if (hello.protocol !== PROTOCOL_VERSION) {
-        throw new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
-      }
-      keeper = new Keeper(child, listener, socketDir, hello, stderrTail);
-      keeper.#target = Math.max(1, options.spares ?? 1);
-      keeper.#readLoop(reader, stderrDone);
-      keeper.#requestSpares();
+      const launched = await launchKeeper(options, deadline);
+      keeper = new Keeper(launched, options.spares ?? 1);
+      keeper.#readLoop(launched.reader, launched.stderrDone);
+      keeper.#spares.refill();
       if (options.warmup) await deadline.race(keeper.#warmup(options.warmup));
       return keeper;
     } catch (error) {
       if (keeper) await keeper.close();
-      else {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-        await child.status;
-        await reader.cancel();
-        listener.close();
-        await removeSocketDir(socketDir);
-      }
       throw error;
     } finally {
       deadline.clear();
@@ -236,13 +136,7 @@ export class Keeper {
   /** Takes a ready spare interpreter and asks the keeper for the next one. */
   async takeSpare(): Promise<Spare> {
     if (this.#closed) throw this.#failure ?? new WorkerStartError("the Python worker has exited");
-    const spare = this.#spares.shift() ??
-      await new Promise<Spare>((resolve, reject) => {
-        this.#waiters.push({ resolve, reject });
-        this.#requestSpares();
-      });
-    this.#requestSpares();
-    return spare;
+    return await this.#spares.take();
   }
 
   /** Signals one interpreter's process group (the interpreter, its savepoints and children). */
@@ -260,6 +154,7 @@ export class Keeper {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#spares.stop();
       for (const pgid of [...this.#groups]) this.killGroup(pgid);
       // SIGTERM first: the keeper then kills what Deno does not know yet (spares being made, children
       // user code moved to their own session) before it exits. SIGKILL if it does not end at once.
@@ -276,10 +171,7 @@ export class Keeper {
     const id = crypto.randomUUID();
     return new Promise<void>((resolve, reject) => {
       this.#warmups.set(id, (message) => {
-        this.#generation = message.generation;
-        for (const spare of this.#spares.splice(0)) spare.connection.close();
-        this.#inFlight = 1;
-        this.#requestSpares();
+        this.#spares.renew(message.generation);
         if (message.ok) resolve();
         else {
           const error = message.error;
@@ -288,17 +180,6 @@ export class Keeper {
       });
       this.#send({ t: "warmup", id, code }).catch(reject);
     });
-  }
-
-  /** Keeps the target number of spares ready or coming, and one more for every waiter beyond it. */
-  #requestSpares(): void {
-    if (this.#closed) return;
-    const wanted = Math.max(this.#target, this.#waiters.length) - this.#spares.length -
-      this.#inFlight;
-    for (let i = 0; i < wanted; i++) {
-      this.#inFlight++;
-      this.#send({ t: "spawn" }).catch(() => {});
-    }
   }
 
   #signalKeeper(signal: Deno.Signal): void {
@@ -310,17 +191,7 @@ export class Keeper {
   }
 
   async #shutdownIo(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // already closed
-    }
-    for (const spare of this.#spares.splice(0)) closeQuietly(spare.connection);
-    for (const greeting of this.#greetings.values()) {
-      clearTimeout(greeting.timer);
-      closeQuietly(greeting.connection);
-    }
-    this.#greetings.clear();
+    this.#spares.close();
     await this.#stdin.close().catch(() => {});
     await removeSocketDir(this.#socketDir);
   }
@@ -349,15 +220,14 @@ export class Keeper {
     this.#closed = true;
     const error = this.#failure ??
       new WorkerStartError(`the Python worker exited (${describeStatus(status)})`);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-    for (const spare of this.#spares.splice(0)) closeQuietly(spare.connection);
+    this.#spares.fail(error);
     for (const [id, done] of this.#warmups) {
       this.#warmups.delete(id);
       done({
         t: "warmup_done",
         id,
         ok: false,
-        generation: this.#generation,
+        generation: this.#spares.generation,
         error: { type: "Exit", message: error.message, traceback: "" },
       });
     }
@@ -370,16 +240,11 @@ export class Keeper {
     switch (message.t) {
       case "spare":
         this.#groups.add(message.pid); // so that close() kills it even if no session ever takes it
-        this.#tokens.set(message.token, { pid: message.pid, generation: message.generation });
-        this.#match(message.token);
+        this.#spares.reported(message.token, message.pid, message.generation);
         return;
       case "exited": {
         this.#groups.delete(message.pid);
-        const index = this.#spares.findIndex((spare) => spare.pid === message.pid);
-        if (index >= 0) {
-          closeQuietly(this.#spares.splice(index, 1)[0].connection);
-          this.#requestSpares();
-        }
+        this.#spares.exited(message.pid);
         for (const listener of this.#exitListeners) listener(message);
         return;
       }
@@ -399,112 +264,9 @@ export class Keeper {
       }
     }
   }
-
-  async #acceptLoop(): Promise<void> {
-    while (true) {
-      let connection: Deno.UnixConn;
-      try {
-        connection = await this.#listener.accept();
-      } catch {
-        return;
-      }
-      this.#greet(connection);
-    }
-  }
-
-  /** Reads a connection's hello; it joins the spares once its token matches one the keeper reported. */
-  async #greet(connection: Deno.UnixConn): Promise<void> {
-    const reader = new FrameReader(connection);
-    try {
-      const first = await withinMs(reader.next(), TOKEN_WAIT_MS);
-      if (!first) throw new Error("no hello");
-      const hello = decodeInterpreterMessage(first);
-      if (hello.t !== "hello") throw new Error(`expected hello, got ${hello.t}`);
-      if (hello.protocol !== PROTOCOL_VERSION) {
-        const error = new ProtocolVersionError(PROTOCOL_VERSION, hello.protocol);
-        for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-        throw error;
-      }
-      if (this.#greetings.has(hello.token)) throw new Error("a token presented twice");
-      const timer = setTimeout(() => {
-        // The keeper never reported this token: an impostor.
-        this.#greetings.delete(hello.token);
-        closeQuietly(connection);
-      }, TOKEN_WAIT_MS);
-      this.#greetings.set(hello.token, { connection, reader, python: hello.python, timer });
-      this.#match(hello.token);
-    } catch {
-      await reader.cancel();
-      closeQuietly(connection);
-    }
-  }
-
-  /** Pairs a reported token with the connection that presented it; each token is used once. */
-  #match(token: string): void {
-    const reported = this.#tokens.get(token);
-    const greeting = this.#greetings.get(token);
-    if (!reported || !greeting) return;
-    this.#tokens.delete(token);
-    this.#greetings.delete(token);
-    clearTimeout(greeting.timer);
-    if (reported.generation < this.#generation) {
-      closeQuietly(greeting.connection); // a spare from before the warmup
-      return;
-    }
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
-    const spare = { ...greeting, pid: reported.pid };
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(spare);
-    else this.#spares.push(spare);
-  }
 }
 
 /** Describes a process status in words: `exit code 3` or `killed by SIGKILL`. */
 export function describeStatus(status: { code: number | null; signal: string | null }): string {
   return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
-}
-
-function closeQuietly(connection: Deno.UnixConn): void {
-  try {
-    connection.close();
-  } catch {
-    // already closed
-  }
-}
-
-/** Resolves with `promise`, or with undefined after `ms`. */
-async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** One deadline shared by the steps of a start. */
-class Deadline {
-  readonly #expired: Promise<never>;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(ms: number, what: string) {
-    this.#expired = new Promise<never>((_, reject) => {
-      this.#timer = setTimeout(
-        () => reject(new WorkerStartError(`the Python worker did not ${what} within ${ms} ms`)),
-        ms,
-      );
-    });
-    this.#expired.catch(() => {});
-  }
-
-  race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.#expired]);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
 }
