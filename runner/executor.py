@@ -109,8 +109,9 @@ def error_info(exc: BaseException) -> dict[str, Any]:
         with RunnerImport():
             return _error_info(exc)
     except BaseException as failure:  # noqa: BLE001 - the result must be sent whatever the exception does
-        return {"type": _type_name(exc), "message": f"<error description failed: {_type_name(failure)}>",
-                "traceback": ""}
+        # traceback and linecache are standard library code: they fail when user code rebinds a builtin
+        return {"type": _type_name(exc), "message": _str(exc),
+                "traceback": f"<traceback unavailable: {_type_name(failure)}: {_str(failure)}>\n"}
 
 
 def _type_name(exc: BaseException) -> str:
@@ -208,7 +209,8 @@ class Executor:
 
     def _compile_fresh(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
         flags = _TOP_LEVEL_AWAIT
-        tree = ast.parse(code, filename, "exec", type_comments=False)
+        # compile() straight to an AST, not ast.parse(): that is Python code using the user's builtins.
+        tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         last: Optional[types.CodeType] = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             expression = ast.Expression(tree.body.pop().value)
