@@ -260,3 +260,9 @@ Deno.test("an alias bomb is one file's problem: the other files are still valida
   });
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a duration too long for a timer is a validation error at its line, not a 1 ms timeout", () => {
+  assertEquals(issuesOf("timeout: 40000m\nsteps:\n  - exec: '1'\n    timeout: 2m\n"), [
+    't.yaml:1:10: duration "40000m" is too long: at most 24.8 days (2147483647ms)',
+  ]);
+});

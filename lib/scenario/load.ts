@@ -8,6 +8,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { type Document, LineCounter, parseDocument, visit } from "npm:yaml@2.9.1";
 import type { TransactionPolicy } from "../results.ts";
 import { parseDuration } from "./duration.ts";
+import { MAX_TIMER_MS } from "../options.ts";
 import {
   InvalidRegexError,
   type ScenarioIssue,
@@ -187,6 +188,12 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
         path,
         `invalid duration ${JSON.stringify(value)}: expected e.g. 10s, 500ms, 2m or seconds`,
       );
+    } else if (ms > MAX_TIMER_MS) {
+      report(
+        path,
+        `duration ${JSON.stringify(value)} is too long: at most 24.8 days (2147483647ms)`,
+      );
+      return undefined;
     }
     return ms;
   };
