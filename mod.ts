@@ -56,7 +56,8 @@ export {
   WorkerStartError,
 } from "./lib/errors.ts";
 export { SessionPool } from "./lib/pool.ts";
-export type { PoolStats, SessionPoolOptions } from "./lib/pool.ts";
+export type { SessionPoolOptions } from "./lib/pool_options.ts";
+export type { PoolStats } from "./lib/pool_stats.ts";
 export { loadScenario } from "./lib/scenario/load.ts";
 export { runScenario, runScenarios } from "./lib/scenario/run.ts";
 export type { RunOptions, RunScenarioOptions } from "./lib/scenario/run.ts";

@@ -9,57 +9,13 @@
  *
  * @module
  */
-import { AcquireTimeoutError, InvalidOptionError, PoolError, WarmupError } from "./errors.ts";
+import { AcquireTimeoutError, PoolError } from "./errors.ts";
 import { releaseSession, type Session, sessionWithSource } from "./session.ts";
-import { type InterpreterSource, startKeeper } from "./keeper_source.ts";
+import type { InterpreterSource } from "./keeper_source.ts";
 import type { SessionOptions } from "./options.ts";
-import type { Keeper } from "./keeper.ts";
-import { validateSessionOptions } from "./options.ts";
-
-/** Options of a pool. */
-export interface SessionPoolOptions extends SessionOptions {
-  /** Sessions kept ready in the background. Default 1. */
-  minIdle?: number;
-  /** The most sessions (processes) the pool holds, idle and busy. Default: the number of CPUs. */
-  maxSize?: number;
-  /** Code run once in the template interpreter, e.g. `import numpy as np`. */
-  warmup?: string;
-  /** How long `acquire()` waits for a session before it throws AcquireTimeoutError. Default 30000. */
-  acquireTimeoutMs?: number;
-  /** After this many uses a session is replaced by a fresh fork. Default 100. */
-  maxUses?: number;
-  /**
-   * Fork every session from one shared template (default true). With false, each session has a keeper of
-   * its own, started cold and warmed up: more memory and slower, for when sharing one template is unwanted.
-   */
-  fork?: boolean;
-}
-
-/** Counters of a pool; `acquireP50Ms`/`acquireP99Ms` are over the last 1000 acquisitions. */
-export interface PoolStats {
-  /** Started sessions waiting to be acquired. */
-  idle: number;
-  /** Sessions handed out by acquire() and not yet released. */
-  busy: number;
-  /** Sessions being made or reset right now. */
-  pending: number;
-  /** Sessions made since start. */
-  created: number;
-  /** Sessions replaced after maxUses, a timeout kill, a restart or a failed reset. */
-  recycled: number;
-  /** Sessions found dead (crashed) at release or while idle. */
-  crashed: number;
-  /** acquire() calls served by an idle session at once. */
-  hits: number;
-  /** acquire() calls that had to wait for a new or released session. */
-  misses: number;
-  /** acquire() calls waiting now. */
-  waiting: number;
-  /** Median time acquire() took, in milliseconds (0 before any acquisition). */
-  acquireP50Ms: number;
-  /** 99th-percentile time acquire() took, in milliseconds (0 before any acquisition). */
-  acquireP99Ms: number;
-}
+import { type PoolLimits, resolvePoolOptions, type SessionPoolOptions } from "./pool_options.ts";
+import { type PoolStats, PoolStatsRecorder } from "./pool_stats.ts";
+import { PoolTemplates } from "./_pool_templates.ts";
 
 interface Member {
   session: Session;
@@ -91,53 +47,30 @@ interface Waiter {
  * ```
  */
 export class SessionPool implements AsyncDisposable {
-  readonly #options: Required<
-    Pick<SessionPoolOptions, "minIdle" | "maxSize" | "acquireTimeoutMs" | "maxUses">
-  >;
+  readonly #options: PoolLimits;
   readonly #sessionOptions: SessionOptions;
-  readonly #warmup: string;
-  readonly #fork: boolean;
-  #template: Promise<Keeper> | null = null;
+  readonly #templates: PoolTemplates;
   #idle: Member[] = [];
   #busy = new Map<Session, Member>();
   #pending = 0;
   #waiters: Waiter[] = [];
   #closed = false;
   #started = false;
-  #counts = { created: 0, recycled: 0, crashed: 0, hits: 0, misses: 0 };
-  #acquireTimes: number[] = [];
+  #stats = new PoolStatsRecorder();
   #background = new Set<Promise<unknown>>();
 
   /** Creates a pool; call `start()` before `acquire()`. */
   constructor(options: SessionPoolOptions = {}) {
-    const { minIdle, maxSize, warmup, acquireTimeoutMs, maxUses, fork, ...sessionOptions } =
-      options;
-    validateSessionOptions(sessionOptions);
-    const size = maxSize ?? Math.max(1, navigator.hardwareConcurrency ?? 2);
-    this.#options = {
-      minIdle: minIdle ?? 1,
-      maxSize: size,
-      acquireTimeoutMs: acquireTimeoutMs ?? 30_000,
-      maxUses: maxUses ?? 100,
-    };
-    for (const [key, value] of Object.entries(this.#options)) {
-      if (!Number.isInteger(value) || value < 0 || (key !== "minIdle" && value === 0)) {
-        throw new InvalidOptionError(
-          `${key} must be a ${key === "minIdle" ? "non-negative" : "positive"} integer`,
-        );
-      }
-    }
-    if (this.#options.minIdle > this.#options.maxSize) {
-      throw new InvalidOptionError(
-        `minIdle (${this.#options.minIdle}) cannot exceed maxSize (${size})`,
-      );
-    }
-    if (warmup !== undefined && typeof warmup !== "string") {
-      throw new InvalidOptionError("warmup must be code");
-    }
-    this.#warmup = warmup ?? "";
-    this.#fork = fork ?? Deno.build.os !== "windows";
-    this.#sessionOptions = sessionOptions;
+    const resolved = resolvePoolOptions(options);
+    this.#options = resolved.limits;
+    this.#sessionOptions = resolved.session;
+    this.#templates = new PoolTemplates({
+      session: resolved.session,
+      warmup: resolved.warmup,
+      fork: resolved.fork,
+      maxSize: resolved.limits.maxSize,
+      closed: () => this.#closed,
+    });
   }
 
   /** Starts the template interpreter, runs the warmup and fills `minIdle` sessions. */
@@ -145,7 +78,7 @@ export class SessionPool implements AsyncDisposable {
     if (this.#closed) throw new PoolError("the pool was shut down; create a new SessionPool");
     if (this.#started) return;
     this.#started = true;
-    if (this.#fork) await this.#templateKeeper();
+    await this.#templates.start();
     const fills = [];
     for (let i = 0; i < this.#options.minIdle; i++) fills.push(this.#grow());
     await Promise.all(fills.map((fill) => this.#track(fill)));
@@ -159,14 +92,14 @@ export class SessionPool implements AsyncDisposable {
     const started = performance.now();
     let member = this.#takeIdle();
     if (member) {
-      this.#counts.hits++;
+      this.#stats.counts.hits++;
     } else {
-      this.#counts.misses++;
+      this.#stats.counts.misses++;
       member = await this.#wait();
     }
     member.mishapsAtAcquire = mishaps(member.session);
     this.#busy.set(member.session, member); // a waiter's member is already there (see #offer)
-    this.#record(performance.now() - started);
+    this.#stats.recordAcquire(performance.now() - started);
     this.#refill();
     return member.session;
   }
@@ -193,8 +126,8 @@ export class SessionPool implements AsyncDisposable {
       await session.shutdown();
       return;
     }
-    if (!alive) this.#counts.crashed++;
-    else if (!reusable) this.#counts.recycled++;
+    if (!alive) this.#stats.counts.crashed++;
+    else if (!reusable) this.#stats.counts.recycled++;
     this.#pending++;
     try {
       if (reusable) {
@@ -204,10 +137,10 @@ export class SessionPool implements AsyncDisposable {
           this.#offer({ ...member, session: renewed });
           return;
         } catch {
-          this.#counts.recycled++; // a session that cannot renew is replaced below
+          this.#stats.counts.recycled++; // a session that cannot renew is replaced below
         }
       }
-      if (member.source !== this.#sharedSource) await this.#closeOwnKeeper(member.source);
+      if (member.source.ownsKeeper) await this.#templates.retire(member.source);
     } finally {
       this.#pending--;
     }
@@ -226,18 +159,12 @@ export class SessionPool implements AsyncDisposable {
 
   /** The pool's counters. */
   stats(): PoolStats {
-    const sorted = [...this.#acquireTimes].sort((a, b) => a - b);
-    const pick = (q: number) =>
-      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
-    return {
+    return this.#stats.snapshot({
       idle: this.#idle.length,
       busy: this.#busy.size,
       pending: this.#pending,
-      ...this.#counts,
       waiting: this.#waiters.length,
-      acquireP50Ms: pick(0.5),
-      acquireP99Ms: pick(0.99),
-    };
+    });
   }
 
   /** Ends every session and the template; waiting acquire() calls fail with PoolError. */
@@ -253,10 +180,7 @@ export class SessionPool implements AsyncDisposable {
     this.#idle = [];
     this.#busy.clear();
     await Promise.allSettled(sessions.map((s) => s.shutdown()));
-    await Promise.allSettled([...this.#ownKeepers.keys()].map((s) => this.#closeOwnKeeper(s)));
-    const template = this.#template;
-    this.#template = null;
-    if (template) await (await template.catch(() => null))?.close();
+    await this.#templates.close();
   }
 
   /** Shuts the pool down (for `await using`). */
@@ -272,7 +196,7 @@ export class SessionPool implements AsyncDisposable {
     while (this.#idle.length > 0) {
       const member = this.#idle.shift()!;
       if (member.session.alive) return member;
-      this.#counts.crashed++;
+      this.#stats.counts.crashed++;
       this.#track(member.session.shutdown());
     }
     return undefined;
@@ -347,7 +271,7 @@ export class SessionPool implements AsyncDisposable {
   }
 
   async #create(): Promise<Member> {
-    const source = this.#fork ? this.#sharedSource : this.#ownTemplate();
+    const source = this.#templates.source();
     const session = sessionWithSource(this.#sessionOptions, source);
     try {
       await session.start();
@@ -355,73 +279,8 @@ export class SessionPool implements AsyncDisposable {
       await session.shutdown();
       throw error;
     }
-    this.#counts.created++;
+    this.#stats.counts.created++;
     return { session, source, uses: 0, mishapsAtAcquire: 0 };
-  }
-
-  /** With fork sharing: every session's interpreters come from the one template keeper. */
-  readonly #sharedSource: InterpreterSource = {
-    ownsKeeper: false,
-    keeper: () => this.#templateKeeper(),
-  };
-
-  /** Without fork sharing: each session gets a keeper of its own, started cold and warmed up. */
-  #ownTemplate(): InterpreterSource {
-    let keeper: Promise<Keeper> | null = null;
-    const source = {
-      ownsKeeper: true,
-      keeper: async () => {
-        const current = keeper ? await keeper.catch(() => null) : null;
-        if (current && !current.closed) return current;
-        keeper = this.#startTemplate();
-        this.#ownKeepers.set(source, keeper);
-        return await keeper;
-      },
-    };
-    return source;
-  }
-
-  /** Keepers of `fork: false` members, so that a member replaced at release closes its own. */
-  readonly #ownKeepers = new Map<InterpreterSource, Promise<Keeper>>();
-
-  async #closeOwnKeeper(source: InterpreterSource): Promise<void> {
-    const keeper = this.#ownKeepers.get(source);
-    this.#ownKeepers.delete(source);
-    await (await keeper?.catch(() => null))?.close();
-  }
-
-  async #templateKeeper(): Promise<Keeper> {
-    const current = this.#template ? await this.#template.catch(() => null) : null;
-    if (current && !current.closed) return current;
-    if (this.#closed) throw new PoolError("the pool was shut down");
-    const starting = this.#startTemplate();
-    this.#template = starting;
-    const keeper = await starting;
-    if (this.#closed) {
-      // shutdown() ran while the template started: it must not outlive the pool.
-      await keeper.close();
-      throw new PoolError("the pool was shut down");
-    }
-    return keeper;
-  }
-
-  /** Starts a keeper and runs the warmup in it (within startTimeoutMs), so forks start warm. */
-  async #startTemplate(): Promise<Keeper> {
-    try {
-      return await startKeeper(this.#sessionOptions, {
-        // Releases renew sessions from spares: keep enough coming for a burst of them.
-        spares: this.#fork ? Math.min(this.#options.maxSize, 3) : 1,
-        warmup: this.#warmup || undefined,
-      });
-    } catch (error) {
-      if (!(error instanceof WarmupError)) throw error;
-      throw new PoolError(error.message, { cause: error });
-    }
-  }
-
-  #record(ms: number): void {
-    this.#acquireTimes.push(ms);
-    if (this.#acquireTimes.length > 1000) this.#acquireTimes.shift();
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
