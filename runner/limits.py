@@ -10,8 +10,8 @@
   process because a savepoint (a fork) starts its CPU clock at zero, and because a session that spent its
   budget would fail every later cell. Code stuck inside a C call sees the exception only when it returns to
   Python: the session's ``timeout`` is the backstop for that.
-- ``openFiles``: ``RLIMIT_NOFILE``, the highest file descriptor number plus one, counting the worker's own
-  descriptors (a clear error says so when the value leaves it too few). Opening more raises ``OSError``
+- ``openFiles``: ``RLIMIT_NOFILE``, one more than the highest descriptor number a new file may get, so the
+  worker's own dozen descriptors count (a clear error says so when the value leaves it too few). Opening more raises ``OSError``
   (EMFILE) in the cell.
 
 Memory and open files set both the soft and the hard limit, so user code cannot lift them; the hard limit of
@@ -65,7 +65,7 @@ class Limits:
                                  f"the interpreter already uses")
             _set_both(resource.RLIMIT_AS, memory)
         if files is not None:
-            needed = _highest_fd() + 1 + _RESERVED_FDS
+            needed = _open_fds() + _RESERVED_FDS
             if files < needed:
                 raise ValueError(f"limits.openFiles {files} leaves the worker too few descriptors: "
                                  f"use at least {needed}")
@@ -112,8 +112,10 @@ def _address_space() -> Optional[int]:
         return None  # not Linux: the kernel's own check is all there is
 
 
-def _highest_fd() -> int:
+def _open_fds() -> int:
+    """How many descriptors are open: a new one takes the lowest free number, so the count is what matters
+    (a high descriptor inherited from the parent does not use up the room below the limit)."""
     try:
-        return max(int(name) for name in os.listdir("/proc/self/fd"))
-    except (OSError, ValueError):
-        return 2
+        return len(os.listdir("/proc/self/fd")) - 1  # less the one listdir itself held
+    except OSError:
+        return 3
