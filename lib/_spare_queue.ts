@@ -107,12 +107,24 @@ export class SpareQueue {
     this.#match(token);
   }
 
-  /** The keeper reported that `pid` exited: a ready spare of that pid is dropped and replaced. */
+  /**
+   * The keeper reported that `pid` exited: a ready spare of that pid is dropped and replaced, and one
+   * that died before it connected no longer counts as coming (else a waiter could wait for it forever).
+   */
   exited(pid: number): void {
     const index = this.#spares.findIndex((spare) => spare.pid === pid);
     if (index >= 0) {
       closeQuietly(this.#spares.splice(index, 1)[0].connection);
       this.refill();
+      return;
+    }
+    for (const [token, reported] of this.#tokens) {
+      if (reported.pid !== pid) continue;
+      this.#tokens.delete(token);
+      if (reported.generation >= this.#generation) {
+        this.#inFlight = Math.max(0, this.#inFlight - 1);
+        this.refill();
+      }
     }
   }
 

@@ -58,9 +58,9 @@ Deno.test("a warmup that hangs fails start() within startTimeoutMs and leaves no
 Deno.test("shutdown() while start() is in flight wins: start fails, nothing is left", async () => {
   const marker = `m-${crypto.randomUUID()}`;
   const pool = markedPool(marker, { warmup: "import time\ntime.sleep(0.3)" });
-  const starting = pool.start();
+  const starting = pool.start().then(() => null, (error: unknown) => error);
   await pool.shutdown();
-  await rejects(starting, PoolError);
+  ok(await starting instanceof PoolError);
   await rejects(pool.acquire(), PoolError);
   ok(await waitFor(() => processesWith(marker).length === 0), `left: ${processesWith(marker)}`);
 });
@@ -68,9 +68,35 @@ Deno.test("shutdown() while start() is in flight wins: start fails, nothing is l
 Deno.test("a session's shutdown() while its start() is in flight wins", async () => {
   const marker = `m-${crypto.randomUUID()}`;
   const session = new Session({ python: TEST_PYTHON, env: { PYREPL3_TEST_MARKER: marker } });
-  const starting = session.start();
+  const starting = session.start().then(() => null, (error: unknown) => error);
   await session.shutdown();
-  await rejects(starting, SessionClosedError);
+  ok(await starting instanceof SessionClosedError);
   equal(session.state, "closed");
   ok(await waitFor(() => processesWith(marker).length === 0), `left: ${processesWith(marker)}`);
+});
+
+Deno.test("spares that die before they connect are replaced: acquire() does not wait for them", async () => {
+  const deaths = await Deno.makeTempDir({ prefix: "spare-deaths-" });
+  const pool = new SessionPool({
+    python: TEST_PYTHON,
+    minIdle: 0,
+    maxSize: 1,
+    acquireTimeoutMs: 10_000,
+    // The next two forks of the template die at once, before they can connect.
+    warmup: `import os
+def _die_twice(folder=${JSON.stringify(deaths)}):
+    if len(os.listdir(folder)) < 2:
+        open(os.path.join(folder, str(os.getpid())), "w").close()
+        os._exit(1)
+os.register_at_fork(after_in_child=_die_twice)`,
+  });
+  try {
+    await pool.start();
+    const value = await pool.withSession(async (session) => (await session.execute("6 * 7")).value);
+    equal(value, 42);
+    equal([...Deno.readDirSync(deaths)].length, 2);
+  } finally {
+    await pool.shutdown();
+    await Deno.remove(deaths, { recursive: true });
+  }
 });
