@@ -37,13 +37,18 @@ def main() -> None:
         [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=sys.stderr,  # a kernel that dies says why in the benchmark's error
     )
     client = BlockingKernelClient(connection_file=connection_file)
     try:
         client.load_connection_file()
         client.start_channels()
-        client.wait_for_ready(timeout=TIMEOUT_S)
+        # Not wait_for_ready(): without a KernelManager it judges liveness by the heartbeat, which a kernel
+        # still starting on a loaded machine misses ("Kernel died before replying"). A kernel_info reply
+        # is the readiness Jupyter means; zmq queues the request until the kernel binds its sockets.
+        request = client.kernel_info()
+        while client.get_shell_msg(timeout=TIMEOUT_S)["parent_header"].get("msg_id") != request:
+            pass
         reply = client.execute_interactive("import numpy as np", timeout=TIMEOUT_S)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"import numpy failed in the kernel: {reply['content']}")
