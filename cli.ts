@@ -23,6 +23,8 @@ import { mergeJunitCommand } from "./lib/cli/merge_command.ts";
 import { recordCommand } from "./lib/cli/record_command.ts";
 import { runCommand } from "./lib/cli/run_command.ts";
 
+export type { CliIO } from "./lib/cli/io.ts";
+
 /** Runs the command line `args` and returns the exit code. */
 export async function main(args: string[], io: CliIO = processIO()): Promise<number> {
   try {
