@@ -12,7 +12,7 @@
  */
 import { FrameReader } from "./frames.ts";
 import { decodeInterpreterMessage, PROTOCOL_VERSION } from "./protocol.ts";
-import { ProtocolVersionError } from "./errors.ts";
+import { ProtocolVersionError, WorkerStartError } from "./errors.ts";
 import { withinMs } from "./_timing.ts";
 
 /** How long a hello may wait for the keeper's report of its token (the two travel on different channels). */
@@ -79,11 +79,29 @@ export class SpareQueue {
     return this.#generation;
   }
 
-  /** Takes a ready spare (waiting for one if none is) and asks for the next one. */
-  async take(): Promise<Spare> {
+  /**
+   * Takes a ready spare (waiting for one if none is) and asks for the next one. A wait longer than
+   * `timeoutMs` gives up with WorkerStartError and leaves the queue.
+   */
+  async take(timeoutMs: number): Promise<Spare> {
     const spare = this.#spares.shift() ??
       await new Promise<Spare>((resolve, reject) => {
-        this.#waiters.push({ resolve, reject });
+        const timer = setTimeout(() => {
+          const index = this.#waiters.indexOf(waiter);
+          if (index >= 0) this.#waiters.splice(index, 1);
+          reject(new WorkerStartError(`no interpreter became ready within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter: Waiter = {
+          resolve: (spare) => {
+            clearTimeout(timer);
+            resolve(spare);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        this.#waiters.push(waiter);
         this.refill();
       });
     this.refill();

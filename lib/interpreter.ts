@@ -21,6 +21,8 @@ export interface InterpreterSetup {
   env?: Record<string, string>;
   /** Resource limits. */
   limits?: WireLimits;
+  /** How long to wait for a ready spare. Default 30000 ms. */
+  timeoutMs?: number;
 }
 
 /** How an interpreter ended: in words, and the exit the keeper reported (null when unknown). */
@@ -81,10 +83,11 @@ export class Interpreter {
     events: ConnectionEvents,
     label: string,
   ): Promise<Interpreter> {
-    const spare = await keeper.takeSpare();
+    const { timeoutMs, ...request } = setup;
+    const spare = await keeper.takeSpare(timeoutMs);
     const interpreter = new Interpreter(keeper, spare, events, label);
     try {
-      await interpreter.request({ op: "setup", ...setup });
+      await interpreter.request({ op: "setup", ...request });
     } catch (cause) {
       interpreter.kill(new WorkerStartError("set-up failed"));
       throw new WorkerStartError(

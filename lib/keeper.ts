@@ -28,6 +28,8 @@ import { type Spare, SpareQueue } from "./_spare_queue.ts";
 import { type LaunchedKeeper, launchKeeper, STDERR_DRAIN_MS } from "./_keeper_launch.ts";
 
 /** How long close() lets the keeper end its interpreters after SIGTERM before it is killed. */
+/** How long a keeper may take to start, and a session to get a ready interpreter. */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
 const KEEPER_TERM_MS = 1000;
 
 /** Options of a keeper process. */
@@ -99,7 +101,7 @@ export class Keeper {
 
   /** Spawns a keeper, waits for its hello and runs the warmup, all within `startTimeoutMs`. */
   static async start(options: KeeperOptions = {}): Promise<Keeper> {
-    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const deadline = new Deadline(timeoutMs, "start and warm up");
     let keeper: Keeper | null = null;
     try {
@@ -134,9 +136,9 @@ export class Keeper {
   }
 
   /** Takes a ready spare interpreter and asks the keeper for the next one. */
-  async takeSpare(): Promise<Spare> {
+  async takeSpare(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<Spare> {
     if (this.#closed) throw this.#failure ?? new WorkerStartError("the Python worker has exited");
-    return await this.#spares.take();
+    return await this.#spares.take(timeoutMs);
   }
 
   /** Signals one interpreter's process group (the interpreter, its savepoints and children). */

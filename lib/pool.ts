@@ -175,12 +175,14 @@ export class SessionPool implements AsyncDisposable {
       clearTimeout(waiter.timer);
       waiter.reject(new PoolError("the pool was shut down while acquire() waited"));
     }
+    // Templates first: a session being made that waits for a spare then fails at once instead of
+    // keeping shutdown() waiting for it.
+    await this.#templates.close();
     await Promise.allSettled([...this.#background]);
     const sessions = [...this.#idle.map((m) => m.session), ...this.#busy.keys()];
     this.#idle = [];
     this.#busy.clear();
     await Promise.allSettled(sessions.map((s) => s.shutdown()));
-    await this.#templates.close();
   }
 
   /** Shuts the pool down (for `await using`). */

@@ -233,6 +233,7 @@ export class Session implements AsyncDisposable {
           cwd: this.#options.cwd,
           env: this.#options.env,
           limits: this.#options.limits,
+          timeoutMs: this.#options.startTimeoutMs,
         },
         this.#executions.events,
         this.id,
