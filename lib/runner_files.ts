@@ -97,7 +97,7 @@ async function writeRunner(parent: string, dir: string): Promise<void> {
 
 async function defaultCacheRoot(): Promise<string> {
   const xdg = envVar("XDG_CACHE_HOME");
-  if (xdg) return xdg;
+  if (xdg?.startsWith("/")) return xdg; // the XDG spec: a relative path is invalid, ignore it
   const home = envVar("HOME");
   if (home) return `${home}/.cache`;
   // No per-user cache: a private directory for this process (a shared /tmp path could be planted).
