@@ -64,6 +64,7 @@ import os, signal
 children = open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
 for child in children:
     os.kill(int(child), signal.SIGKILL)
+    os.waitpid(int(child), 0)  # gone for sure before the rollback looks
 len(children)
 `;
 
