@@ -88,6 +88,7 @@ export type {
 } from "./lib/scenario/types.ts";
 export type {
   ExpectationFailure,
+  FailureKind,
   RunReport,
   ScenarioReport,
   StepReport,
