@@ -4,8 +4,11 @@ Each cell's source goes into ``linecache`` under the cell's name (``<cell N>``),
 ``inspect.getsource`` show the user's lines. Keeping every source grows without bound (2,000 cells of 50 KB
 held about 100 MB). A source is kept while its cell is one of the last ``RECENT`` cells, or while any code
 object compiled from it is alive: a function or class method defined in the cell, a generator, a frame in a
-saved traceback. Code objects are watched through weak references, whose callbacks forget the source when the
-last one dies.
+saved traceback. Code objects are watched through weak references (without callbacks: a cell costs two
+weak references, about a microsecond). A cell leaving the recent window is forgotten at once when none of
+its code lives; otherwise it is held, and looked at again in a sweep once every ``max(RECENT, held)`` cells
+(or when the held cells double): the work per cell stays constant however many functions a session defines,
+and a source is forgotten at most that many cells after its last function died.
 """
 from __future__ import annotations
 
@@ -13,9 +16,12 @@ import collections
 import linecache
 import types
 import weakref
-from typing import Callable, Iterable, Optional
+from typing import Iterable, List, Optional, Tuple
 
 RECENT = 32
+
+
+_Cell = Tuple[str, tuple, List["weakref.ref[types.CodeType]"]]  # name, its linecache entry, weak refs to its code
 
 
 class CellSources:
@@ -23,62 +29,71 @@ class CellSources:
 
     def __init__(self, recent: int = RECENT) -> None:
         self.recent = recent
-        self._window: collections.deque[str] = collections.deque()
-        self._in_window: set[str] = set()
-        self._live: dict[str, int] = {}  # cell name -> code objects of that cell still alive
-        self._refs: dict[str, list[weakref.ref]] = {}  # the weak references must live for their callbacks
+        self._window: collections.deque[_Cell] = collections.deque()
+        self._held: list[_Cell] = []
+        self._next_sweep = recent
+        self._countdown = recent
 
     def add(self, filename: str, source: str) -> None:
         """Register the source of a new cell; forget the sources that nothing needs any more."""
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        if filename in self._in_window:  # a cell number used again (after restore() lowered the count)
-            self._window.remove(filename)
-        self._window.append(filename)
-        self._in_window.add(filename)
-        while len(self._window) > self.recent:
-            old = self._window.popleft()
-            self._in_window.discard(old)
-            if not self._live.get(old):
-                _forget(old)
+        entry = (len(source), None, source.splitlines(True), filename)
+        linecache.cache[filename] = entry
+        window = self._window
+        window.append((filename, entry, []))
+        if len(window) > self.recent:
+            cell = window.popleft()
+            if _alive(cell):
+                self._held.append(cell)
+            else:
+                _release(cell)
+        self._countdown -= 1
+        if self._countdown <= 0 or len(self._held) >= self._next_sweep:
+            self._sweep()
 
     def track(self, filename: str, codes: Iterable[Optional[types.CodeType]]) -> None:
-        """Keep the source of ``filename`` while any of ``codes`` (or the code nested in them) is alive."""
-        callback = self._callback(filename)
-        refs = [weakref.ref(code, callback) for code in _walk(codes)]
-        if refs:
-            self._live[filename] = self._live.get(filename, 0) + len(refs)
-            self._refs.setdefault(filename, []).extend(refs)
+        """Keep the source of the newest cell ``filename`` while any of ``codes`` (or code nested in them) lives."""
+        if self._window:
+            name, _entry, refs = self._window[-1]
+            if name == filename:
+                refs.extend(map(weakref.ref, _walk(codes)))
 
     def kept(self) -> list[str]:
         """The cell names whose sources linecache holds now (for tests and diagnostics)."""
-        return [name for name in linecache.cache if name in self._in_window or name in self._live]
+        return [cell[0] for cell in (*self._window, *self._held) if linecache.cache.get(cell[0]) is cell[1]]
 
-    def _callback(self, filename: str) -> Callable[[weakref.ref], None]:
-        # Runs wherever the last reference dies (any thread, inside gc): plain dict operations only.
-        def dead(_ref: weakref.ref) -> None:
-            left = self._live.get(filename, 0) - 1
-            if left > 0:
-                self._live[filename] = left
-                return
-            self._live.pop(filename, None)
-            self._refs.pop(filename, None)
-            if filename not in self._in_window:
-                _forget(filename)
+    def _sweep(self) -> None:
+        held = []
+        for cell in self._held:
+            if _alive(cell):
+                held.append(cell)
+            else:
+                _release(cell)
+        self._held = held
+        self._next_sweep = max(self.recent, 2 * len(held))
+        self._countdown = max(self.recent, len(held))
 
-        return dead
+
+def _alive(cell: _Cell) -> bool:
+    for ref in cell[2]:
+        if ref() is not None:
+            return True
+    return False
+
+
+def _release(cell: _Cell) -> None:
+    """Drop the cell's linecache entry, unless a newer cell of the same name (after restore()) replaced it."""
+    if linecache.cache.get(cell[0]) is cell[1]:
+        del linecache.cache[cell[0]]
 
 
 def _walk(codes: Iterable[Optional[types.CodeType]]) -> list[types.CodeType]:
-    found: list[types.CodeType] = []
-    pending = [code for code in codes if code is not None]
-    while pending:
-        code = pending.pop()
-        found.append(code)
-        pending.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    """The code objects and every code object nested in them (functions, classes, comprehensions)."""
+    found = [code for code in codes if code is not None]
+    for code in found:  # grows while it is walked
+        for const in code.co_consts:
+            if type(const) is _CodeType:
+                found.append(const)
     return found
 
 
-def _forget(filename: str) -> None:
-    entry = linecache.cache.get(filename)
-    if entry is not None and entry[1] is None:  # ours (no mtime); never a real file's entry
-        linecache.cache.pop(filename, None)
+_CodeType = types.CodeType

@@ -66,6 +66,7 @@ class CellSourcesTest(unittest.TestCase):
         self.assertIn("<cell 1>", linecache.cache)  # Early.method still lives
         self.run_cell("del Early")
         gc.collect()
+        self.fill(RECENT)  # a dead cell is let go at the next sweep, within RECENT cells here
         self.assertNotIn("<cell 1>", linecache.cache)
 
     def test_a_saved_traceback_keeps_the_source_of_its_cell(self) -> None:
@@ -84,7 +85,18 @@ class CellSourcesTest(unittest.TestCase):
         self.assertNotIn("<cell 1>", linecache.cache)
         self.run_cell("del cached")
         gc.collect()
+        self.fill(RECENT)
         self.assertNotIn("<cell 2>", linecache.cache)
+
+    def test_sources_held_by_many_live_functions_are_let_go_when_they_die(self) -> None:
+        for i in range(RECENT * 3):
+            self.run_cell(f"def function_{i}():\n    return {i}")
+        self.fill(RECENT)
+        self.assertEqual(len(cell_names()), RECENT * 4)  # every function lives
+        self.run_cell("\n".join(f"del function_{i}" for i in range(RECENT * 3)))
+        gc.collect()
+        self.fill(RECENT * 4)
+        self.assertLessEqual(len(cell_names()), RECENT + 1)
 
     def test_a_cell_number_used_again_is_kept_once(self) -> None:
         self.fill(3)
