@@ -266,3 +266,20 @@ Deno.test("a duration too long for a timer is a validation error at its line, no
     't.yaml:1:10: duration "40000m" is too long: at most 24.8 days (2147483647ms)',
   ]);
 });
+
+Deno.test("limits: sizes are read as bytes, a bad size is reported at its line", () => {
+  const s = parseScenario(
+    "limits:\n  memory: 1.5GiB\n  cpu_seconds: 2\n  open_files: 64\nsteps:\n  - exec: '1'\n",
+    "t.yaml",
+  );
+  assertEquals(s.limits, { memoryBytes: 1.5 * 1024 ** 3, cpuSeconds: 2, openFiles: 64 });
+  assertEquals(
+    parseScenario("limits: { memory: 512MB }\nsteps:\n  - exec: '1'\n", "t.yaml").limits,
+    {
+      memoryBytes: 512e6,
+    },
+  );
+  assertEquals(issuesOf("limits:\n  memory: lots\nsteps:\n  - exec: '1'\n"), [
+    't.yaml:2:11: invalid memory limit "lots": expected bytes or e.g. 512MB, 1GiB',
+  ]);
+});

@@ -8,7 +8,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { type Document, LineCounter, parseDocument, visit } from "npm:yaml@2.9.1";
 import type { TransactionPolicy } from "../results.ts";
 import { parseDuration } from "./duration.ts";
-import { MAX_TIMER_MS } from "../options.ts";
+import { MAX_TIMER_MS, type ResourceLimits } from "../options.ts";
 import {
   InvalidRegexError,
   type ScenarioIssue,
@@ -171,6 +171,7 @@ interface RawScenario {
   tags?: string[];
   python?: string;
   env?: Record<string, string>;
+  limits?: { memory?: string | number; cpu_seconds?: number; open_files?: number };
   cwd?: string;
   timeout?: string | number;
   normalize?: Normalizer[];
@@ -279,6 +280,47 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
     env: raw.env,
     cwd: resolve(dirname(resolve(file)), raw.cwd ?? "."),
     timeoutMs: duration(["timeout"], raw.timeout),
+    ...(raw.limits
+      ? { limits: limitsOf(raw.limits, (message) => report(["limits", "memory"], message)) }
+      : {}),
     steps,
   };
+}
+
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB|K|M|G)?\s*$/i;
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** The `limits` key as Session options; a bad memory size is reported. */
+function limitsOf(
+  raw: NonNullable<RawScenario["limits"]>,
+  report: (message: string) => void,
+): ResourceLimits {
+  const limits: ResourceLimits = {};
+  if (raw.memory !== undefined) {
+    const match = typeof raw.memory === "number" ? null : SIZE.exec(raw.memory);
+    const bytes = typeof raw.memory === "number"
+      ? raw.memory
+      : match
+      ? Math.round(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()])
+      : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+      report(
+        `invalid memory limit ${JSON.stringify(raw.memory)}: expected bytes or e.g. 512MB, 1GiB`,
+      );
+    } else limits.memoryBytes = bytes;
+  }
+  if (raw.cpu_seconds !== undefined) limits.cpuSeconds = raw.cpu_seconds;
+  if (raw.open_files !== undefined) limits.openFiles = raw.open_files;
+  return limits;
 }

@@ -51,7 +51,12 @@ export class PooledSessions implements AsyncDisposable {
   }
 
   #pool(options: SessionOptions): SessionPool {
-    const key = JSON.stringify([options.python ?? "", options.cwd ?? "", options.env ?? {}]);
+    const key = JSON.stringify([
+      options.python ?? "",
+      options.cwd ?? "",
+      options.env ?? {},
+      options.limits ?? {},
+    ]);
     let pool = this.#pools.get(key);
     if (!pool) {
       // A scenario holds each of its named sessions until it ends: a pool smaller than that makes

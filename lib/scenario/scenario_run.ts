@@ -196,6 +196,7 @@ export class ScenarioRun implements AsyncDisposable {
         python: this.#options.python ?? s.python,
         cwd: s.cwd,
         ...(s.env ? { env: s.env } : {}),
+        ...(s.limits ? { limits: s.limits } : {}),
       });
       this.#sessions.set(name, session);
     }

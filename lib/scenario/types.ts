@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ResourceLimits } from "../options.ts";
 
 import type { ExecutionStatus, TransactionPolicy } from "../results.ts";
 
@@ -133,6 +134,8 @@ export interface Scenario {
   cwd: string;
   /** The file's default step timeout, in milliseconds. */
   timeoutMs?: number;
+  /** Resource limits of the scenario's interpreters (the `limits` key). */
+  limits?: ResourceLimits;
   /** The steps to run, in order. */
   steps: Step[];
 }
