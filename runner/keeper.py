@@ -26,20 +26,8 @@ from typing import Any
 
 from .framing import FrameReader, FrameWriter
 from .interpreter import Interpreter  # imported here so that every fork starts with it loaded
-from .reaper import end_all
+from .reaper import become_subreaper, end_all
 from .protocol import ATTACH, EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPARE, SPAWN, WARMUP, WARMUP_DONE
-
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def _become_subreaper() -> None:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except Exception:
-        pass  # not Linux: orphaned savepoints are reaped by init instead
 
 
 class Keeper:
@@ -70,7 +58,7 @@ class Keeper:
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop())
         signal.signal(signal.SIGHUP, lambda signum, frame: self.stop())
         signal.set_wakeup_fd(self.wake_write)
-        _become_subreaper()
+        become_subreaper()  # orphans of the sessions become our children: end_all finds them
         attach = self.reader.read()
         if not (isinstance(attach, dict) and attach.get("t") == ATTACH and isinstance(attach.get("socket"), str)):
             raise SystemExit("pyrepl3 keeper: the first request must be attach")
