@@ -67,9 +67,12 @@ export { scenarioTests } from "./lib/scenario/testing.ts";
 export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";
 export { discoverScenarioFiles } from "./lib/scenario/discover.ts";
 export {
+  InvalidRegexError,
+  ScenarioChangedError,
   ScenarioError,
   ScenarioNotFoundError,
   ScenarioValidationError,
+  TextFileError,
 } from "./lib/scenario/errors.ts";
 export type { ScenarioIssue } from "./lib/scenario/errors.ts";
 export type {

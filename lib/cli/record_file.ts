@@ -9,6 +9,8 @@ import { basename, extname } from "node:path";
 import { Document, isSeq, parseDocument } from "npm:yaml@2.9.1";
 import type { ExecutionResult } from "../results.ts";
 import { expectationFrom, type WrittenExpectation } from "../scenario/expectation.ts";
+import { readTextFileStrict } from "../scenario/read_text.ts";
+import { writeTextFileAtomic } from "../_atomic_write.ts";
 
 /** A reply given to an input prompt while recording. */
 export type RecordedInput = string | { prompt: string; reply: string } | { eof: true };
@@ -56,7 +58,7 @@ export function stepFromResult(
 export async function appendSteps(file: string, steps: RecordedStep[]): Promise<void> {
   let text: string | undefined;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readTextFileStrict(file);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -64,7 +66,7 @@ export async function appendSteps(file: string, steps: RecordedStep[]): Promise<
   if (extname(file).toLowerCase() === ".json") {
     const data = text === undefined ? { name, steps: [] } : JSON.parse(text);
     data.steps = [...(Array.isArray(data.steps) ? data.steps : []), ...steps];
-    await Deno.writeTextFile(file, JSON.stringify(data, null, 2) + "\n");
+    await writeTextFileAtomic(file, JSON.stringify(data, null, 2) + "\n");
     return;
   }
   const doc = text === undefined ? new Document({ name, steps: [] }) : parseDocument(text);
@@ -77,5 +79,5 @@ export async function appendSteps(file: string, steps: RecordedStep[]): Promise<
   for (const step of steps) list.add(doc.createNode(step));
   // A new file's empty `steps: []` was created in flow style; appended steps read better as a block.
   list.flow = false;
-  await Deno.writeTextFile(file, doc.toString({ lineWidth: 0 }));
+  await writeTextFileAtomic(file, doc.toString({ lineWidth: 0 }));
 }
