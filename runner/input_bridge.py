@@ -99,10 +99,13 @@ def install(ask: AskFunction) -> BridgeStdin:
     """Route input(), sys.stdin and getpass.getpass through ``ask(prompt, password)``."""
 
     def bridged_input(prompt: object = "") -> str:
+        stdout = getattr(sys, "stdout", None)
+        if stdout is None:  # as the built-in input() says when user code deleted or cleared sys.stdout
+            raise RuntimeError("input(): lost sys.stdout")
         text = str(prompt)
         if text:
-            sys.stdout.write(text)
-        sys.stdout.flush()
+            stdout.write(text)
+        stdout.flush()
         reply = ask(text, False)
         if reply is None:
             raise EOFError("EOF when reading a line")

@@ -122,6 +122,14 @@ Deno.test("the runner does not depend on interpreter state user code changes", a
       });
     }
 
+    await t.step("input() without sys.stdout fails as the built-in input() does", async () => {
+      await run(session, "saved_out = sys.stdout\ndel sys.stdout");
+      const result = await session.execute("input('name? ')", { inputs: ["x"] });
+      await run(session, "sys.stdout = saved_out");
+      equal(result.error?.type, "RuntimeError");
+      equal(result.error?.message, "input(): lost sys.stdout");
+    });
+
     await t.step(
       "with builtins.__import__ = None, errors, values and checkpoints work",
       async () => {
