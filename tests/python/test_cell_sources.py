@@ -8,17 +8,10 @@ from __future__ import annotations
 import builtins
 import gc
 import linecache
-import sys
 import traceback
 import unittest
-from pathlib import Path
 
-RUNNER = Path(__file__).resolve().parents[2] / "runner"
-sys.path.insert(0, str(RUNNER))
-try:
-    from load import load_module  # runner/load.py
-finally:
-    sys.path.pop(0)
+from _runner import load_module
 
 executor_module = load_module("executor")
 RECENT = load_module("cell_sources").RECENT

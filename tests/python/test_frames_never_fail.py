@@ -8,15 +8,9 @@ from __future__ import annotations
 import sys
 import threading
 import unittest
-from pathlib import Path
 from typing import Any
 
-RUNNER = Path(__file__).resolve().parents[2] / "runner"
-sys.path.insert(0, str(RUNNER))
-try:
-    from load import load_module  # runner/load.py
-finally:
-    sys.path.pop(0)
+from _runner import load_module
 
 framing = load_module("framing")
 values = load_module("values")

@@ -11,10 +11,9 @@ import subprocess
 import sys
 import textwrap
 import unittest
-from pathlib import Path
 from typing import Any
 
-RUNNER = Path(__file__).resolve().parents[2] / "runner"
+from _runner import RUNNER
 
 CHILD = """
 import json, sys

@@ -9,9 +9,8 @@ import json
 import subprocess
 import sys
 import unittest
-from pathlib import Path
 
-RUNNER = Path(__file__).resolve().parents[2] / "runner"
+from _runner import RUNNER
 
 CHILD = """
 import json, os, sys, time
