@@ -17,6 +17,7 @@ import socket
 import sys
 import tempfile
 import time
+import traceback
 
 import numpy as np  # noqa: F401  (the template's state: what every child shares copy-on-write)
 
@@ -32,13 +33,17 @@ def pss(pid: int) -> int:
 
 def child(path: str) -> None:
     """Connects, says hello and waits for the parent to close the connection; never returns."""
+    code = 0
     try:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(path)
         conn.sendall(b"hi")
         conn.recv(1)
+    except BaseException:
+        traceback.print_exc()
+        code = 70
     finally:
-        os._exit(0)
+        os._exit(code)
 
 
 def main() -> None:
@@ -61,9 +66,13 @@ def main() -> None:
             pids.append(pid)
         for _ in range(count):
             conn, _address = server.accept()
-            if conn.recv(2) != b"hi":
-                raise RuntimeError("a child did not say hello")
             conns.append(conn)
+            hello = b""
+            while len(hello) < 2:
+                chunk = conn.recv(2 - len(hello))
+                if not chunk:
+                    raise RuntimeError(f"a child closed its connection after {hello!r}")
+                hello += chunk
         elapsed_ms = (time.perf_counter() - start) * 1000
         total = pss(os.getpid()) + sum(pss(pid) for pid in pids)
         print(json.dumps({"ms": elapsed_ms, "pss": total, "processes": count + 1}), flush=True)

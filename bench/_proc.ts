@@ -64,6 +64,19 @@ export async function pss(pid: number): Promise<number> {
   }
 }
 
+/** The share (0..1) of all CPU time spent idle over the next `millis` ms, from /proc/stat. */
+export async function cpuIdleShare(millis: number): Promise<number> {
+  const read = async () => {
+    const fields = (await Deno.readTextFile("/proc/stat")).split("\n")[0].trim().split(/\s+/)
+      .slice(1).map(Number);
+    return { idle: fields[3] + fields[4], total: fields.reduce((a, b) => a + b, 0) };
+  };
+  const before = await read();
+  await tick(millis);
+  const after = await read();
+  return (after.idle - before.idle) / Math.max(1, after.total - before.total);
+}
+
 /** How many fds the Deno process has open now. */
 export function openFds(): number {
   return [...Deno.readDirSync("/proc/self/fd")].length;

@@ -27,6 +27,7 @@ import {
   summarize,
 } from "./_bench.ts";
 import {
+  cpuIdleShare,
   descendants,
   fdLimitAdvice,
   openFds,
@@ -61,12 +62,18 @@ if (fdAdvice) {
   Deno.exit(2);
 }
 
-// Other processes share the cores: the load average says how much of the machine this run had.
-const loadAverage = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+// Other processes share the cores: the idle share just before the run says how much of the machine it had
+// (the load average would still count the processes of a run that just ended).
+const idleBefore = await cpuIdleShare(1000);
 const python = await printHeader(`PyREPL3 SessionPool under load: ${SESSIONS} live numpy sessions`);
 if (!await hasModule(python.executable, "numpy")) {
   console.error(`numpy is not installed for ${python.executable}: this benchmark needs it`);
   Deno.exit(2);
+}
+
+/** A result row; the columns not given stay empty. */
+function row(fields: Partial<Row> & Pick<Row, "measure" | "ours">): Row {
+  return { baseline: "", baselineValue: "", ratio: "", target: "", met: "", ...fields };
 }
 
 /** Sets session `i`'s private state: a fresh fork must not have any yet. */
@@ -151,7 +158,10 @@ const pool = new SessionPool({
   maxSize: SESSIONS,
   acquireTimeoutMs: 600_000,
 });
-const poolProcesses: ProcessId[] = [];
+let poolProcesses: ProcessId[] = [];
+let keeper: ProcessId | null = null;
+/** Spares the keeper had forked ahead when memory was measured (counted in it). */
+let spares = 0;
 let ipykernel: Awaited<ReturnType<typeof startIpykernel>> = null;
 const rows: Row[] = [];
 const footnotes: string[] = [];
@@ -188,8 +198,10 @@ try {
       `expected every interpreter to be a child of one keeper, got parents ${[...parents]}`,
     );
   }
-  const keeper = (await readStat([...parents][0]!))!;
-  poolProcesses.push(keeper, ...await descendants(keeper.pid));
+  keeper = await readStat([...parents][0]!);
+  if (!keeper) throw new Error("the keeper ended while its sessions were alive");
+  poolProcesses = [keeper, ...await descendants(keeper.pid)];
+  spares = poolProcesses.length - 1 - SESSIONS;
   const pssTotal = (await Promise.all(poolProcesses.map((p) => pss(p.pid)))).reduce((a, b) =>
     a + b
   );
@@ -200,9 +212,14 @@ try {
   note("ipykernel with numpy, beside the sessions");
   ipykernel = await startIpykernel();
   const kernelPss = ipykernel ? await pss(ipykernel.pid) : NaN;
+  if (!ipykernel) {
+    footnotes.push(
+      `ipykernel not installed: skipped (ipykernel/jupyter_client do not import in ${python.executable}).`,
+    );
+  }
 
   const perSession = acquireMs / SESSIONS;
-  rows.push({
+  rows.push(row({
     measure: `acquire ${SESSIONS} sessions at once, total / per session`,
     ours: `${ms(acquireMs)} / ${ms(perSession)}`,
     baseline: "bare forks of a numpy process, connected",
@@ -210,8 +227,8 @@ try {
     ratio: ratio(acquireMs, floor.ms),
     target: `<= ${TARGET_MS_PER_SESSION} ms/session`,
     met: met(perSession <= TARGET_MS_PER_SESSION),
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: `memory per session: PSS of ${poolProcesses.length} processes / ${SESSIONS}`,
     ours: `${(pssPerSession / MiB).toFixed(2)} MiB`,
     baseline: ipykernel
@@ -221,82 +238,67 @@ try {
     ratio: ratio(pssPerSession, kernelPss),
     target: `<= ${TARGET_MIB_PER_SESSION} MiB/session`,
     met: met(pssPerSession <= TARGET_MIB_PER_SESSION * MiB),
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: "  same",
     ours: `${(pssPerSession / MiB).toFixed(2)} MiB`,
     baseline: "bare forks of a numpy process, PSS / count",
     baselineValue: `${(floor.pss / (floor.processes - 1) / MiB).toFixed(2)} MiB`,
     ratio: ratio(pssPerSession, floor.pss / (floor.processes - 1)),
-    target: "",
-    met: "",
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: `one execution in each session (checks its state), total / per session`,
     ours: `${ms(checkMs)} / ${ms(checkMs / SESSIONS)}`,
-    baseline: "",
-    baselineValue: "",
-    ratio: "",
-    target: "",
-    met: "",
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: `open fds in Deno with ${SESSIONS} sessions (per session)`,
     ours: `${fdsLoaded} (${((fdsLoaded - fdsBefore) / SESSIONS).toFixed(2)})`,
     baseline: "before pool.start()",
     baselineValue: String(fdsBefore),
-    ratio: "",
-    target: "",
-    met: "",
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: "Deno RSS growth per session",
     ours: `${((rssLoaded - rssBefore) / SESSIONS / KiB).toFixed(0)} KiB`,
     baseline: "Deno RSS before pool.start()",
     baselineValue: `${(rssBefore / MiB).toFixed(0)} MiB`,
-    ratio: "",
-    target: "",
-    met: "",
-  });
-  rows.push({
+  }));
+  rows.push(row({
     measure: "pool.start() with `import numpy as np` warmup",
     ours: ms(startMs),
     baseline: 'cold `python -c "import numpy"`, p50',
     baselineValue: ms(coldNumpy.p50),
     ratio: ratio(startMs, coldNumpy.p50),
-    target: "",
-    met: "",
-  });
+  }));
 } finally {
   await ipykernel?.stop();
   note("shutdown");
+  const known = new Set(poolProcesses.map((p) => `${p.pid}/${p.startTime}`));
+  for (const p of keeper ? await descendants(keeper.pid) : []) { // spares forked since the count
+    if (!known.has(`${p.pid}/${p.startTime}`)) poolProcesses.push(p);
+  }
   const started = performance.now();
   await pool.shutdown();
   const shutdownMs = performance.now() - started;
   const left = await processesLeft(poolProcesses, GONE_WITHIN_MS);
-  rows.push({
+  rows.push(row({
     measure: `pool.shutdown(), then processes left of ${poolProcesses.length}`,
     ours: `${ms(shutdownMs)}, ${left.length} left`,
-    baseline: "",
-    baselineValue: "",
-    ratio: "",
     target: "0 left",
     met: met(left.length === 0),
-  });
+  }));
   if (left.length > 0) {
     console.error(`!! still running after shutdown(): pids ${left.map((p) => p.pid).join(" ")}`);
   }
 }
 
-footnotes.push(
+const idlePercent = (idleBefore * 100).toFixed(0);
+footnotes.unshift(
   `${SESSIONS} sessions acquired concurrently from a started pool (minIdle 0, maxSize ${SESSIONS}): each ` +
     "one is a fork of the numpy template, set up and connected. Memory: PSS (shared pages split between " +
     "the processes mapping them) from /proc/<pid>/smaps_rollup, summed over the keeper and every process " +
-    `under it (the ${SESSIONS} interpreters and ${
-      poolProcesses.length - 1 - SESSIONS
-    } spares forked ` +
-    `ahead), divided by ${SESSIONS}; the floor's parent and children likewise; the ` +
-    "ipykernel is measured while the sessions are alive. Cold starts: p50 of " +
-    `${COLD.iterations} after ${COLD.warmup} warm-up. Load average (1 min) at the start: ${loadAverage}.`,
+    `under it (${SESSIONS} interpreters and ${spares} spares forked ahead), divided by ${SESSIONS}; the ` +
+    "floor's parent and children likewise; the ipykernel is measured while the sessions are alive. " +
+    `Cold starts: p50 of ${COLD.iterations} after ${COLD.warmup} warm-up. CPU idle in the second ` +
+    `before the run: ${idlePercent}%.`,
 );
 printTables(rows, footnotes);
