@@ -33,6 +33,7 @@ export type {
   TransactionPolicy,
 } from "./lib/results.ts";
 export type {
+  CheckpointOptions,
   ExecuteOptions,
   ResourceLimits,
   RestoreOptions,

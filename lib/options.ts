@@ -59,10 +59,37 @@ export interface SessionOptions {
 export interface ResourceLimits {
   /** Address-space limit in bytes (RLIMIT_AS): allocations beyond it raise MemoryError. */
   memoryBytes?: number;
-  /** CPU seconds (RLIMIT_CPU) for the interpreter's whole life. */
+  /**
+   * CPU seconds each execution may use (RLIMIT_CPU, moved before every cell): more raises
+   * CpuTimeLimitExceeded in the cell. Code stuck in a C call sees it when it returns to Python.
+   */
   cpuSeconds?: number;
   /** The most open file descriptors (RLIMIT_NOFILE). */
   openFiles?: number;
+}
+
+/** Options of `Session.checkpoint()`. */
+export interface CheckpointOptions {
+  /**
+   * Interrupt the checkpoint after this many milliseconds (pickling runs user code, which may hang).
+   * Default 300000.
+   */
+  timeoutMs?: number;
+  /**
+   * After that interrupt, how long to wait before the interpreter is killed and replaced (its state
+   * is then lost). Default 2000.
+   */
+  graceMs?: number;
+}
+
+/** Throws InvalidOptionError for a bad checkpoint option. */
+export function validateCheckpointOptions(options: CheckpointOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError("checkpoint options must be an object");
+  }
+  checkKeys("checkpoint", options, ["timeoutMs", "graceMs"]);
+  checkDelay("timeoutMs", options.timeoutMs);
+  checkDelay("graceMs", options.graceMs, true);
 }
 
 /** Options of `Session.restore()`. */

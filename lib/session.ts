@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { InvalidOptionError, SessionClosedError, SessionDeadError } from "./errors.ts";
+import {
+  CheckpointError,
+  InvalidOptionError,
+  SessionClosedError,
+  SessionDeadError,
+} from "./errors.ts";
 import type { Execution } from "./execution.ts";
 import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
@@ -16,10 +21,21 @@ import { type InterpreterSource, ownKeeperSource } from "./keeper_source.ts";
 import { requestError } from "./_request_error.ts";
 import type { ControlRequest } from "./protocol.ts";
 import type { InputReply, TransactionPolicy } from "./results.ts";
-import type { ExecuteOptions, RestoreOptions, SessionOptions } from "./options.ts";
-import { validateExecuteOptions, validateSessionOptions } from "./options.ts";
+import type {
+  CheckpointOptions,
+  ExecuteOptions,
+  RestoreOptions,
+  SessionOptions,
+} from "./options.ts";
+import {
+  validateCheckpointOptions,
+  validateExecuteOptions,
+  validateSessionOptions,
+} from "./options.ts";
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+const DEFAULT_CHECKPOINT_TIMEOUT_MS = 300_000;
+const DEFAULT_GRACE_MS = 2000;
 
 /** The lifecycle state of a session. */
 export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
@@ -54,6 +70,8 @@ export class Session implements AsyncDisposable {
   readonly #executions: ExecutionQueue;
   #deathReason = "";
   #restarts = 0;
+  /** True while a control request that runs user code (checkpoint) is in flight. */
+  #controlInFlight = false;
   #startPromise: Promise<void> | null = null;
 
   static {
@@ -149,7 +167,8 @@ export class Session implements AsyncDisposable {
    * when no execution is running or queued.
    */
   interrupt(): Promise<void> {
-    this.#executions.interrupt();
+    if (this.#controlInFlight) this.#interpreter?.interrupt();
+    else this.#executions.interrupt();
     return Promise.resolve();
   }
 
@@ -171,10 +190,20 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  /** Saves the session's namespace as a signed {@linkcode Checkpoint}. */
-  checkpoint(): Promise<Checkpoint> {
+  /**
+   * Saves the session's namespace as a signed {@linkcode Checkpoint}. Pickling runs user code
+   * (`__reduce__`, `__getstate__`): `interrupt()` stops it, and so does `timeoutMs` (then, if the
+   * code ignores the interrupt for `graceMs`, the interpreter is replaced). Either way it throws
+   * CheckpointError.
+   */
+  checkpoint(options: CheckpointOptions = {}): Promise<Checkpoint> {
+    validateCheckpointOptions(options);
     return this.#executions.enqueue(async () => {
-      const reply = await this.#request({ op: "checkpoint" });
+      const reply = await this.#withDeadline(
+        () => this.#request({ op: "checkpoint" }),
+        options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
+        options.graceMs ?? DEFAULT_GRACE_MS,
+      );
       return await sealCheckpoint(reply.data, { key: this.#options.checkpointKey });
     });
   }
@@ -310,6 +339,37 @@ export class Session implements AsyncDisposable {
       if (!(error instanceof RequestFailure)) throw error;
       this.#executions.executionCount = error.reply.executionCount;
       throw requestError(error);
+    }
+  }
+
+  /**
+   * Runs a control request that may run user code: interruptible by interrupt(), interrupted at
+   * `timeoutMs`, and after `graceMs` more the interpreter is replaced.
+   */
+  async #withDeadline<T>(run: () => Promise<T>, timeoutMs: number, graceMs: number): Promise<T> {
+    const interpreter = this.#usable();
+    let recovery: Promise<void> | null = null;
+    const timers = [setTimeout(() => {
+      interpreter.interrupt();
+      timers.push(setTimeout(() => {
+        this.#restarts++;
+        recovery = this.#connect().catch(() => {});
+      }, graceMs));
+    }, timeoutMs)];
+    this.#controlInFlight = true;
+    try {
+      return await run();
+    } catch (error) {
+      if (!recovery) throw error;
+      await recovery;
+      throw new CheckpointError(
+        `checkpoint() did not finish within ${timeoutMs} ms and ignored the interrupt; the ` +
+          "interpreter was replaced and its state is lost",
+        { cause: error },
+      );
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      this.#controlInFlight = false;
     }
   }
 

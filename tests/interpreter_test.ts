@@ -5,6 +5,7 @@
  */
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
 import {
+  CheckpointError,
   InvalidOptionError,
   Session,
   SessionDeadError,
@@ -176,3 +177,60 @@ Deno.test("limits: bad values are InvalidOptionError", () => {
     ok(thrown instanceof InvalidOptionError, JSON.stringify(limits));
   }
 });
+
+/** A value whose pickling takes long (it touches `started` first); `ignore`: it shrugs off SIGINT. */
+function slowPickle(ignore: boolean, started = "/dev/null"): string {
+  return `
+import signal, time
+class Slow:
+    def __reduce__(self):
+        open(${JSON.stringify(started)}, "w").close()
+        ${ignore ? "signal.signal(signal.SIGINT, signal.SIG_IGN)" : "pass"}
+        end = time.time() + 30
+        while time.time() < end:
+            pass
+        return (int, ())
+slow = Slow()
+kept = 41
+`;
+}
+
+Deno.test("interrupt() stops a checkpoint whose pickling hangs: CheckpointError, state kept", async () => {
+  await withSession(async (session) => {
+    const started = `${await Deno.makeTempDir()}/started`;
+    await session.execute(slowPickle(false, started));
+    const pending = session.checkpoint().then(() => null, (error: unknown) => error);
+    ok(await waitFor(() => exists(started)), "pickling started");
+    await session.interrupt();
+    const error = await pending;
+    ok(error instanceof CheckpointError, String(error));
+    match(String(error), /interrupted/);
+    equal((await session.execute("kept + 1")).value, 42);
+  });
+});
+
+Deno.test("checkpoint timeoutMs interrupts; code that ignores it gets the interpreter replaced", async () => {
+  await withSession(async (session) => {
+    await session.execute(slowPickle(false));
+    await rejects(session.checkpoint({ timeoutMs: 300 }), /interrupted/);
+    equal((await session.execute("kept")).value, 41);
+    await session.execute(slowPickle(true));
+    const restarts = session.restarts;
+    await rejects(session.checkpoint({ timeoutMs: 300, graceMs: 300 }), (error: unknown) => {
+      match(String(error), /replaced/);
+      return error instanceof CheckpointError;
+    });
+    equal(session.restarts, restarts + 1);
+    equal(session.state, "ready");
+    equal((await session.execute("'kept' in globals()")).value, false);
+  });
+});
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
