@@ -4,8 +4,8 @@ Run by bench/load.ts, never by users:
     python _ipykernel_peer.py
 
 Starts `python -m ipykernel_launcher -f <connection file>` with this interpreter, connects a
-jupyter_client BlockingKernelClient, runs `import numpy as np` in the kernel and waits until the
-kernel is idle again, then prints one JSON line, {"pid": <kernel pid>}, and waits. When its stdin
+jupyter_client BlockingKernelClient, runs `import numpy as np` in the kernel and waits for its
+reply, then prints one JSON line, {"pid": <kernel pid>}, and waits. When its stdin
 closes (or gets a line), it shuts the kernel down and exits. Exits 3 when ipykernel or
 jupyter_client is not importable, so the benchmark can say "not installed" rather than "failed".
 """
@@ -28,6 +28,14 @@ except ImportError as error:
 TIMEOUT_S = 120
 
 
+def shell_reply(client: BlockingKernelClient, request: str) -> dict:
+    """The shell channel's reply to `request` (other replies are skipped)."""
+    while True:
+        reply = client.get_shell_msg(timeout=TIMEOUT_S)
+        if reply["parent_header"].get("msg_id") == request:
+            return reply
+
+
 def main() -> None:
     """Starts the kernel, imports numpy in it, reports its pid and waits for stdin to close."""
     folder = tempfile.mkdtemp(prefix="pyrepl3-bench-ipykernel-")
@@ -43,13 +51,12 @@ def main() -> None:
     try:
         client.load_connection_file()
         client.start_channels()
-        # Not wait_for_ready(): without a KernelManager it judges liveness by the heartbeat, which a kernel
-        # still starting on a loaded machine misses ("Kernel died before replying"). A kernel_info reply
-        # is the readiness Jupyter means; zmq queues the request until the kernel binds its sockets.
-        request = client.kernel_info()
-        while client.get_shell_msg(timeout=TIMEOUT_S)["parent_header"].get("msg_id") != request:
-            pass
-        reply = client.execute_interactive("import numpy as np", timeout=TIMEOUT_S)
+        # Only the shell channel: wait_for_ready() without a KernelManager judges liveness by the heartbeat,
+        # which a kernel still starting on a loaded machine misses ("Kernel died before replying"), and
+        # execute_interactive() waits on iopub, whose first messages a late subscriber never gets. zmq
+        # queues a shell request until the kernel binds; its reply comes when the request has run.
+        shell_reply(client, client.kernel_info())
+        reply = shell_reply(client, client.execute("import numpy as np", silent=True))
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"import numpy failed in the kernel: {reply['content']}")
         print(json.dumps({"pid": kernel.pid}), flush=True)

@@ -270,7 +270,11 @@ try {
     ratio: ratio(startMs, coldNumpy.p50),
   }));
 } finally {
+  const kernel = ipykernel ? await readStat(ipykernel.pid) : null;
   await ipykernel?.stop();
+  if (kernel && (await processesLeft([kernel], GONE_WITHIN_MS)).length > 0) {
+    console.error(`!! the ipykernel (pid ${kernel.pid}) is still running after its peer ended`);
+  }
   note("shutdown");
   const known = new Set(poolProcesses.map((p) => `${p.pid}/${p.startTime}`));
   for (const p of keeper ? await descendants(keeper.pid) : []) { // spares forked since the count
