@@ -75,14 +75,15 @@ export class Connection {
     // A large frame may take several write() calls: chain writes so that two never interleave.
     const write = this.#writes.then(async () => {
       if (this.#closedWith) throw this.#closedWith;
-      for (const bytes of blob ? [frame, blob] : [frame]) {
-        let written = 0;
-        while (written < bytes.length) written += await socket.write(bytes.subarray(written));
+      try {
+        for (const bytes of blob ? [frame, blob] : [frame]) {
+          let written = 0;
+          while (written < bytes.length) written += await socket.write(bytes.subarray(written));
+        }
+      } catch (error) {
+        throw this.#closedWith ??
+          new ProtocolError(`cannot write to the interpreter: ${error}`, { cause: error });
       }
-    }).catch((error) => {
-      throw this.#closedWith ?? new ProtocolError(`cannot write to the interpreter: ${error}`, {
-        cause: error,
-      });
     });
     this.#writes = write.catch(() => {});
     return write;
@@ -131,7 +132,11 @@ export class Connection {
       while (!this.#closedWith) {
         const payload = await reader.next();
         if (payload === null) break;
-        this.#dispatch(await this.#withBlob(decodeInterpreterMessage(payload), reader));
+        let message = decodeInterpreterMessage(payload);
+        if (message.t === "reply" && message.blob !== undefined) {
+          message = await this.#withBlob(message, reader);
+        }
+        this.#dispatch(message);
       }
     } catch (error) {
       if (!this.#closedWith) {
@@ -144,10 +149,12 @@ export class Connection {
     return failure;
   }
 
-  /** A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again. */
-  async #withBlob(message: InterpreterMessage, reader: FrameReader): Promise<InterpreterMessage> {
-    if (message.t !== "reply" || message.blob === undefined) return message;
-    const data = await reader.readRaw(message.blob);
+  /**
+   * A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again.
+   * (Only such replies take this await: the round trip's hot path stays free of it.)
+   */
+  async #withBlob(message: ReplyMessage, reader: FrameReader): Promise<InterpreterMessage> {
+    const data = await reader.readRaw(message.blob!);
     return { ...message, data } as InterpreterMessage;
   }
 

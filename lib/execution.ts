@@ -20,7 +20,35 @@ export interface ExecutionControl {
   readonly settled: Promise<void>;
 }
 
-let makeExecution: (id: string) => { execution: Execution; control: ExecutionControl };
+/** Reaches an execution's private side; set by the class's static block, used by Control only. */
+let internals: {
+  push(execution: Execution, event: ExecutionEvent): void;
+  finish(execution: Execution, result: ExecutionResult): void;
+  fail(execution: Execution, error: unknown): void;
+  iterating(execution: Execution): boolean;
+  result(execution: Execution): Promise<ExecutionResult>;
+};
+
+/** The control of one execution: one small object per execution, no closures (the hot path). */
+class Control implements ExecutionControl {
+  #settled: Promise<void> | null = null;
+  constructor(readonly execution: Execution) {}
+  push(event: ExecutionEvent): void {
+    internals.push(this.execution, event);
+  }
+  finish(result: ExecutionResult): void {
+    internals.finish(this.execution, result);
+  }
+  fail(error: unknown): void {
+    internals.fail(this.execution, error);
+  }
+  get iterating(): boolean {
+    return internals.iterating(this.execution);
+  }
+  get settled(): Promise<void> {
+    return this.#settled ??= internals.result(this.execution).then(() => {}, () => {});
+  }
+}
 
 /**
  * A running execution. `await` it for its {@linkcode ExecutionResult}, or use `.then`, `.catch` and
@@ -44,18 +72,12 @@ export class Execution implements Promise<ExecutionResult>, AsyncIterable<Execut
   #final: ExecutionResult | null = null;
 
   static {
-    makeExecution = (id) => {
-      const execution = new Execution(id);
-      const control: ExecutionControl = {
-        push: (event) => execution.#push(event),
-        finish: (result) => execution.#finish(result),
-        fail: (error) => execution.#fail(error),
-        get iterating() {
-          return execution.#iterating;
-        },
-        settled: execution.#result.then(() => {}, () => {}),
-      };
-      return { execution, control };
+    internals = {
+      push: (execution, event) => execution.#push(event),
+      finish: (execution, result) => execution.#finish(result),
+      fail: (execution, error) => execution.#fail(error),
+      iterating: (execution) => execution.#iterating,
+      result: (execution) => execution.#result,
     };
   }
 
@@ -141,5 +163,6 @@ export class Execution implements Promise<ExecutionResult>, AsyncIterable<Execut
 
 /** Makes an execution and the control its session keeps (internal: not exported by mod.ts). */
 export function createExecution(id: string): { execution: Execution; control: ExecutionControl } {
-  return makeExecution(id);
+  const execution = new (Execution as unknown as new (id: string) => Execution)(id);
+  return { execution, control: new Control(execution) };
 }

@@ -64,7 +64,6 @@ export class ExecutionQueue {
     const { execution, control } = createExecution(`e${++this.#nextId}`);
     const running = new RunningExecution(execution.id, control, options, this.#maxOutputChars);
     this.#executions.push(running);
-    control.settled.then(() => this.#forget(running));
     if (options.signal) {
       const onAbort = () => this.#interrupt(running);
       if (options.signal.aborted) onAbort();
@@ -91,7 +90,10 @@ export class ExecutionQueue {
 
   /** The handlers for the interpreter's events. */
   readonly events: ConnectionEvents = {
-    output: (stream, data) => this.#executions[0]?.output(stream, data),
+    output: (stream, data) => {
+      const running = this.#executions[0];
+      if (running?.sent) running.output(stream, data);
+    },
     input: (inputId, prompt, password) => this.#onInput(inputId, prompt, password),
     result: (message) => {
       const running = this.#executions[0];
@@ -102,7 +104,9 @@ export class ExecutionQueue {
   /** Fails the execution that was sent to an interpreter that is going away. */
   failRunning(reason: Error): void {
     const running = this.#executions[0];
-    if (running?.sent) running.execution.fail(reason);
+    if (!running?.sent) return;
+    this.#forget(running);
+    running.execution.fail(reason);
   }
 
   /** The interpreter died: the execution it ran ends `crashed` (or `timeout`), its state lost. */
@@ -122,26 +126,33 @@ export class ExecutionQueue {
   }
 
   async #run(running: RunningExecution, code: string, options: ExecuteOptions): Promise<void> {
-    const interpreter = this.#host.usable();
-    if (options.timeoutMs !== undefined) {
-      this.#armTimeout(running, options.timeoutMs, options.graceMs);
+    try {
+      const interpreter = this.#host.usable();
+      if (options.timeoutMs !== undefined) {
+        this.#armTimeout(running, options.timeoutMs, options.graceMs);
+      }
+      running.sent = true;
+      const transaction = normalizePolicy(options.transaction);
+      await interpreter.send({ t: "exec", id: running.id, code, transaction });
+      if (running.interrupted) this.#interrupt(running);
+      await running.execution.settled;
+      await running.recovery;
+    } finally {
+      this.#forget(running);
     }
-    running.sent = true;
-    const transaction = normalizePolicy(options.transaction);
-    await interpreter.send({ t: "exec", id: running.id, code, transaction });
-    if (running.interrupted) this.#interrupt(running);
-    await running.execution.settled;
-    await running.recovery;
   }
 
   #interrupt(running: RunningExecution): void {
     running.interrupted = true;
     const interpreter = this.#host.current();
     if (!running.sent || !interpreter || this.#executions[0] !== running) return;
-    // The frame first, then the signal: a signal that lands before the cell starts is dropped by the
-    // worker, but by then the frame is readable, and the worker checks for it as the cell starts.
-    interpreter.send({ t: "interrupt", id: running.id }).catch(() => {});
-    interpreter.interrupt();
+    // The frame first (written), then the signal: a signal that lands before the cell starts is
+    // dropped by the worker, but by then the frame is readable, and the worker checks for it as the
+    // cell starts.
+    interpreter.send({ t: "interrupt", id: running.id }).then(
+      () => interpreter.interrupt(),
+      () => interpreter.interrupt(),
+    );
   }
 
   #armTimeout(running: RunningExecution, timeoutMs: number, graceMs = DEFAULT_GRACE_MS): void {
@@ -187,6 +198,7 @@ export class ExecutionQueue {
       result.stateLost = true;
     }
     if (result.status === "timeout") this.timeouts++;
+    this.#forget(running); // at once: interrupt() must reach the next execution, not this one
     running.finish(result);
   }
 

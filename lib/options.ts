@@ -222,6 +222,7 @@ export function validateExecuteOptions(options: ExecuteOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new InvalidOptionError("execute options must be an object");
   }
+  if (Object.keys(options).length === 0) return; // the common call: nothing to check
   checkKeys("execute", options, EXECUTE_KEYS);
   if (options.transaction !== undefined && !isTransactionPolicy(options.transaction)) {
     throw new InvalidOptionError(

@@ -227,44 +227,44 @@ function decodeObject(payload: Uint8Array): Record<string, unknown> & { t: strin
   return message as Record<string, unknown> & { t: string };
 }
 
-/** Checks the fields of one decoded message, naming the first wrong one. */
+/** Checks the fields of one decoded message, naming the first wrong one (text built only then). */
 class ShapeCheck {
   constructor(readonly message: Record<string, unknown> & { t: string }) {}
 
-  #is(key: string, ok: boolean, what: string): this {
-    if (!ok) {
-      throw new ProtocolError(
-        `malformed ${this.message.t} message from the worker: ${key} must be ${what}`,
-      );
-    }
-    return this;
+  #fail(key: string, what: string): never {
+    throw new ProtocolError(
+      `malformed ${this.message.t} message from the worker: ${key} must be ${what}`,
+    );
   }
 
   string(key: string): this {
-    return this.#is(key, typeof this.message[key] === "string", "a string");
+    if (typeof this.message[key] !== "string") this.#fail(key, "a string");
+    return this;
   }
 
   number(key: string): this {
-    return this.#is(key, typeof this.message[key] === "number", "a number");
+    if (typeof this.message[key] !== "number") this.#fail(key, "a number");
+    return this;
   }
 
   boolean(key: string): this {
-    return this.#is(key, typeof this.message[key] === "boolean", "a boolean");
+    if (typeof this.message[key] !== "boolean") this.#fail(key, "a boolean");
+    return this;
   }
 
-  oneOf(key: string, values: string[]): this {
-    return this.#is(key, values.includes(this.message[key] as string), values.join(" or "));
+  oneOf(key: string, values: readonly string[]): this {
+    if (!values.includes(this.message[key] as string)) this.#fail(key, values.join(" or "));
+    return this;
   }
 
   /** An optional WireError: type, message and traceback strings. */
   error(key: string): this {
     const value = this.message[key] as Record<string, unknown> | undefined;
-    return this.#is(
-      key,
-      value === undefined || (typeof value === "object" && value !== null &&
+    if (
+      value !== undefined && !(typeof value === "object" && value !== null &&
         typeof value.type === "string" && typeof value.message === "string" &&
-        typeof value.traceback === "string"),
-      "an error object",
-    );
+        typeof value.traceback === "string")
+    ) this.#fail(key, "an error object");
+    return this;
   }
 }

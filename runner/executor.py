@@ -39,6 +39,7 @@ class UserCodeGuard:
         self.active = False
         self._shielded = 0
         self._pending: Optional[BaseException] = None
+        self.dropped = False
         self._main = threading.get_ident()
 
     def install(self) -> None:
@@ -46,6 +47,8 @@ class UserCodeGuard:
         signal.signal(signal.SIGINT, self._on_sigint)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
+        if not self.active:
+            self.dropped = True  # maybe meant for a cell about to start: Deno also sent it as a frame
         self.deliver(KeyboardInterrupt())
 
     def deliver(self, exc: BaseException) -> None:

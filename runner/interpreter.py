@@ -174,6 +174,9 @@ class Interpreter:
         Deno writes the interrupt frame before it sends SIGINT; a signal that came before the cell could be
         interrupted was dropped, but then its frame is already readable here.
         """
+        if not self.guard.dropped:
+            return False  # no SIGINT came while idle: no syscall on the round trip's hot path
+        self.guard.dropped = False
         try:
             messages = self.reader.read_available()
         except (EOFError, OSError, ProtocolError):
