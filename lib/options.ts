@@ -53,6 +53,12 @@ export interface SessionOptions {
    * variable, else a per-user key file created on first use (see README, "Trust model").
    */
   checkpointKey?: string | Uint8Array;
+  /**
+   * The interpreter's `PYTHONHASHSEED`, so that set and dict-of-set orders are the same run after run.
+   * A number from 0 to 4294967295, or `"random"` (one is picked; `session.hashSeed` says which).
+   * Default: `env.PYTHONHASHSEED` when given, else 0.
+   */
+  hashSeed?: number | "random";
 }
 
 /** Per-interpreter resource limits (`resource.setrlimit` in the worker). */
@@ -113,6 +119,7 @@ const SESSION_KEYS = [
   "inheritEnv",
   "limits",
   "checkpointKey",
+  "hashSeed",
 ];
 const LIMIT_KEYS = ["memoryBytes", "cpuSeconds", "openFiles"];
 const EXECUTE_KEYS = [
@@ -198,6 +205,15 @@ export function validateSessionOptions(options: SessionOptions): void {
     throw new InvalidOptionError("inheritEnv must be true, false or an array of variable names");
   }
   checkLimits(options.limits);
+  const seed = options.hashSeed;
+  if (
+    seed !== undefined && seed !== "random" &&
+    !(Number.isInteger(seed) && seed >= 0 && seed <= MAX_HASH_SEED)
+  ) {
+    throw new InvalidOptionError(
+      `hashSeed must be an integer from 0 to ${MAX_HASH_SEED} or "random", got ${String(seed)}`,
+    );
+  }
   const key = options.checkpointKey;
   if (
     key !== undefined && !(typeof key === "string" && key !== "") && !(key instanceof Uint8Array)
@@ -206,12 +222,22 @@ export function validateSessionOptions(options: SessionOptions): void {
   }
 }
 
-/** The keeper's share of a session's options. */
+/** The largest PYTHONHASHSEED Python accepts. */
+export const MAX_HASH_SEED = 4294967295;
+
+/** The hash seed `options` ask for, as a number: `"random"` picks one, the default is 0. */
+export function resolveHashSeed(options: SessionOptions): number {
+  const seed = options.hashSeed ?? options.env?.PYTHONHASHSEED ?? 0;
+  if (seed === "random") return crypto.getRandomValues(new Uint32Array(1))[0];
+  return Number(seed);
+}
+
+/** The keeper's share of a session's options (the hash seed travels in its environment). */
 export function keeperOptions(options: SessionOptions): KeeperOptions {
   return {
     python: options.python,
     cwd: options.cwd,
-    env: options.env,
+    env: { ...options.env, PYTHONHASHSEED: String(resolveHashSeed(options)) },
     inheritEnv: options.inheritEnv,
     startTimeoutMs: options.startTimeoutMs,
   };

@@ -59,6 +59,11 @@ export class SessionPool implements AsyncDisposable {
   #stats = new PoolStatsRecorder();
   #background = new Set<Promise<unknown>>();
 
+  /** The PYTHONHASHSEED of the pool's interpreters (a `"random"` option resolved to a number). */
+  get hashSeed(): number {
+    return this.#sessionOptions.hashSeed as number;
+  }
+
   /** Creates a pool; call `start()` before `acquire()`. */
   constructor(options: SessionPoolOptions = {}) {
     const resolved = resolvePoolOptions(options);

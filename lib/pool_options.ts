@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidOptionError } from "./errors.ts";
-import { type SessionOptions, validateSessionOptions } from "./options.ts";
+import { resolveHashSeed, type SessionOptions, validateSessionOptions } from "./options.ts";
 
 /** Options of a pool. */
 export interface SessionPoolOptions extends SessionOptions {
@@ -86,6 +86,7 @@ export function resolvePoolOptions(options: SessionPoolOptions): ResolvedPoolOpt
     limits,
     warmup: warmup ?? "",
     fork: fork ?? Deno.build.os !== "windows",
-    session,
+    // One seed for the pool: its sessions are forks of one template, which has one seed.
+    session: { ...session, hashSeed: resolveHashSeed(session) },
   };
 }

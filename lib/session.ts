@@ -28,6 +28,7 @@ import type {
   SessionOptions,
 } from "./options.ts";
 import {
+  resolveHashSeed,
   validateCheckpointOptions,
   validateExecuteOptions,
   validateSessionOptions,
@@ -81,7 +82,7 @@ export class Session implements AsyncDisposable {
   /** Creates a session; call `start()` before executing code. */
   constructor(options: SessionOptions = {}) {
     validateSessionOptions(options);
-    this.#options = { ...options };
+    this.#options = { ...options, hashSeed: resolveHashSeed(options) };
     this.id = `s${++sessionCounter}`;
     this.#source = givenSource ?? ownKeeperSource(this.#options);
     givenSource = null;
@@ -113,6 +114,11 @@ export class Session implements AsyncDisposable {
   /** The Python version of the worker, e.g. `3.11.7` (empty before start). */
   get pythonVersion(): string {
     return this.#interpreter?.python ?? "";
+  }
+
+  /** The interpreter's PYTHONHASHSEED (a `"random"` option is resolved to the number it picked). */
+  get hashSeed(): number {
+    return this.#options.hashSeed as number;
   }
 
   /** True while an explicit transaction is open (between its first execution and commit/rollback). */

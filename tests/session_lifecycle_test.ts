@@ -334,3 +334,34 @@ Deno.test("a Deno process killed with SIGKILL leaves no Python process behind", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("hash seed: 0 by default, so set order is the same in every fresh process", async () => {
+  const orders = new Set<string>();
+  for (let i = 0; i < 3; i++) {
+    await withSession(async (session) => {
+      equal(session.hashSeed, 0);
+      const result = await session.execute(
+        "import os\n(os.environ['PYTHONHASHSEED'], repr({'apple', 'banana', 'cherry', 'date', 'elder'}))",
+      );
+      orders.add(JSON.stringify(result.value));
+    });
+  }
+  equal(orders.size, 1);
+  ok([...orders][0].startsWith('["0",'));
+});
+
+Deno.test("hash seed: a number or random (resolved, and reported), and a bad one refused", async () => {
+  await withSession(async (session) => {
+    equal((await session.execute("import os\nos.environ['PYTHONHASHSEED']")).value, "42");
+  }, { hashSeed: 42 });
+  await withSession(async (session) => {
+    ok(Number.isInteger(session.hashSeed));
+    equal(
+      (await session.execute("import os\nint(os.environ['PYTHONHASHSEED'])")).value,
+      session.hashSeed,
+    );
+  }, { hashSeed: "random" });
+  for (const hashSeed of [-1, 2 ** 32, 1.5, "x"]) {
+    throws(() => new Session({ hashSeed: hashSeed as never }), InvalidOptionError);
+  }
+});
