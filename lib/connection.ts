@@ -20,8 +20,8 @@ import { ProtocolError, PyReplError } from "./errors.ts";
 
 /** The events a connection reports while it reads. */
 export interface ConnectionEvents {
-  /** A chunk of output. */
-  output(stream: "stdout" | "stderr", data: string): void;
+  /** A chunk of output; `id` is null for output written while no execution ran. */
+  output(stream: "stdout" | "stderr", data: string, id: string | null): void;
   /** The running code asks for input. */
   input(inputId: string, prompt: string, password: boolean): void;
   /** An execution's result. */
@@ -161,7 +161,7 @@ export class Connection {
   #dispatch(message: InterpreterMessage): void {
     switch (message.t) {
       case "output":
-        return this.#events.output(message.stream, message.data);
+        return this.#events.output(message.stream, message.data, message.id);
       case "input":
         return this.#events.input(message.inputId, message.prompt, message.password);
       case "result":

@@ -5,6 +5,7 @@
  * @module
  */
 import { UnknownInputError } from "./errors.ts";
+import { truncationMarker } from "./_capped_text.ts";
 import { createExecution, type Execution } from "./execution.ts";
 import type { Interpreter } from "./interpreter.ts";
 import type { ConnectionEvents } from "./connection.ts";
@@ -40,11 +41,23 @@ export class ExecutionQueue {
   /** Executions not yet finished, in call order: the first one is running or next to run. */
   #executions: RunningExecution[] = [];
   #nextId = 0;
+  /** Output written while no execution ran, for the next execution (without a session listener). */
+  readonly #background: BackgroundOutput;
+  readonly #onBackgroundOutput: ((stream: "stdout" | "stderr", data: string) => void) | undefined;
 
-  /** A queue whose executions run on `host`'s interpreter; results keep `maxOutputChars` per stream. */
-  constructor(host: QueueHost, maxOutputChars: number) {
+  /**
+   * A queue whose executions run on `host`'s interpreter; results keep `maxOutputChars` per stream.
+   * Output written while no execution runs goes to `onBackgroundOutput`, or else to the next execution.
+   */
+  constructor(
+    host: QueueHost,
+    maxOutputChars: number,
+    onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void,
+  ) {
     this.#host = host;
     this.#maxOutputChars = maxOutputChars;
+    this.#onBackgroundOutput = onBackgroundOutput;
+    this.#background = new BackgroundOutput(maxOutputChars);
   }
 
   /** Runs `task` after everything queued before it, whether that succeeded or not. */
@@ -90,9 +103,17 @@ export class ExecutionQueue {
 
   /** The handlers for the interpreter's events. */
   readonly events: ConnectionEvents = {
-    output: (stream, data) => {
+    output: (stream, data, id) => {
       const running = this.#executions[0];
-      if (running?.sent) running.output(stream, data);
+      if (id !== null) {
+        if (running?.sent) running.output(stream, data);
+      } else if (this.#onBackgroundOutput) {
+        this.#onBackgroundOutput(stream, data);
+      } else if (running?.sent) {
+        running.output(stream, data, true);
+      } else {
+        this.#background.add(stream, data);
+      }
     },
     input: (inputId, prompt, password) => this.#onInput(inputId, prompt, password),
     result: (message) => {
@@ -132,6 +153,7 @@ export class ExecutionQueue {
         this.#armTimeout(running, options.timeoutMs, options.graceMs);
       }
       running.sent = true;
+      for (const [stream, data] of this.#background.take()) running.output(stream, data, true);
       const transaction = normalizePolicy(options.transaction);
       await interpreter.send({ t: "exec", id: running.id, code, transaction });
       if (running.interrupted) this.#interrupt(running);
@@ -216,5 +238,34 @@ export class ExecutionQueue {
     const route = running.input(inputId, prompt, password);
     if (route instanceof Promise) route.then(answer);
     else answer(route);
+  }
+}
+
+/** Background output waiting for the next execution, capped at `limit` characters (oldest kept). */
+class BackgroundOutput {
+  #parts: ["stdout" | "stderr", string][] = [];
+  #size = 0;
+  #dropped = 0;
+
+  constructor(readonly limit: number) {}
+
+  add(stream: "stdout" | "stderr", data: string): void {
+    const room = this.limit - this.#size;
+    if (room <= 0) {
+      this.#dropped += data.length;
+      return;
+    }
+    this.#parts.push([stream, data.slice(0, room)]);
+    this.#size += Math.min(room, data.length);
+    this.#dropped += Math.max(0, data.length - room);
+  }
+
+  take(): ["stdout" | "stderr", string][] {
+    const parts = this.#parts;
+    if (this.#dropped > 0) parts.push(["stderr", truncationMarker(this.#dropped)]);
+    this.#parts = [];
+    this.#size = 0;
+    this.#dropped = 0;
+    return parts;
   }
 }

@@ -59,6 +59,11 @@ export interface SessionOptions {
    * Default: `env.PYTHONHASHSEED` when given, else 0.
    */
   hashSeed?: number | "random";
+  /**
+   * Receives output written while no execution runs (a background thread, a child process). Without
+   * it, that output is delivered at the start of the next execution's output, marked `background`.
+   */
+  onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void;
 }
 
 /** Per-interpreter resource limits (`resource.setrlimit` in the worker). */
@@ -120,6 +125,7 @@ const SESSION_KEYS = [
   "limits",
   "checkpointKey",
   "hashSeed",
+  "onBackgroundOutput",
 ];
 const LIMIT_KEYS = ["memoryBytes", "cpuSeconds", "openFiles"];
 const EXECUTE_KEYS = [
@@ -205,6 +211,11 @@ export function validateSessionOptions(options: SessionOptions): void {
     throw new InvalidOptionError("inheritEnv must be true, false or an array of variable names");
   }
   checkLimits(options.limits);
+  if (
+    options.onBackgroundOutput !== undefined && typeof options.onBackgroundOutput !== "function"
+  ) {
+    throw new InvalidOptionError("onBackgroundOutput must be a function");
+  }
   const seed = options.hashSeed;
   if (
     seed !== undefined && seed !== "random" &&

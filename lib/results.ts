@@ -81,7 +81,13 @@ export interface ExecutionResult {
 
 /** An event of a running execution, in the order it happened. */
 export type ExecutionEvent =
-  | { type: "output"; stream: "stdout" | "stderr"; data: string }
+  | {
+    type: "output";
+    stream: "stdout" | "stderr";
+    data: string;
+    /** Written while no execution ran (a thread, a child process) and delivered with this one. */
+    background?: true;
+  }
   | { type: "input"; id: string; prompt: string; password: boolean }
   | { type: "result"; result: ExecutionResult };
 

@@ -53,10 +53,12 @@ export class RunningExecution {
   }
 
   /** Collects a chunk of output and passes it to `onOutput` and any iterator. */
-  output(stream: "stdout" | "stderr", data: string): void {
+  output(stream: "stdout" | "stderr", data: string, background = false): void {
     (stream === "stdout" ? this.#stdout : this.#stderr).append(data);
     this.options.onOutput?.(stream, data);
-    this.execution.push({ type: "output", stream, data });
+    this.execution.push(
+      background ? { type: "output", stream, data, background } : { type: "output", stream, data },
+    );
   }
 
   /**

@@ -86,14 +86,18 @@ export class Session implements AsyncDisposable {
     this.id = `s${++sessionCounter}`;
     this.#source = givenSource ?? ownKeeperSource(this.#options);
     givenSource = null;
-    this.#executions = new ExecutionQueue({
-      usable: () => this.#usable(),
-      current: () => this.#interpreter,
-      replaceAfterKill: () => {
-        this.#restarts++;
-        return this.#connect().catch(() => {});
+    this.#executions = new ExecutionQueue(
+      {
+        usable: () => this.#usable(),
+        current: () => this.#interpreter,
+        replaceAfterKill: () => {
+          this.#restarts++;
+          return this.#connect().catch(() => {});
+        },
       },
-    }, this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT);
+      this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
+      this.#options.onBackgroundOutput,
+    );
   }
 
   /** The lifecycle state: `new`, `starting`, `ready`, `dead` (worker died; call restart) or `closed`. */

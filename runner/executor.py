@@ -223,16 +223,13 @@ class Executor:
 
     def _run_compiled(self, body: Optional[types.CodeType], last: Optional[types.CodeType]) -> Any:
         namespace = self.namespace
+        if any(part is not None and part.co_flags & _CO_COROUTINE for part in (body, last)):
+            # A cell with a top-level await runs whole inside the session's loop, as IPython runs it:
+            # its plain statements too (asyncio.create_task needs the running loop).
+            return _run_coroutine(_run_async(body, last, namespace))
         if body is not None:
-            outcome = eval(body, namespace)
-            if body.co_flags & _CO_COROUTINE:
-                _run_coroutine(outcome)
-        if last is None:
-            return None
-        value = eval(last, namespace)
-        if last.co_flags & _CO_COROUTINE:
-            value = _run_coroutine(value)
-        return value
+            eval(body, namespace)
+        return None if last is None else eval(last, namespace)
 
 
 def _renamed(code: Optional[types.CodeType], filename: str) -> Optional[types.CodeType]:
@@ -259,11 +256,32 @@ def describe_value(value: Any) -> dict[str, Any]:
     return described
 
 
+_session_loop: Any = None
+
+
+async def _run_async(body: Optional[types.CodeType], last: Optional[types.CodeType], namespace: dict) -> Any:
+    if body is not None:
+        outcome = eval(body, namespace)
+        if body.co_flags & _CO_COROUTINE:
+            await outcome
+    if last is None:
+        return None
+    value = eval(last, namespace)
+    if last.co_flags & _CO_COROUTINE:
+        value = await value
+    return value
+
+
 def _run_coroutine(coroutine: Any) -> Any:
+    """Run a top-level-await cell on the session's one event loop, as IPython does.
+
+    The loop lives as long as the session: a task created in one cell (``asyncio.create_task``) runs on
+    whenever a later cell awaits, and ``asyncio.get_event_loop()`` in plain code returns the same loop.
+    """
     import asyncio
 
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
+    global _session_loop
+    if _session_loop is None or _session_loop.is_closed():
+        _session_loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_session_loop)
+    return _session_loop.run_until_complete(coroutine)

@@ -116,6 +116,7 @@ class Interpreter:
             opened.execution_count = self.executor.execution_count
             self.explicit = opened
         self.execution_id = execution_id
+        self.hub.flush()  # output written since the last result goes out as background output (id None)
         self.hub.execution_id = execution_id
         self._input_count = 0
         self.stdin.reset()
@@ -146,6 +147,7 @@ class Interpreter:
         result["executionCount"] = self.executor.execution_count
         result["pid"] = os.getpid()
         self.execution_id = None
+        self.hub.execution_id = None  # from now on, output is background output until the next cell
         self.writer.send(result)
 
     def _flush_output(self) -> None:
