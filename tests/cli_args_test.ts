@@ -27,6 +27,8 @@ Deno.test("defaults: pretty on stdout, jobs from the CPU count, nothing else set
     list: false,
     jobs: 8,
     shard: undefined,
+    passWithNoTests: false,
+    ci: false,
   });
   const command = parseCommand(["a.yaml"]);
   equal(command.kind === "run" && command.options.jobs, navigator.hardwareConcurrency);

@@ -111,7 +111,9 @@ steps:
       python: "python3",
     });
     deepStrictEqual(report.scenarios[0].steps.map((s) => s.status), ["passed", "passed"]);
-    deepStrictEqual(options, [{ python: "python3", cwd: `${dir}/sub`, env: { GREETING: "hi" } }]);
+    deepStrictEqual(options, [
+      { python: "python3", cwd: `${dir}/sub`, hashSeed: 0, env: { GREETING: "hi" } },
+    ]);
     const strict = await runScenarios([dir]);
     deepStrictEqual(strict.scenarios[0].steps[1].actual?.status, "timeout");
   });

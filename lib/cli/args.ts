@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { closest, distance } from "npm:fastest-levenshtein@1.0.16";
 import { PyReplError } from "../errors.ts";
+import { MAX_HASH_SEED } from "../options.ts";
 import { parseDuration } from "../scenario/duration.ts";
 import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";
 
@@ -54,6 +55,12 @@ export interface RunOptions {
   jobs: number;
   /** Run only this part of the selection (`--shard`). */
   shard?: Shard;
+  /** Exit 0 when nothing is selected (`--pass-with-no-tests`); otherwise that fails the run. */
+  passWithNoTests: boolean;
+  /** Running in CI (`--ci`, or a truthy `CI` variable): `--update` is refused. */
+  ci: boolean;
+  /** `PYTHONHASHSEED` of every interpreter (`--hash-seed N|random`), overriding the files'. */
+  hashSeed?: number | "random";
 }
 
 /** What `pyrepl3 record FILE` was asked to do. */
@@ -94,6 +101,9 @@ const OPTIONS = {
   list: { type: "boolean" },
   jobs: { type: "string", short: "j" },
   shard: { type: "string" },
+  "pass-with-no-tests": { type: "boolean" },
+  ci: { type: "boolean" },
+  "hash-seed": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -158,6 +168,11 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
         ? defaults.jobs ?? navigator.hardwareConcurrency ?? 1
         : parseJobs(values.jobs),
       shard: values.shard === undefined ? undefined : parseShard(values.shard),
+      passWithNoTests: values["pass-with-no-tests"] ?? false,
+      ci: values.ci ?? false,
+      ...(values["hash-seed"] === undefined
+        ? {}
+        : { hashSeed: parseHashSeed(values["hash-seed"]) }),
     },
   };
 }
@@ -308,4 +323,15 @@ function parseShard(text: string): Shard {
     throw new UsageError(`--shard: expected I/N with 1 <= I <= N (e.g. 2/4), got "${text}"`);
   }
   return { index, total };
+}
+
+function parseHashSeed(text: string): number | "random" {
+  if (text === "random") return "random";
+  const seed = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(seed >= 0 && seed <= MAX_HASH_SEED)) {
+    throw new UsageError(
+      `--hash-seed: expected a whole number from 0 to ${MAX_HASH_SEED} or "random", got "${text}"`,
+    );
+  }
+  return seed;
 }

@@ -26,6 +26,17 @@ export class PythonOptionError extends PyReplError {
   }
 }
 
+/** Exit code: no scenario was selected (without `--pass-with-no-tests`). */
+export const EXIT_NO_SCENARIOS = 1;
+
+/**
+ * The paths, `--filter`, `--tag` and `--shard` selected no scenario: a typo in CI must not give a
+ * green build. `--pass-with-no-tests` allows it.
+ */
+export class NoScenariosError extends PyReplError {
+  override name = "NoScenariosError";
+}
+
 /** What the CLI prints to stderr for an error, and the exit code. */
 export interface ErrorReport {
   /** Lines for stderr, without newlines. */
@@ -38,6 +49,7 @@ export interface ErrorReport {
  *
  * - `UsageError`: its message and a pointer to `--help`;
  * - `PythonOptionError`: its message, one line;
+ * - `NoScenariosError`: its message, one line, exit code 1;
  * - `ScenarioValidationError`: every issue as `file:line:column: message`;
  * - other PyREPL3 errors and Deno's file-system errors: `pyrepl3: Name: message`;
  * - anything else is a bug: `pyrepl3: internal error: message` and the stack.
@@ -53,6 +65,9 @@ export interface ErrorReport {
 export function describeError(error: unknown): ErrorReport {
   if (error instanceof UsageError) {
     return { lines: [`pyrepl3: ${error.message}`, "Try 'pyrepl3 --help'."], exitCode: EXIT_USAGE };
+  }
+  if (error instanceof NoScenariosError) {
+    return { lines: [`pyrepl3: ${oneLine(error.message)}`], exitCode: EXIT_NO_SCENARIOS };
   }
   if (error instanceof PythonOptionError) {
     return { lines: [`pyrepl3: ${oneLine(error.message)}`], exitCode: EXIT_USAGE };

@@ -40,6 +40,12 @@ Options:
       --list                  print the selected scenarios and their files; run nothing
   -j, --jobs N                scenarios run at once (default: the number of CPUs)
       --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI
+      --hash-seed N|random    PYTHONHASHSEED of every interpreter (overrides the files'
+                              hash_seed; default 0, so set orders are stable); random
+                              picks one for the run and the report shows it
+      --pass-with-no-tests    exit 0 when nothing is selected (otherwise that fails)
+      --ci                    a CI run: refuse --update (so does a CI variable that
+                              is set and not 0 or false)
   -h, --help                  show this help
       --version               show the version
 
@@ -49,10 +55,10 @@ terminal and never when NO_COLOR is set or when writing to a file.
 
 Exit codes:
   0  every scenario passed
-  1  a scenario failed
-  2  bad usage, an invalid scenario file (each issue as file:line:column: message),
-     a --python that is no Python 3.9+, or an internal error (its message, with the
-     stack on stderr)
+  1  a scenario failed, or no scenario was selected (see --pass-with-no-tests)
+  2  bad usage (--update under --ci or CI), an invalid scenario or pyrepl3.yaml
+     file (each issue as file:line:column: message), a --python that is no
+     Python 3.9+, or an internal error (its message, with the stack on stderr)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: no further scenario starts,
      running cells are interrupted, and the reports of what ran are written; a
      second signal exits at once. Files are always written whole (temp + rename).

@@ -13,7 +13,8 @@ import { createReporter, type Reporter, type ReporterOptions } from "../report/r
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
 import type { ReporterSpec, RunOptions } from "./args.ts";
-import { PythonOptionError } from "./errors.ts";
+import { NoScenariosError, PythonOptionError } from "./errors.ts";
+import { UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
 
@@ -31,10 +32,20 @@ export const EXIT_FAILED = 1;
  * them into messages and exit code 2.
  */
 export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
+  if (options.update && (options.ci || isTruthy(Deno.env.get("CI")))) {
+    throw new UsageError(
+      `--update rewrites scenario files, which a CI run must not do (${
+        options.ci ? "--ci is given" : `CI=${Deno.env.get("CI")} is set`
+      }); run --update locally and commit the files`,
+    );
+  }
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
   const loaded = await loadScenarios(options.patterns);
   const selected = selectScenarios(loaded, options);
+  if (selected.length === 0 && !options.passWithNoTests) {
+    throw new NoScenariosError(noScenariosMessage(options, loaded.length));
+  }
   if (options.list) {
     const width = Math.max(0, ...selected.map((s) => s.name.length));
     for (const s of selected) io.stdout(`${s.name.padEnd(width)}  ${s.file}\n`);
@@ -57,6 +68,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     jobs: options.jobs,
     shard: options.shard,
     update: options.update,
+    ...(options.hashSeed === undefined ? {} : { hashSeed: options.hashSeed }),
     signal: stops.signal,
     onScenarioStart: (scenario) => {
       for (const output of outputs) output.reporter.scenarioStarted(scenario);
@@ -115,4 +127,23 @@ async function checkPython(python: string): Promise<void> {
     if (!(error instanceof WorkerStartError)) throw error;
     throw new PythonOptionError(python, error);
   }
+}
+
+/** `CI=true`, `CI=1`: set and not empty, `0` or `false` (any case). */
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && !["", "0", "false"].includes(value.trim().toLowerCase());
+}
+
+/** Why nothing was selected, and how to allow it. */
+function noScenariosMessage(options: RunOptions, found: number): string {
+  const paths = options.patterns.join(" ");
+  const narrowing = [
+    options.filter === undefined ? "" : `--filter ${options.filter.source}`,
+    options.tags.length === 0 ? "" : options.tags.map((t) => `--tag ${t}`).join(" "),
+    options.shard === undefined ? "" : `--shard ${options.shard.index}/${options.shard.total}`,
+  ].filter((s) => s !== "").join(" ");
+  const why = found === 0
+    ? `no scenario file (*.yaml, *.yml, *.json) found in ${paths}`
+    : `${narrowing} selected none of the ${found} scenario${found === 1 ? "" : "s"} in ${paths}`;
+  return `no scenarios to run: ${why}; pass --pass-with-no-tests to allow an empty run`;
 }

@@ -35,6 +35,14 @@ export function formatJunit(report: RunReport): string {
       `  <testsuite${attributes({ name: directory, ...counts(scenarios) })}` +
         `${attributes({ time: toSeconds(time), timestamp: report.startedAt })}>`,
     );
+    // The seed replays a failure that depends on set or dict order (`--hash-seed N`).
+    if (report.hashSeed !== undefined) {
+      lines.push(
+        `    <properties>`,
+        `      <property${attributes({ name: "hash_seed", value: String(report.hashSeed) })}/>`,
+        `    </properties>`,
+      );
+    }
     for (const scenario of scenarios) lines.push(...testcase(scenario));
     lines.push(`  </testsuite>`);
   }

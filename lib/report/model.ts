@@ -87,6 +87,8 @@ export interface ScenarioReport {
   durationMs: number;
   /** One report per step, in file order. */
   steps: StepReport[];
+  /** `PYTHONHASHSEED` its interpreters started with (the run's, else its `hash_seed`, else 0). */
+  hashSeed?: number;
   /** With `update`: true when the file was rewritten with the actual outputs. */
   updated?: boolean;
   /**
@@ -108,4 +110,6 @@ export interface RunReport {
   durationMs: number;
   /** When the run started, ISO 8601. */
   startedAt: string;
+  /** `PYTHONHASHSEED` of the run (`--hash-seed`, `"random"` resolved; 0 by default). */
+  hashSeed?: number;
 }

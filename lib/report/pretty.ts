@@ -67,7 +67,11 @@ export function prettySummary(report: RunReport, options: PrettyOptions = {}): s
   const updated = report.scenarios.filter((s) => s.updated).length;
   if (updated > 0) parts.push(c.yellow(`${updated} ${updated === 1 ? "file" : "files"} updated`));
   const noun = total === 1 ? "scenario" : "scenarios";
-  return `${total} ${noun}: ${parts.join(", ")} ${c.dim(`(${formatDuration(report.durationMs)})`)}`;
+  // A seed other than the default is worth repeating: `--hash-seed N` replays the run.
+  const seed = report.hashSeed ? c.dim(`, hash seed ${report.hashSeed}`) : "";
+  return `${total} ${noun}: ${parts.join(", ")} ${
+    c.dim(`(${formatDuration(report.durationMs)})`)
+  }${seed}`;
 }
 
 /** The failure section printed after the scenario lines (empty when nothing failed). */

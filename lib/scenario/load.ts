@@ -174,6 +174,7 @@ interface RawScenario {
   limits?: { memory?: string | number; cpu_seconds?: number; open_files?: number };
   cwd?: string;
   timeout?: string | number;
+  hash_seed?: number | "random";
   normalize?: Normalizer[];
   steps: RawStep[];
 }
@@ -280,6 +281,7 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
     env: raw.env,
     cwd: resolve(dirname(resolve(file)), raw.cwd ?? "."),
     timeoutMs: duration(["timeout"], raw.timeout),
+    ...(raw.hash_seed === undefined ? {} : { hashSeed: raw.hash_seed }),
     ...(raw.limits
       ? { limits: limitsOf(raw.limits, (message) => report(["limits", "memory"], message)) }
       : {}),

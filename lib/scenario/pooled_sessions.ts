@@ -56,6 +56,7 @@ export class PooledSessions implements AsyncDisposable {
       options.cwd ?? "",
       options.env ?? {},
       options.limits ?? {},
+      options.hashSeed ?? 0,
     ]);
     let pool = this.#pools.get(key);
     if (!pool) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SessionOptions } from "../options.ts";
+import { resolveHashSeed, type SessionOptions } from "../options.ts";
 import type { RunReport, ScenarioReport } from "../report/model.ts";
 import { Session } from "../session.ts";
 import { PooledSessions, sessionsHeldAtOnce } from "./pooled_sessions.ts";
@@ -22,6 +22,12 @@ export interface RunOptions extends SelectOptions {
   timeoutMs?: number;
   /** The Python interpreter; overrides the files' `python`. */
   python?: string;
+  /**
+   * `PYTHONHASHSEED` of every interpreter, overriding the files' `hash_seed`: a number, or
+   * `"random"` to pick one for the whole run (the report's `hashSeed` says which). Default: each
+   * scenario's own, else 0.
+   */
+  hashSeed?: number | "random";
   /** Start no further scenario once one has failed. Default false. */
   bail?: boolean;
   /** How many scenarios run at once. Default 1. The report keeps file order regardless. */
@@ -49,6 +55,8 @@ export interface RunOptions extends SelectOptions {
 /** Options of `runScenario()`. */
 export interface RunScenarioOptions
   extends Pick<RunOptions, "timeoutMs" | "python" | "sessionFactory" | "signal"> {
+  /** `PYTHONHASHSEED` of the scenario's interpreters, overriding its `hash_seed`. */
+  hashSeed?: number;
   /** Run every step even after one failed (what `update` does). Default false. */
   continueOnFailure?: boolean;
 }
@@ -86,6 +94,10 @@ export async function runScenarios(
   // Scenarios the caller already loaded (the CLI does, for --list and its progress line) are not read again.
   const loaded = isLoaded(paths) ? paths : await loadScenarios(paths);
   const scenarios = selectScenarios(loaded, options);
+  // "random" is resolved once, here, so every scenario of the run uses (and reports) the same seed.
+  const hashSeed = options.hashSeed === undefined
+    ? undefined
+    : resolveHashSeed({ hashSeed: options.hashSeed });
   const reports: (ScenarioReport | undefined)[] = new Array(scenarios.length);
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, scenarios.length));
   // Without a factory of the caller's, sessions come from pools: a fork of a warm template per session.
@@ -101,6 +113,7 @@ export async function runScenarios(
       options.onScenarioStart?.(scenarios[i]);
       const report = await runScenario(scenarios[i], {
         ...options,
+        hashSeed,
         sessionFactory,
         continueOnFailure: options.update,
       });
@@ -128,6 +141,7 @@ export async function runScenarios(
     failed: done.filter((r) => r.status === "failed").length,
     durationMs: performance.now() - start,
     startedAt: startedAt.toISOString(),
+    hashSeed: hashSeed ?? 0,
   };
 }
 
@@ -151,6 +165,7 @@ export async function runScenario(
     sessionFactory: options.sessionFactory ?? defaultSessionFactory,
     python: options.python,
     timeoutMs: options.timeoutMs,
+    ...(options.hashSeed === undefined ? {} : { hashSeed: options.hashSeed }),
     continueOnFailure: options.continueOnFailure,
     signal: options.signal,
   });
@@ -167,6 +182,7 @@ export async function runScenario(
     status: steps.some((s) => s.status === "failed") ? "failed" : "passed",
     durationMs: performance.now() - start,
     steps,
+    hashSeed: run.hashSeed,
   };
 }
 

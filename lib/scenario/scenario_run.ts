@@ -6,7 +6,7 @@
  */
 
 import type { ExecutionResult, InputReply } from "../results.ts";
-import type { ExecuteOptions, SessionOptions } from "../options.ts";
+import { type ExecuteOptions, resolveHashSeed, type SessionOptions } from "../options.ts";
 import type { StepReport } from "../report/model.ts";
 import { actualOf, checkExecution } from "./check.ts";
 import type { ExecStep, Scenario, Step } from "./types.ts";
@@ -41,6 +41,8 @@ export interface ScenarioRunOptions {
   python?: string;
   /** Default step timeout in ms; overrides the file's `timeout` (a step's own wins). */
   timeoutMs?: number;
+  /** `PYTHONHASHSEED` of the scenario's interpreters, overriding its `hash_seed` (default 0). */
+  hashSeed?: number;
   /** Run every step even after one failed (for `--update`, which records them all). Default false. */
   continueOnFailure?: boolean;
   /**
@@ -70,6 +72,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  */
 export class ScenarioRun implements AsyncDisposable {
   readonly scenario: Scenario;
+  /** The `PYTHONHASHSEED` every session of this run starts with (`random` resolved once). */
+  readonly hashSeed: number;
   readonly #options: ScenarioRunOptions;
   readonly #sessions = new Map<string, Promise<ScenarioSession>>();
   readonly #checkpoints = new Map<string, unknown>();
@@ -79,6 +83,7 @@ export class ScenarioRun implements AsyncDisposable {
   constructor(scenario: Scenario, options: ScenarioRunOptions) {
     this.scenario = scenario;
     this.#options = options;
+    this.hashSeed = options.hashSeed ?? resolveHashSeed({ hashSeed: scenario.hashSeed ?? 0 });
   }
 
   /** True once a step has failed; later steps should be skipped. */
@@ -195,6 +200,7 @@ export class ScenarioRun implements AsyncDisposable {
       session = this.#options.sessionFactory({
         python: this.#options.python ?? s.python,
         cwd: s.cwd,
+        hashSeed: this.hashSeed,
         ...(s.env ? { env: s.env } : {}),
         ...(s.limits ? { limits: s.limits } : {}),
       });

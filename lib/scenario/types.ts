@@ -134,6 +134,8 @@ export interface Scenario {
   cwd: string;
   /** The file's default step timeout, in milliseconds. */
   timeoutMs?: number;
+  /** `PYTHONHASHSEED` of the scenario's interpreters (the `hash_seed` key; default 0). */
+  hashSeed?: number | "random";
   /** Resource limits of the scenario's interpreters (the `limits` key). */
   limits?: ResourceLimits;
   /** The steps to run, in order. */
