@@ -281,6 +281,9 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
     env: raw.env,
     cwd: resolve(dirname(resolve(file)), raw.cwd ?? "."),
     timeoutMs: duration(["timeout"], raw.timeout),
+    ...(raw.timeout === undefined
+      ? {}
+      : { timeoutSource: `the file's timeout: (${file}:${locate(source, ["timeout"]).line})` }),
     ...(raw.hash_seed === undefined ? {} : { hashSeed: raw.hash_seed }),
     ...(raw.limits
       ? { limits: limitsOf(raw.limits, (message) => report(["limits", "memory"], message)) }

@@ -228,6 +228,7 @@ export class ScenarioRun implements AsyncDisposable {
       }
       return entry.reply;
     };
+    const timeout = this.timeoutOf(step);
     const abort = new AbortController();
     const timer = step.interruptAfterMs === undefined
       ? undefined
@@ -242,8 +243,7 @@ export class ScenarioRun implements AsyncDisposable {
     try {
       result = await session.execute(step.code, {
         onInput,
-        timeoutMs: step.timeoutMs ?? this.#options.timeoutMs ?? this.scenario.timeoutMs ??
-          DEFAULT_TIMEOUT_MS,
+        timeoutMs: timeout.ms,
         ...(step.transaction ? { transaction: step.transaction } : {}),
         ...(signal !== undefined ? { signal } : {}),
       });
@@ -262,8 +262,40 @@ export class ScenarioRun implements AsyncDisposable {
           `not used: the code asked for fewer inputs`,
       });
     }
-    report.failures.push(...checkExecution(step, result));
+    const failures = checkExecution(step, result);
+    if (result.status === "timeout") {
+      // "Which limit was it?" is the first question a timeout raises: name it and where it was set.
+      const why = `; the limit was ${showMs(timeout.ms)}, set by ${timeout.from}`;
+      for (const f of failures) if (f.key === "status") f.message += why;
+    }
+    report.failures.push(...failures);
   }
+
+  /**
+   * The timeout of an exec step and where it was set: the step's own `timeout:`, then the run's
+   * (`--timeout`), then the file's (or its config file's) `timeout:`, then the 30 s default.
+   */
+  timeoutOf(step: ExecStep): { ms: number; from: string } {
+    const s = this.scenario;
+    if (step.timeoutMs !== undefined) {
+      return {
+        ms: step.timeoutMs,
+        from: `the step's timeout: (${step.file ?? s.file}:${step.line})`,
+      };
+    }
+    if (this.#options.timeoutMs !== undefined) {
+      return { ms: this.#options.timeoutMs, from: "--timeout" };
+    }
+    if (s.timeoutMs !== undefined) {
+      return { ms: s.timeoutMs, from: s.timeoutSource ?? `the file's timeout: (${s.file})` };
+    }
+    return { ms: DEFAULT_TIMEOUT_MS, from: "the default (no --timeout or timeout: was given)" };
+  }
+}
+
+/** 250ms, 2s, 1.5s: a limit as a person would write it. */
+function showMs(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
 /** "the run was stopped (SIGINT)": why the steps of a stopped run did not finish. */

@@ -69,6 +69,8 @@ export interface StepBase {
   column: number;
   /** The named session the step runs in (`main` unless the file says otherwise). */
   session: string;
+  /** The file the step is written in, when not the scenario's (a `setup:` step of a config file). */
+  file?: string;
 }
 
 /** Runs code. */
@@ -132,8 +134,10 @@ export interface Scenario {
   env?: Record<string, string>;
   /** The worker's directory, resolved against the file's directory (default: the file's directory). */
   cwd: string;
-  /** The file's default step timeout, in milliseconds. */
+  /** The file's default step timeout, in milliseconds (its own, else its config file's). */
   timeoutMs?: number;
+  /** Where `timeoutMs` was set, for timeout messages: "the file's timeout: (x.yaml:3)". */
+  timeoutSource?: string;
   /** `PYTHONHASHSEED` of the scenario's interpreters (the `hash_seed` key; default 0). */
   hashSeed?: number | "random";
   /** Resource limits of the scenario's interpreters (the `limits` key). */
