@@ -125,7 +125,7 @@ Deno.test("--update rewrites a failing expectation, and the next run passes", as
   const dir = await tempScenarios({ "fail.yaml": FAIL });
   const update = await runCli([dir, "--update"]);
   equal(update.code, 0, update.stdout + update.stderr);
-  match(update.stdout, /1 file updated/);
+  match(update.stdout, /1 expectation written in 1 file/);
   equal(parse(await Deno.readTextFile(`${dir}/fail.yaml`)).steps[1].expect.stdout, "one\n");
   const rerun = await runCli([dir]);
   equal(rerun.code, 0, rerun.stdout);

@@ -96,16 +96,119 @@ Deno.test("update changes nothing when every step passed with expectations", () 
   equal(updateScenarioText(text, report([stepReport(0, "passed", ok_({ value: 1 }))])), text);
 });
 
-Deno.test("update rewrites a JSON file as 2-space JSON", () => {
-  const text = '{"steps": [{"exec": "print(1)"}]}';
+Deno.test("update of a JSON file keeps its indentation and key order, editing only the values", () => {
+  const text = `{
+    "name": "x",
+    "steps": [
+        {"exec": "print(1)"},
+        {
+            "exec": "2 + 2",
+            "expect": { "value": 5, "stderr": "" }
+        }
+    ]
+}
+`;
   const out = updateScenarioText(
     text,
-    report([stepReport(0, "passed", ok_({ stdout: "1\n" }))]),
+    report([
+      stepReport(0, "passed", ok_({ stdout: "1\n" })),
+      stepReport(1, "failed", ok_({ value: 4, repr: "4" }), ["value"]),
+    ]),
     true,
   );
   equal(
     out,
-    '{\n  "steps": [\n    {\n      "exec": "print(1)",\n      "expect": {\n        "stdout": "1\\n"\n      }\n    }\n  ]\n}\n',
+    text.replace('{"exec": "print(1)"}', '{"exec": "print(1)", "expect": {"stdout": "1\\n"}}')
+      .replace('"value": 5', '"value": 4'),
+  );
+  deepStrictEqual(JSON.parse(out).steps[1].expect, { value: 4, stderr: "" });
+});
+
+/** A file whose untouched parts are in every style `--update` must not reflow. */
+const STYLED = `# styled by hand
+name: styled
+tags: [bank, smoke]   # flow tags
+env: { A: "1", B: 'two' }
+steps:
+  - exec: "x = [[1, 2], [3, 4]]"  # nested
+    expect: {status: ok}
+  - exec: '6 * 7'
+    expect:
+      value: 41    # wrong on purpose
+      stdout: ''
+  - exec: 2 ** 70
+  - exec: print("a"); print("b")
+    expect: { stdout: "a\\n", stderr: '' }  # flow expect
+  - exec: big = 2 ** 70
+    expect:
+      value: [[1, 2],  [3]]
+`;
+
+Deno.test("update keeps every untouched byte: flow tags, nested flow lists, comments, quotes", () => {
+  const out = updateScenarioText(
+    STYLED,
+    report([
+      stepReport(0, "passed", ok_()),
+      stepReport(1, "failed", ok_({ value: 42, repr: "42" }), ["value"]),
+      stepReport(2, "passed", ok_({ value: 2n ** 70n, repr: "1180591620717411303424" })),
+      stepReport(3, "failed", ok_({ stdout: "a\nb\n" }), ["stdout"]),
+      stepReport(4, "passed", ok_()),
+    ]),
+  );
+  equal(
+    out,
+    STYLED.replace("value: 41    # wrong", "value: 42    # wrong")
+      .replace(
+        "  - exec: 2 ** 70\n",
+        "  - exec: 2 ** 70\n    expect:\n      value: 1180591620717411303424\n",
+      )
+      .replace('{ stdout: "a\\n", stderr', '{ stdout: "a\\nb\\n", stderr'),
+  );
+});
+
+Deno.test("update writes a big integer as its digits, and the file then loads it exactly", async () => {
+  const text = "steps:\n  - exec: 10 ** 21 + 2 ** 70\n    expect: {value: 1}\n";
+  const big = 10n ** 21n + 2n ** 70n;
+  const out = updateScenarioText(
+    text,
+    report([stepReport(0, "failed", ok_({ value: big, repr: String(big) }), ["value"])]),
+  );
+  equal(out, `steps:\n  - exec: 10 ** 21 + 2 ** 70\n    expect: {value: ${big}}\n`);
+  const dir = await Deno.makeTempDir({ prefix: "scenario_update_" });
+  try {
+    await Deno.writeTextFile(`${dir}/big.yaml`, out);
+    const step = (await loadScenario(`${dir}/big.yaml`)).steps[0];
+    equal(step.kind === "exec" ? step.expect.value : undefined, big);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("update removes expectation keys in flow and block maps without touching their neighbours", () => {
+  const text = `steps:
+  - exec: "1"
+    expect: {status: error, error: ValueError, stdout: ''}  # x
+  - exec: "2"
+    expect:
+      error: ValueError  # gone
+      stdout: ''   # stays
+`;
+  const out = updateScenarioText(
+    text,
+    report([
+      stepReport(0, "failed", ok_({ value: 1 }), ["status"]),
+      stepReport(1, "failed", ok_({ value: 2 }), ["status"]),
+    ]),
+  );
+  equal(
+    out,
+    `steps:
+  - exec: "1"
+    expect: {stdout: ''}  # x
+  - exec: "2"
+    expect:
+      stdout: ''   # stays
+`,
   );
 });
 
@@ -164,8 +267,10 @@ Deno.test("--update turns a code-only scenario into a passing regression test, c
   );
   try {
     const first = await runScenarios([file], { update: true });
-    equal(first.failed, 1);
+    deepStrictEqual([first.passed, first.failed], [1, 0], "every step passes once written");
     equal(first.scenarios[0].updated, true);
+    equal(first.scenarios[0].expectationsWritten, 5);
+    deepStrictEqual(first.scenarios[0].steps.map((s) => s.updated), [true, true, true, true, true]);
     const text = await Deno.readTextFile(file);
     ok(text.startsWith("# recorded by --update\n"));
     ok(text.includes("# greets") && text.includes("# wrong on purpose"));

@@ -8,7 +8,11 @@
 import { basename, extname } from "node:path";
 import { Document, isSeq, parseDocument } from "npm:yaml@2.9.1";
 import type { ExecutionResult } from "../results.ts";
-import { expectationFrom, type WrittenExpectation } from "../scenario/expectation.ts";
+import {
+  expectationFrom,
+  jsonWithIntegers,
+  type WrittenExpectation,
+} from "../scenario/expectation.ts";
 import { readTextFileStrict } from "../scenario/read_text.ts";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 
@@ -66,7 +70,7 @@ export async function appendSteps(file: string, steps: RecordedStep[]): Promise<
   if (extname(file).toLowerCase() === ".json") {
     const data = text === undefined ? { name, steps: [] } : JSON.parse(text);
     data.steps = [...(Array.isArray(data.steps) ? data.steps : []), ...steps];
-    await writeTextFileAtomic(file, JSON.stringify(data, null, 2) + "\n");
+    await writeTextFileAtomic(file, jsonWithIntegers(data, 2) + "\n");
     return;
   }
   const doc = text === undefined ? new Document({ name, steps: [] }) : parseDocument(text);

@@ -56,6 +56,8 @@ export interface StepReport {
   failures: ExpectationFailure[];
   /** An unexpected error that failed the step (a crash, a bad checkpoint name), in one line. */
   error?: string;
+  /** With `update`: true when `--update` wrote this step's expectations (it then passed). */
+  updated?: boolean;
   /** The actual outcome of an exec step (for `--update` and reporters). */
   actual?: {
     /** How the execution ended (an `ExecutionStatus`). */
@@ -70,6 +72,8 @@ export interface StepReport {
     repr?: string;
     /** The exception, when one was raised. */
     error?: { type: string; message: string };
+    /** Why the interpreter ended, for `crashed` (and a `timeout` that needed a kill). */
+    crash?: { exitCode: number | null; signal: string | null; stderrTail: string };
   };
 }
 
@@ -91,6 +95,8 @@ export interface ScenarioReport {
   hashSeed?: number;
   /** With `update`: true when the file was rewritten with the actual outputs. */
   updated?: boolean;
+  /** With `update`: how many expectation values were written into the file. */
+  expectationsWritten?: number;
   /**
    * With `update`: why the file could not be rewritten (it changed on disk since it was read,
    * vanished, or could not be written). The scenario then counts as failed.

@@ -64,14 +64,36 @@ export function prettySummary(report: RunReport, options: PrettyOptions = {}): s
   const parts = [c.green(`${report.passed - skipped} passed`)];
   parts.push(report.failed > 0 ? c.red(`${report.failed} failed`) : `${report.failed} failed`);
   if (skipped > 0) parts.push(c.yellow(`${skipped} skipped`));
-  const updated = report.scenarios.filter((s) => s.updated).length;
-  if (updated > 0) parts.push(c.yellow(`${updated} ${updated === 1 ? "file" : "files"} updated`));
+  const written = updateSummary(report);
+  if (written !== "") parts.push(c.yellow(written));
   const noun = total === 1 ? "scenario" : "scenarios";
   // A seed other than the default is worth repeating: `--hash-seed N` replays the run.
   const seed = report.hashSeed ? c.dim(`, hash seed ${report.hashSeed}`) : "";
   return `${total} ${noun}: ${parts.join(", ")} ${
     c.dim(`(${formatDuration(report.durationMs)})`)
   }${seed}`;
+}
+
+/**
+ * What `--update` wrote: `3 expectations written in 2 files`, or empty when no file changed.
+ *
+ * @example
+ * ```ts
+ * import { updateSummary } from "./pretty.ts";
+ * const scenario = { name: "s", file: "s.yaml", tags: [], status: "passed" as const, durationMs: 1, steps: [] };
+ * const text = updateSummary({
+ *   scenarios: [{ ...scenario, updated: true, expectationsWritten: 3 }],
+ *   passed: 1, failed: 0, durationMs: 1, startedAt: "",
+ * });
+ * if (text !== "3 expectations written in 1 file") throw new Error(text);
+ * ```
+ */
+export function updateSummary(report: RunReport): string {
+  const files = report.scenarios.filter((s) => s.updated);
+  if (files.length === 0) return "";
+  const written = files.reduce((sum, s) => sum + (s.expectationsWritten ?? 0), 0);
+  return `${written} ${written === 1 ? "expectation" : "expectations"} written in ` +
+    `${files.length} ${files.length === 1 ? "file" : "files"}`;
 }
 
 /** The failure section printed after the scenario lines (empty when nothing failed). */

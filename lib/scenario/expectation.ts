@@ -68,13 +68,14 @@ export function valueExpectation(outcome: Pick<Outcome, "value" | "repr">): {
 
 /**
  * The value as plain YAML/JSON data that `valuesEqual` matches against the original, or
- * undefined when it has none (non-finite numbers, big integers, bytes, maps with other keys).
+ * undefined when it has none (non-finite numbers, bytes, maps with other keys). An integer
+ * beyond 2^53 stays a bigint, written as its exact digits (see `jsonWithIntegers`).
  *
  * @example
  * ```ts
  * import { plainValue } from "./expectation.ts";
  * if (plainValue(42n) !== 42) throw new Error("a safe bigint is a number");
- * if (plainValue(2n ** 70n) !== undefined) throw new Error("a big one has no plain form");
+ * if (plainValue(2n ** 70n) !== 2n ** 70n) throw new Error("a big one stays exact");
  * ```
  */
 export function plainValue(value: unknown): unknown {
@@ -82,7 +83,7 @@ export function plainValue(value: unknown): unknown {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (typeof value === "bigint") {
-    return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value;
   }
   if (Array.isArray(value) || value instanceof Set) {
     const items = [...value].map(plainValue);
@@ -102,3 +103,25 @@ export function plainValue(value: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * `JSON.stringify` with integers of any size exact: a bigint is written as its digits (as
+ * Python writes an int), never as a string or `1.18e+21`.
+ *
+ * @example
+ * ```ts
+ * import { jsonWithIntegers } from "./expectation.ts";
+ * const text = jsonWithIntegers({ value: 2n ** 70n });
+ * if (text !== '{"value":1180591620717411303424}') throw new Error(text);
+ * ```
+ */
+export function jsonWithIntegers(value: unknown, indent?: string | number): string {
+  return JSON.stringify(
+    value,
+    (_key, v) => typeof v === "bigint" ? rawJson(v.toString()) : v,
+    indent,
+  );
+}
+
+// JSON.rawJSON (ES2025, in V8) is not in Deno's TypeScript lib yet.
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;

@@ -1,23 +1,30 @@
 /**
- * `--update`: write what a run actually produced back into a scenario file's expectations,
- * keeping its comments, key order and formatting (the yaml Document is edited in place).
+ * `--update`: write what a run actually produced back into a scenario file's expectations.
+ * Only the expectation values that change are written, at their places in the source text:
+ * everything else keeps its exact text (flow style, spacing, comments, quotes, big integers).
  *
  * @module
  */
 
 import { extname } from "node:path";
-import { type Document, isMap, parseDocument, type YAMLMap } from "npm:yaml@2.9.1";
-import type { ScenarioReport, StepReport } from "../report/model.ts";
+import { isMap, isSeq, parseDocument, type YAMLMap } from "npm:yaml@2.9.1";
+import type { FailureKind, ScenarioReport, StepReport } from "../report/model.ts";
 import { expectationFrom, plainValue } from "./expectation.ts";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { ScenarioChangedError } from "./errors.ts";
 import { readTextFileStrict } from "./read_text.ts";
+import { applyEdits, MapEdit, type TextEdit } from "./_yaml_edit.ts";
 
 /**
  * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
  * expectation fields get the actual output, passing ones (and matchers like `{contains}` that
  * pass) stay, and an exec step with no `expect` gets the one `expectationFrom()` makes (the
- * same that `pyrepl3 record` writes).
+ * same that `pyrepl3 record` writes). A step that no rewrite can make pass (a crash, an error
+ * of the step itself, unused inputs, a duration limit) is left as it is and stays failed.
+ *
+ * When the file is written, `report` is brought up to date: the steps it fixed become `passed`
+ * with `updated: true`, `expectationsWritten` counts the values written, and the scenario's
+ * `status` is `failed` only when a step still fails.
  *
  * @returns true when the file changed.
  * @throws {ScenarioChangedError} when `options.expectedText` is given and the file differs;
@@ -40,10 +47,11 @@ export async function updateScenarioFile(
   if (options.expectedText !== undefined && before !== options.expectedText) {
     throw new ScenarioChangedError(file);
   }
-  const after = updateScenarioText(before, report, extname(file).toLowerCase() === ".json");
-  if (after === before) return false;
+  const update = updateScenario(before, report, extname(file).toLowerCase() === ".json");
+  if (update.text === before) return false;
   // Atomic: a Ctrl-C or a crash leaves the old file or the new one, never a truncated one.
-  await writeTextFileAtomic(file, after);
+  await writeTextFileAtomic(file, update.text);
+  markUpdated(report, update);
   return true;
 }
 
@@ -57,71 +65,142 @@ export interface UpdateFileOptions {
   expectedText?: string;
 }
 
-/** Like `updateScenarioFile`, on text: returns the updated text (JSON as 2-space JSON). */
-export function updateScenarioText(text: string, report: ScenarioReport, json = false): string {
-  const doc = parseDocument(text);
-  let changed = false;
-  for (const step of report.steps) {
-    if (step.kind !== "exec" || step.actual === undefined) continue;
-    const node = doc.getIn(["steps", step.index], true);
-    if (!isMap(node)) continue;
-    const expect = node.get("expect", true);
-    if (!isMap(expect)) {
-      const fresh = expectationFrom(step.actual);
-      if (Object.keys(fresh).length > 0) {
-        node.set("expect", doc.createNode(fresh));
-        changed = true;
-      }
-      continue;
-    }
-    if (step.status !== "failed") continue;
-    changed = fixExpectation(doc, expect, step) || changed;
-  }
-  if (!changed) return text;
-  return json ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : String(doc);
+/** What `updateScenario()` did to a scenario's text. */
+export interface ScenarioUpdate {
+  /** The updated text (the same string when nothing changed). */
+  text: string;
+  /** How many expectation values were written or removed. */
+  written: number;
+  /** The indexes of the steps whose expectations were written. */
+  steps: number[];
 }
 
-function fixExpectation(doc: Document, expect: YAMLMap, step: StepReport): boolean {
+/** Like `updateScenarioFile`, on text: returns the updated text. */
+export function updateScenarioText(text: string, report: ScenarioReport, json = false): string {
+  return updateScenario(text, report, json).text;
+}
+
+/**
+ * The text with the expectations of `report` written into it: only the ranges of the values
+ * that change are rewritten; JSON keeps its own indentation and key order.
+ *
+ * @example
+ * ```ts
+ * import { updateScenario } from "./update.ts";
+ * const text = "tags: [bank, smoke]\nsteps:\n  - exec: 6 * 7  # answer\n";
+ * const { text: out } = updateScenario(text, {
+ *   name: "x", file: "x.yaml", tags: [], status: "passed", durationMs: 1,
+ *   steps: [{ index: 0, kind: "exec", label: "6 * 7", line: 3, column: 5, status: "passed",
+ *     durationMs: 1, failures: [], actual: { status: "ok", stdout: "", stderr: "", value: 42 } }],
+ * });
+ * if (out !== text + "    expect:\n      value: 42\n") throw new Error(out);
+ * ```
+ */
+export function updateScenario(text: string, report: ScenarioReport, json = false): ScenarioUpdate {
+  const doc = parseDocument(text);
+  const list = doc.get("steps", true);
+  if (!isSeq(list)) return { text, written: 0, steps: [] };
+  const listFlow = json || (isMap(doc.contents) && doc.contents.flow === true) ||
+    list.flow === true;
+  const edits: TextEdit[] = [];
+  let written = 0;
+  const steps: number[] = [];
+  for (const step of report.steps) {
+    if (step.kind !== "exec" || step.actual === undefined || !canFix(step)) continue;
+    const node = list.items[step.index];
+    if (!isMap(node)) continue;
+    const stepEdit = new MapEdit(text, node, { flow: listFlow, json });
+    const expect = stepEdit.node("expect");
+    const changes: MapEdit[] = [];
+    if (!isMap(expect)) {
+      const fresh = expectationFrom(step.actual);
+      if (Object.keys(fresh).length === 0) continue;
+      stepEdit.set("expect", fresh);
+      changes.push(stepEdit);
+      written += Object.keys(fresh).length;
+    } else {
+      if (step.status !== "failed") continue;
+      const expectEdit = new MapEdit(text, expect, { flow: stepEdit.flow, json });
+      changes.push(expectEdit, ...fixExpectation(text, expectEdit, step, json));
+      written += changes.reduce((sum, c) => sum + c.size, 0);
+    }
+    const stepEdits = changes.flatMap((c) => c.edits());
+    if (stepEdits.length === 0) continue;
+    edits.push(...stepEdits);
+    steps.push(step.index);
+  }
+  return { text: edits.length === 0 ? text : applyEdits(text, edits), written, steps };
+}
+
+/** The failure kinds that writing the actual outcome resolves. */
+const FIXABLE: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  "status",
+  "stdout",
+  "stderr",
+  "repr",
+  "value",
+  "error.type",
+  "error.message",
+]);
+
+/** A step that would pass with its expectations rewritten (a crash is never expected). */
+function canFix(step: StepReport): boolean {
+  return step.error === undefined && step.actual?.status !== "crashed" &&
+    step.failures.every((f) => FIXABLE.has(f.kind));
+}
+
+/** Records in `report` what `update` did: fixed steps pass, and the scenario's status follows. */
+function markUpdated(report: ScenarioReport, update: ScenarioUpdate): void {
+  for (const step of report.steps) {
+    if (!update.steps.includes(step.index)) continue;
+    step.status = "passed";
+    step.failures = [];
+    step.updated = true;
+  }
+  report.expectationsWritten = update.written;
+  report.status = report.steps.some((s) => s.status === "failed") ? "failed" : "passed";
+}
+
+/** Sets the failing fields of `expect`; returns the edits of nested maps (an `error` mapping). */
+function fixExpectation(text: string, expect: MapEdit, step: StepReport, json: boolean): MapEdit[] {
   const actual = step.actual!;
   const failed = new Set(step.failures.map((f) => f.kind));
-  let changed = false;
-  const set = (key: string, value: unknown) => {
-    expect.set(key, doc.createNode(value));
-    changed = true;
-  };
-  const remove = (key: string) => {
-    if (expect.has(key)) changed = expect.delete(key) || changed;
-  };
+  const nested: MapEdit[] = [];
   if (failed.has("status") || failed.has("error.type") || failed.has("error.message")) {
     if (actual.status === "ok") {
-      remove("error");
-      remove("status");
+      expect.remove("error");
+      expect.remove("status");
     } else {
-      if (actual.status === "error") remove("status");
-      else set("status", actual.status);
+      if (actual.status === "error") expect.remove("status");
+      else expect.set("status", actual.status);
       if (actual.error) {
-        const current = expect.get("error", true);
+        const current = expect.node("error");
         if (isMap(current)) {
-          current.set("type", actual.error.type);
-          if (current.has("message") && failed.has("error.message")) {
-            current.set("message", actual.error.message);
+          const error = new MapEdit(text, current as YAMLMap, { flow: expect.flow, json });
+          if (failed.has("error.type") || failed.has("status")) {
+            error.set("type", actual.error.type);
           }
-          changed = true;
-        } else set("error", actual.error.type);
-      } else remove("error");
+          if (error.has("message") && failed.has("error.message")) {
+            error.set("message", actual.error.message);
+          }
+          nested.push(error);
+        } else if (failed.has("error.type") || failed.has("status")) {
+          expect.set("error", actual.error.type);
+        }
+      } else expect.remove("error");
     }
   }
   for (const key of ["stdout", "stderr"] as const) {
-    if (failed.has(key)) set(key, actual[key]);
+    if (failed.has(key)) expect.set(key, actual[key]);
   }
-  if (failed.has("repr")) set("repr", actual.repr ?? "");
+  if (failed.has("repr")) expect.set("repr", actual.repr ?? "");
   if (failed.has("value")) {
     const plain = plainValue(actual.value);
-    if (plain !== undefined) set("value", plain);
+    if (plain !== undefined) expect.set("value", plain);
     else if (actual.repr !== undefined) {
-      remove("value");
-      set("repr", actual.repr);
-    } else set("value", null);
+      expect.remove("value");
+      expect.set("repr", actual.repr);
+    } else expect.set("value", null);
   }
-  return changed;
+  return nested;
 }
