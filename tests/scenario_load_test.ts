@@ -164,6 +164,16 @@ const invalid: [string, string, string][] = [
     "normalize: [{regex: '(', replace: ''}]\nsteps: [{restart: true}]\n",
     't.yaml:1:21: invalid regular expression "("',
   ],
+  [
+    "an invalid replacement in a normalizer",
+    "normalize: [{regex: '(a)', replace: '\\2'}]\nsteps: [{restart: true}]\n",
+    't.yaml:1:21: invalid regular expression "(a)": in the replacement "\\\\2": invalid group reference 2',
+  ],
+  [
+    "a Python backreference (?P=name)",
+    "steps:\n  - exec: x\n    expect: {stdout: {matches: '(?P<a>x)(?P=a)'}}\n",
+    't.yaml:3:32: invalid regular expression "(?P<a>x)(?P=a)": a backreference (?P=name) cannot',
+  ],
   ["YAML syntax error", "steps: [\n", "t.yaml:2:1: invalid YAML:"],
   [
     "a lookahead, which cannot run in linear time",

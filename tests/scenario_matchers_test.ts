@@ -21,6 +21,20 @@ const text: [string, string, TextExpectation, boolean][] = [
   ["lines in the wrong order", "b\na\n", { lines: ["a", "...", "b"] }, false],
   ["lines: an extra line fails without ...", "a\nb\nc\n", { lines: ["a", "b"] }, false],
   ["lines of empty output", "", { lines: [] }, true],
+  [
+    "contains and not_contains both hold",
+    "Hello Alice",
+    { contains: "Al", not_contains: "Bob" },
+    true,
+  ],
+  [
+    "contains holds, not_contains fails",
+    "Alice, Bob",
+    { contains: "Al", not_contains: "Bob" },
+    false,
+  ],
+  ["contains fails, matches holds", "took 2s", { contains: "ms", matches: "\\ds" }, false],
+  ["every key holds", "a\nb\n", { contains: "b", matches: "(?m)^a$", lines: ["a", "..."] }, true],
 ];
 for (const [what, actual, expected, ok] of text) {
   Deno.test(`text matcher: ${what}`, () => equal(matchText(actual, expected, []).ok, ok));
@@ -97,4 +111,19 @@ Deno.test("an unexpected error's failure shows its type, message and traceback",
   const [f] = checkExecution(step("{value: 1}"), result({ status: "error", error: zde }));
   equal(f.message, "expected status ok, got error (ZeroDivisionError: division by zero)");
   equal(f.actual, "error\nZeroDivisionError: division by zero\nTraceback ...");
+});
+
+Deno.test("each failing key of a combined matcher is its own failure", () => {
+  const s = step("{stdout: {contains: zz, not_contains: hi, matches: '^hi$', lines: [hi]}}");
+  const failures = checkExecution(s, result({ stdout: "hi\n" }));
+  deepStrictEqual(failures.map((f) => [f.key, f.message]), [
+    ["stdout", 'stdout does not contain "zz"'],
+    ["stdout", 'stdout contains "hi"'],
+  ]);
+});
+
+Deno.test("a combined error message matcher reports each failing key", () => {
+  const s = step("{error: {type: ZeroDivisionError, message: {contains: nope, matches: '^div'}}}");
+  const failures = checkExecution(s, result({ status: "error", error: zde }));
+  deepStrictEqual(failures.map((f) => f.message), ['error message does not contain "nope"']);
 });

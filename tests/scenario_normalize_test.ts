@@ -21,7 +21,7 @@ const cases: [string, Normalizer[], string, string][] = [
   ["ansi strips OSC titles", ["ansi"], "\x1b]0;title\x07text", "text"],
   [
     "regex replaces every match with groups",
-    [{ regex: "(\\d+)ms", replace: "<$1>" }],
+    [{ regex: "(\\d+)ms", replace: "<\\1>" }],
     "1ms 22ms",
     "<1> <22>",
   ],

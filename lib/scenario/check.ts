@@ -7,7 +7,7 @@
 import type { ExecutionResult } from "../results.ts";
 import type { ExpectationFailure, FailureKind, StepReport } from "../report/model.ts";
 import { formatDuration } from "../report/_format.ts";
-import { matchText, renderValue, valuesEqual } from "./matchers.ts";
+import { matchTextKeys, renderValue, valuesEqual } from "./matchers.ts";
 import type { ExecStep, TextExpectation } from "./types.ts";
 
 /**
@@ -59,8 +59,8 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     got: string,
   ) => {
     if (want === undefined) return;
-    const m = matchText(got, want, step.normalize);
-    if (!m.ok) {
+    for (const m of matchTextKeys(got, want, step.normalize)) {
+      if (m.ok) continue;
       failures.push({
         ...failureAbout(key),
         message: `${key} ${m.reason}`,
@@ -100,8 +100,8 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
         });
       }
       if (e.error.message !== undefined) {
-        const m = matchText(result.error.message, e.error.message, step.normalize);
-        if (!m.ok) {
+        for (const m of matchTextKeys(result.error.message, e.error.message, step.normalize)) {
+          if (m.ok) continue;
           failures.push({
             ...failureAbout("error.message"),
             message: `error message ${m.reason}`,

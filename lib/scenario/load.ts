@@ -199,22 +199,23 @@ function build(raw: RawScenario, source: SourceMap, issues: ScenarioIssue[]): Sc
     }
     return ms;
   };
-  const checkRegex = (path: (string | number)[], pattern: string) => {
+  const checkRegex = (path: (string | number)[], pattern: string, replace?: string) => {
     try {
-      compileRegex(pattern);
+      const regex = compileRegex(pattern);
+      if (replace !== undefined) regex.checkReplacement(replace);
     } catch (e) {
       if (!(e instanceof InvalidRegexError)) throw e;
       report(path, e.message);
     }
   };
   const checkText = (path: (string | number)[], text: RawText | undefined) => {
-    if (text !== undefined && typeof text === "object" && "matches" in text) {
+    if (typeof text === "object" && text.matches !== undefined) {
       checkRegex([...path, "matches"], text.matches);
     }
   };
   const checkNormalizers = (path: (string | number)[], list: Normalizer[] | undefined) =>
     (list ?? []).forEach((n, i) => {
-      if (typeof n === "object") checkRegex([...path, i, "regex"], n.regex);
+      if (typeof n === "object") checkRegex([...path, i, "regex"], n.regex, n.replace);
     });
 
   checkNormalizers(["normalize"], raw.normalize);

@@ -24,13 +24,14 @@ export const ANY_LINES = "...";
 
 /**
  * Checks `actual` against a text expectation, normalizing both sides first (a `matches` regex is
- * applied to the normalized output as written, in linear time: see `regex.ts`).
+ * applied to the normalized output as written, in linear time: see `regex.ts`). A matcher
+ * mapping passes when every key holds; the reason names each key that does not.
  *
  * @example
  * ```ts
  * import { matchText } from "./matchers.ts";
  * matchText("a\nb\nc\n", { lines: ["a", "...", "c"] }, []).ok; // true
- * matchText("Hello Alice", { contains: "Alice" }, []).ok; // true
+ * matchText("Hello Alice", { contains: "Alice", not_contains: "Bob" }, []).ok; // true
  * ```
  */
 export function matchText(
@@ -38,41 +39,71 @@ export function matchText(
   expected: TextExpectation,
   normalizers: readonly Normalizer[],
 ): MatchResult {
+  const results = matchTextKeys(actual, expected, normalizers);
+  if (results.length === 1) return results[0];
+  const failed = results.filter((r) => !r.ok);
+  return {
+    ok: failed.length === 0,
+    reason: failed.map((r) => r.reason).join("; "),
+    expected: results.map((r) => r.expected).join("\n"),
+    actual: results[0].actual,
+  };
+}
+
+/**
+ * Like `matchText`, one result per key of a matcher mapping (in the order contains,
+ * not_contains, matches, lines), so that each failing key can be reported on its own.
+ *
+ * @example
+ * ```ts
+ * import { matchTextKeys } from "./matchers.ts";
+ * const results = matchTextKeys("ok", { contains: "x", not_contains: "o" }, []);
+ * results.map((r) => r.ok); // [false, false]
+ * ```
+ */
+export function matchTextKeys(
+  actual: string,
+  expected: TextExpectation,
+  normalizers: readonly Normalizer[],
+): MatchResult[] {
   const got = normalize(actual, normalizers);
   if (typeof expected === "string") {
     const want = normalize(expected, normalizers);
-    return { ok: got === want, reason: "differs", expected: want, actual: got };
+    return [{ ok: got === want, reason: "differs", expected: want, actual: got }];
   }
-  if ("contains" in expected) {
+  const results: MatchResult[] = [];
+  if (expected.contains !== undefined) {
     const want = normalize(expected.contains, normalizers);
-    return {
+    results.push({
       ok: got.includes(want),
       reason: `does not contain ${JSON.stringify(want)}`,
       expected: want,
       actual: got,
-    };
+    });
   }
-  if ("not_contains" in expected) {
+  if (expected.not_contains !== undefined) {
     const want = normalize(expected.not_contains, normalizers);
-    return {
+    results.push({
       ok: !got.includes(want),
       reason: `contains ${JSON.stringify(want)}`,
       expected: `(not) ${want}`,
       actual: got,
-    };
+    });
   }
-  if ("matches" in expected) {
-    const ok = compileRegex(expected.matches).test(got);
-    return {
-      ok,
+  if (expected.matches !== undefined) {
+    results.push({
+      ok: compileRegex(expected.matches).test(got),
       reason: `does not match /${expected.matches}/`,
       expected: `/${expected.matches}/`,
       actual: got,
-    };
+    });
   }
-  const want = expected.lines.map((l) => l === ANY_LINES ? l : normalize(l, normalizers));
-  const ok = matchLines(splitLines(got), want);
-  return { ok, reason: "lines differ", expected: want.join("\n"), actual: got };
+  if (expected.lines !== undefined) {
+    const want = expected.lines.map((l) => l === ANY_LINES ? l : normalize(l, normalizers));
+    const ok = matchLines(splitLines(got), want);
+    results.push({ ok, reason: "lines differ", expected: want.join("\n"), actual: got });
+  }
+  return results;
 }
 
 /** Splits output into lines; one trailing newline ends the last line rather than starting one. */

@@ -20,8 +20,8 @@ const TRAILING_SPACE = /[ \t\r]+$/gm;
  * - `addresses`: every `0x` hex number becomes `0x...` (`<object at 0x7f3a9c>` -> `<object at 0x...>`).
  * - `trailing_whitespace`: spaces and tabs at the end of each line go, and so do trailing newlines.
  * - `ansi`: terminal escape sequences (colors, cursor moves, titles) go.
- * - `{ regex, replace }`: every match of `regex` is replaced (`$1` refers to a group); the regex
- *   runs in linear time (see `regex.ts`).
+ * - `{ regex, replace }`: every match of `regex` is replaced, as Python's `re.sub` does (`\1` and
+ *   `\g<name>` refer to groups); the regex runs in linear time (see `regex.ts`).
  *
  * @example
  * ```ts

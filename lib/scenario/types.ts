@@ -10,13 +10,20 @@ import type { ResourceLimits } from "../options.ts";
 
 import type { ExecutionStatus, TransactionPolicy } from "../results.ts";
 
-/** A text expectation: exact text, or one of the matcher objects. */
-export type TextExpectation =
-  | string
-  | { contains: string }
-  | { not_contains: string }
-  | { matches: string }
-  | { lines: string[] };
+/** A text expectation: exact text, or a matcher mapping whose keys must all hold. */
+export type TextExpectation = string | TextMatcher;
+
+/** A matcher mapping: at least one key; every key given must hold. */
+export interface TextMatcher {
+  /** The text must contain this. */
+  contains?: string;
+  /** The text must not contain this. */
+  not_contains?: string;
+  /** A Python `re` pattern that must match somewhere in the text (`re.search`; see `regex.ts`). */
+  matches?: string;
+  /** The text's lines, in order; a line `...` stands for any number of lines. */
+  lines?: string[];
+}
 
 /** An output normalizer, applied to both sides before comparing. */
 export type Normalizer =
