@@ -5,6 +5,7 @@
  */
 
 import { normalize } from "./normalize.ts";
+import { approxEqual, approxMatcher, renderApprox, type Tolerance } from "./approx.ts";
 import { compileRegex } from "./regex.ts";
 import type { Normalizer, TextExpectation } from "./types.ts";
 
@@ -133,17 +134,31 @@ function matchLines(lines: readonly string[], pattern: readonly string[]): boole
  * Deep equality between a value from a scenario file (YAML/JSON data) and a converted Python
  * value: `null` matches `None`/no value, a number matches an equal bigint, a mapping matches a
  * `Map` or an object with the same entries, a list matches an array (or a `Set` of the same items).
+ * An `{approx: X, rel, abs, nan_ok}` mapping anywhere in `expected` matches numbers within
+ * tolerance (pytest.approx; see `approx.ts`), or a dict equal to it as written.
  *
  * @example
  * ```ts
  * import { valuesEqual } from "./matchers.ts";
  * valuesEqual({ a: [1, 2] }, new Map([["a", [1n, 2]]])); // true
+ * valuesEqual([1, { approx: 0.3 }], [1, 0.1 + 0.2]); // true
  * ```
  */
 export function valuesEqual(expected: unknown, actual: unknown): boolean {
+  return equalWithin(expected, actual, undefined);
+}
+
+function equalWithin(
+  expected: unknown,
+  actual: unknown,
+  tolerance: Tolerance | undefined,
+): boolean {
+  const approx = approxMatcher(expected);
+  if (approx !== undefined && equalWithin(approx.approx, actual, approx.tolerance)) return true;
   if (expected === null || expected === undefined) return actual === null || actual === undefined;
   if (typeof expected === "number" || typeof expected === "bigint") {
     if (typeof actual === "number" || typeof actual === "bigint") {
+      if (tolerance !== undefined) return approxEqual(Number(expected), Number(actual), tolerance);
       // deno-lint-ignore eqeqeq -- loose equality compares a number with a bigint by value.
       return expected == actual || (Number.isNaN(Number(expected)) && Number.isNaN(Number(actual)));
     }
@@ -151,24 +166,24 @@ export function valuesEqual(expected: unknown, actual: unknown): boolean {
   }
   if (typeof expected !== "object") return Object.is(expected, actual);
   if (Array.isArray(expected)) {
-    if (actual instanceof Set) return setEquals(expected, actual);
+    if (actual instanceof Set) return setEquals(expected, actual, tolerance);
     if (ArrayBuffer.isView(actual) && !(actual instanceof DataView)) {
-      return valuesEqual(expected, Array.from(actual as unknown as ArrayLike<number>));
+      return equalWithin(expected, Array.from(actual as unknown as ArrayLike<number>), tolerance);
     }
     return Array.isArray(actual) && actual.length === expected.length &&
-      expected.every((item, i) => valuesEqual(item, actual[i]));
+      expected.every((item, i) => equalWithin(item, actual[i], tolerance));
   }
   const want = Object.entries(expected as Record<string, unknown>);
   const got = entriesOf(actual);
   if (got === undefined || got.length !== want.length) return false;
   const byKey = new Map(got.map(([k, v]) => [String(k), v]));
-  return want.every(([k, v]) => byKey.has(k) && valuesEqual(v, byKey.get(k)));
+  return want.every(([k, v]) => byKey.has(k) && equalWithin(v, byKey.get(k), tolerance));
 }
 
-function setEquals(expected: unknown[], actual: Set<unknown>): boolean {
+function setEquals(expected: unknown[], actual: Set<unknown>, tolerance?: Tolerance): boolean {
   const items = [...actual];
   return items.length === expected.length &&
-    expected.every((e) => items.some((a) => valuesEqual(e, a)));
+    expected.every((e) => items.some((a) => equalWithin(e, a, tolerance)));
 }
 
 function entriesOf(value: unknown): [unknown, unknown][] | undefined {
@@ -183,6 +198,10 @@ function entriesOf(value: unknown): [unknown, unknown][] | undefined {
 export function renderValue(value: unknown): string {
   if (value === undefined) return "(no value)";
   return JSON.stringify(value, (_k, v) => {
+    const approx = approxMatcher(v);
+    if (approx !== undefined && typeof approx.approx === "number") {
+      return renderApprox(approx.approx, approx.tolerance);
+    }
     if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`;
     if (v instanceof Map) {
       return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x]));
