@@ -91,6 +91,8 @@ export interface ScenarioReport {
   durationMs: number;
   /** One report per step, in file order. */
   steps: StepReport[];
+  /** The reports of the `setup:` steps of its config file (`pyrepl3.yaml`), when it has any. */
+  setup?: StepReport[];
   /** `PYTHONHASHSEED` its interpreters started with (the run's, else its `hash_seed`, else 0). */
   hashSeed?: number;
   /** With `update`: true when the file was rewritten with the actual outputs. */

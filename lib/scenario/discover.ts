@@ -54,9 +54,13 @@ export async function discoverScenarioFiles(patterns: string[]): Promise<string[
   return found;
 }
 
-/** True when `path` has a scenario file extension. */
+/** The project config file names (`lib/scenario/config.ts`): never scenarios themselves. */
+const CONFIG_NAMES = new Set(["pyrepl3.yaml", "pyrepl3.yml", "pyrepl3.json"]);
+
+/** True when `path` has a scenario file extension and is no project config file (`pyrepl3.yaml`). */
 export function isScenarioFile(path: string): boolean {
   const lower = path.toLowerCase();
+  if (CONFIG_NAMES.has(lower.slice(lower.lastIndexOf("/") + 1))) return false;
   return SCENARIO_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 

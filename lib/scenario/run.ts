@@ -6,7 +6,7 @@
  */
 
 import { resolveHashSeed, type SessionOptions } from "../options.ts";
-import type { RunReport, ScenarioReport } from "../report/model.ts";
+import type { RunReport, ScenarioReport, StepReport } from "../report/model.ts";
 import { Session } from "../session.ts";
 import { PooledSessions, sessionsHeldAtOnce } from "./pooled_sessions.ts";
 import { ScenarioRun, type ScenarioSession, type SessionFactory } from "./scenario_run.ts";
@@ -169,9 +169,25 @@ export async function runScenario(
     continueOnFailure: options.continueOnFailure,
     signal: options.signal,
   });
-  const steps = [];
+  const setup: StepReport[] = [];
+  const steps: StepReport[] = [];
   try {
-    for (const step of scenario.steps) steps.push(await run.runStep(step));
+    for (const step of scenario.setup ?? []) {
+      const report = await run.runStep(step);
+      setup.push({ ...report, label: `setup: ${report.label}` });
+    }
+    const failed = setup.find((s) => s.status === "failed");
+    for (const step of scenario.steps) {
+      // A failed setup step fails the scenario's first step, where every reporter shows it, and
+      // skips the rest: nothing ran, so --update has nothing to write.
+      if (failed === undefined) steps.push(await run.runStep(step));
+      else if (steps.length > 0) steps.push(run.skip(step));
+      else {steps.push({
+          ...run.skip(step),
+          status: "failed",
+          error: setupFailure(scenario, failed),
+        });}
+    }
   } finally {
     await run.close();
   }
@@ -182,6 +198,7 @@ export async function runScenario(
     status: steps.some((s) => s.status === "failed") ? "failed" : "passed",
     durationMs: performance.now() - start,
     steps,
+    ...(setup.length > 0 ? { setup } : {}),
     hashSeed: run.hashSeed,
   };
 }
@@ -201,6 +218,13 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<void>
       ? e.message
       : `${scenario.file} could not be updated: ${e instanceof Error ? e.message : String(e)}`;
   }
+}
+
+/** "setup step 1 of pyrepl3.yaml:4:5 failed: expected status ok, got error (...)". */
+function setupFailure(scenario: Scenario, step: StepReport): string {
+  const why = step.error ?? step.failures.map((f) => f.message).join("; ");
+  return `setup step ${step.index + 1} of ${scenario.config}:${step.line}:${step.column} ` +
+    `(${step.label}) failed: ${why}`;
 }
 
 function isLoaded(paths: string[] | Scenario[]): paths is Scenario[] {

@@ -8,6 +8,7 @@ import { InvalidOptionError } from "../errors.ts";
 import { discoverScenarioFiles } from "./discover.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
 import { loadScenario } from "./load.ts";
+import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
 
 /** Which scenarios to run. */
@@ -39,12 +40,19 @@ export async function loadScenarios(patterns: string[]): Promise<Scenario[]> {
   const files = await discoverScenarioFiles(patterns);
   const scenarios: Scenario[] = [];
   const issues: ScenarioIssue[] = [];
+  const seen = new Set<string>();
+  const configs = new ConfigFinder();
   for (const file of files) {
     try {
-      scenarios.push(await loadScenario(file));
+      scenarios.push(await loadScenario(file, { configs }));
     } catch (e) {
       if (!(e instanceof ScenarioValidationError)) throw e;
-      issues.push(...e.issues);
+      // A broken pyrepl3.yaml fails every scenario under it: say so once.
+      for (const issue of e.issues) {
+        const id = `${issue.file}:${issue.line}:${issue.column}:${issue.message}`;
+        if (!seen.has(id)) issues.push(issue);
+        seen.add(id);
+      }
     }
   }
   if (issues.length > 0) throw new ScenarioValidationError(issues);

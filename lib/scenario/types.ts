@@ -135,11 +135,14 @@ export interface Scenario {
   description?: string;
   /** Labels that `--tag` selects scenarios by (empty when the file has none). */
   tags: string[];
-  /** The Python interpreter the scenario asks for. */
+  /** The Python interpreter the scenario asks for (a path with `/` resolved from the file stating it). */
   python?: string;
   /** Environment variables the scenario's workers start with, added to the current environment. */
   env?: Record<string, string>;
-  /** The worker's directory, resolved against the file's directory (default: the file's directory). */
+  /**
+   * The worker's directory, resolved against the directory of the file that states it (the
+   * scenario's, else its config file's; default: the scenario file's directory).
+   */
   cwd: string;
   /** The file's default step timeout, in milliseconds (its own, else its config file's). */
   timeoutMs?: number;
@@ -149,6 +152,10 @@ export interface Scenario {
   hashSeed?: number | "random";
   /** Resource limits of the scenario's interpreters (the `limits` key). */
   limits?: ResourceLimits;
+  /** The `setup:` steps of its config file, run first in `main` (absent when there are none). */
+  setup?: Step[];
+  /** The project config file (`pyrepl3.yaml`) that applies to the scenario, when it has setup. */
+  config?: string;
   /** The steps to run, in order. */
   steps: Step[];
 }

@@ -38,6 +38,40 @@ const STEP_KEYS = [
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 const validateSchema = ajv.compile(schema);
 
+/** The keys a project config file (`pyrepl3.yaml`) shares with scenario files. */
+const CONFIG_KEYS = [
+  "$schema",
+  "python",
+  "cwd",
+  "env",
+  "timeout",
+  "normalize",
+  "hash_seed",
+  "limits",
+];
+
+/**
+ * The schema of a project config file: the scenario keys that make sense as defaults, and
+ * `setup:`, steps run at the start of every scenario under it. Same definitions, same messages.
+ */
+export const configSchema: Readonly<Record<string, unknown>> = {
+  ...schema,
+  title: "PyREPL3 project config",
+  description: "Defaults for every scenario file in this directory and below it.",
+  required: [],
+  properties: {
+    ...Object.fromEntries(
+      CONFIG_KEYS.map((key) => [key, (schema.properties as Record<string, unknown>)[key]]),
+    ),
+    setup: {
+      type: "array",
+      items: { $ref: "#/definitions/step" },
+      description: "Steps run in the main session at the start of every scenario under this file.",
+    },
+  },
+};
+const validateConfigSchema = ajv.compile(configSchema);
+
 /** The scenario JSON Schema (draft-07), as shipped in `lib/scenario/schema.json`. */
 export const scenarioSchema: Readonly<Record<string, unknown>> = schema;
 
@@ -49,7 +83,8 @@ export interface SourceMap {
 }
 
 /**
- * Validates `data` (the document as plain JS) against the schema; returns the problems found.
+ * Validates `data` (the document as plain JS) against the scenario schema (or, with `kind`
+ * `"config"`, the project config schema); returns the problems found.
  *
  * @example
  * ```ts
@@ -61,9 +96,14 @@ export interface SourceMap {
  * // [{ file: "x.yaml", line: 3, column: 5, message: "unknown key 'expext' (did you mean 'expect'?)" }]
  * ```
  */
-export function validateAgainstSchema(data: unknown, source: SourceMap): ScenarioIssue[] {
-  if (validateSchema(data)) return [];
-  const errors = (validateSchema.errors ?? []).filter((e) => e.keyword !== "if");
+export function validateAgainstSchema(
+  data: unknown,
+  source: SourceMap,
+  kind: "scenario" | "config" = "scenario",
+): ScenarioIssue[] {
+  const validate = kind === "config" ? validateConfigSchema : validateSchema;
+  if (validate(data)) return [];
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
   const issues: ScenarioIssue[] = [];
   const seen = new Set<string>();
   for (const { error, message, keyNode } of explain(errors)) {
