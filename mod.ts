@@ -89,6 +89,7 @@ export type {
   Step,
   StepBase,
   TextExpectation,
+  TextMatcher,
 } from "./lib/scenario/types.ts";
 export type {
   ExpectationFailure,
