@@ -59,14 +59,17 @@ export async function scenarioTests(
         python: options.python,
         timeoutMs: options.timeoutMs,
       });
-      for (const step of scenario.steps) {
+      // The setup: steps of its pyrepl3.yaml come first, named as setup, placed in that file.
+      for (const step of [...(scenario.setup ?? []), ...scenario.steps]) {
+        const setup = step.file !== undefined ? "setup " : "";
         await t.step({
-          name: `${step.index + 1}. ${run.skip(step).label}`,
+          name: `${setup}${step.index + 1}. ${run.skip(step).label}`,
           ignore: run.failed,
           fn: async () => {
             const report = await run.runStep(step);
             if (report.status === "failed") {
-              throw new ScenarioStepFailure(formatStepFailure(scenario, report));
+              const where = { file: step.file ?? scenario.file };
+              throw new ScenarioStepFailure(formatStepFailure(where, report));
             }
           },
         });
