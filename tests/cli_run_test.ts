@@ -40,7 +40,7 @@ Deno.test("a failing scenario exits 1 and shows the step's file:line:column and 
   equal(run.code, 1, run.stderr);
   match(run.stdout, /✗ prints wrongly/);
   match(run.stdout, /fail\.yaml:5:5 step 2 \(exec\) print\("one"\)/);
-  match(run.stdout, /- expected: "two\\n"\n\s+\+ actual: {3}"one\\n"/);
+  match(run.stdout, /- expected: 'two\\n'\n\s+\+ actual: {3}'one\\n'/);
   match(run.stdout, /2 scenarios: 1 passed, 1 failed/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -20,7 +20,8 @@ Deno.test("pretty shows the failing step's file:line:column and a unified diff",
   match(text, /scenarios\/sub\/math\.yaml:12:5 step 2 \(exec\) for i in range\(3\):…/);
   match(text, /- expected\n\s+\+ actual\n\s+@@ -1,3 \+1,3 @@\n\s+ 0\n\s+ 1\n\s+-2\n\s+\+/);
   ok(text.includes("+\x1b[31mtwo"), "the actual line keeps its own escape");
-  match(text, /- expected: "3"\n\s+\+ actual: {3}"4"/);
+  match(text, /- expected: 3\n\s+\+ actual: {3}4\n/, "values as Python shows them");
+  match(text, /\n {2}1 step skipped after the failure\n/);
   match(text, /scenarios\/crash\.yaml:4:3 step 1 \(restore\)[^\n]*\n\s+no checkpoint named nope/);
   ok(!text.includes("math.yaml:3:5"), "a passed step is not listed as a failure");
   ok(!text.includes("math.yaml:20:5"), "a skipped step is not listed as a failure");

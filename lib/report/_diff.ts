@@ -7,18 +7,26 @@
 
 import { structuredPatch } from "npm:diff@9.0.0";
 import type { Colors } from "./_colors.ts";
+import { pythonString } from "./_python_repr.ts";
 
 /**
  * Renders `expected` against `actual` as lines (without indentation).
  *
- * Single-line texts (a final line break allowed) become `expected: …` / `actual:   …`; anything longer becomes the hunks
- * of a unified diff (`-` expected, `+` actual) with three lines of context.
+ * Single-line texts (a final line break allowed) become `expected: …` / `actual:   …`, each
+ * shown through `show` (default: as a Python string literal, `'hi\n'`; pass `(t) => t` for
+ * text that is already a repr); anything longer becomes the hunks of a unified diff (`-`
+ * expected, `+` actual) with three lines of context.
  */
-export function renderDiff(expected: string, actual: string, colors: Colors): string[] {
+export function renderDiff(
+  expected: string,
+  actual: string,
+  colors: Colors,
+  show: (text: string) => string = pythonString,
+): string[] {
   if (isOneLine(expected) && isOneLine(actual)) {
     return [
-      colors.red(`- expected: ${JSON.stringify(expected)}`),
-      colors.green(`+ actual:   ${JSON.stringify(actual)}`),
+      colors.red(`- expected: ${show(expected)}`),
+      colors.green(`+ actual:   ${show(actual)}`),
     ];
   }
   // A missing final newline on one side only is a real difference; otherwise add it to both so

@@ -51,10 +51,43 @@ export function failedSteps(scenario: ScenarioReport): StepReport[] {
   return scenario.steps.filter((step) => step.status === "failed");
 }
 
-/** The failure messages of a step, one line each (its error first). */
+/** The failure messages of a step, one line each (its error first, then how it crashed). */
 export function stepMessages(step: StepReport): string[] {
-  const messages = step.failures.map((failure) => failure.message);
-  return step.error === undefined ? messages : [step.error, ...messages];
+  const crash = crashSummary(step);
+  return [
+    ...(step.error === undefined ? [] : [step.error]),
+    ...(crash === undefined ? [] : [crash]),
+    ...step.failures.map((failure) => failure.message),
+  ];
+}
+
+/**
+ * How the interpreter of a crashed step ended, in one line, or undefined when it did not:
+ * `the interpreter was killed by signal SIGSEGV`, `the interpreter exited with code 3`.
+ */
+export function crashSummary(step: StepReport): string | undefined {
+  const crash = step.actual?.crash;
+  if (crash === undefined) return undefined;
+  if (crash.signal !== null) return `the interpreter was killed by signal ${crash.signal}`;
+  if (crash.exitCode !== null) return `the interpreter exited with code ${crash.exitCode}`;
+  return "the interpreter ended";
+}
+
+/** The last lines (at most `max`) the crashed interpreter wrote to stderr; empty when none. */
+export function stderrTail(step: StepReport, max = 20): string[] {
+  const tail = step.actual?.crash?.stderrTail.replace(/\s+$/, "") ?? "";
+  return tail === "" ? [] : tail.split("\n").slice(-max);
+}
+
+/** How many steps of `scenario` were skipped after a step failed. */
+export function skippedSteps(scenario: ScenarioReport): number {
+  return scenario.steps.filter((step) => step.status === "skipped").length;
+}
+
+/** `3 steps skipped after the failure`, or empty when none was. */
+export function skippedText(scenario: ScenarioReport): string {
+  const n = skippedSteps(scenario);
+  return n === 0 ? "" : `${n} ${n === 1 ? "step" : "steps"} skipped after the failure`;
 }
 
 /** The first line of `text`, with an ellipsis when more followed. */

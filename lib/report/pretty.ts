@@ -7,7 +7,7 @@
  */
 
 import { colorsFor } from "./_colors.ts";
-import { failedSteps, formatDuration, scenarioOutcome } from "./_format.ts";
+import { failedSteps, formatDuration, scenarioOutcome, skippedText } from "./_format.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { renderStepFailure } from "./step_failure.ts";
 
@@ -44,7 +44,10 @@ export function prettyScenarioLine(scenario: ScenarioReport, options: PrettyOpti
   }
 }
 
-/** The details of a failed scenario: each failed step, where it is, and what differed. */
+/**
+ * The details of a failed scenario: each failed step, where it is, and what differed, then how
+ * many steps were skipped after the failure.
+ */
 export function prettyFailure(scenario: ScenarioReport, options: PrettyOptions = {}): string {
   const c = colorsFor(options.color ?? false);
   const lines = [
@@ -53,6 +56,8 @@ export function prettyFailure(scenario: ScenarioReport, options: PrettyOptions =
   for (const step of failedSteps(scenario)) {
     for (const line of renderStepFailure(scenario, step, options)) lines.push(`  ${line}`);
   }
+  const skipped = skippedText(scenario);
+  if (skipped !== "") lines.push(`  ${c.yellow(skipped)}`);
   return lines.join("\n");
 }
 

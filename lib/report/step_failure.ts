@@ -7,8 +7,9 @@
 
 import { colorsFor } from "./_colors.ts";
 import { renderDiff } from "./_diff.ts";
-import { firstLine, stepLocation } from "./_format.ts";
-import type { StepReport } from "./model.ts";
+import { crashSummary, firstLine, stderrTail, stepLocation } from "./_format.ts";
+import type { FailureKind, StepReport } from "./model.ts";
+import { pythonString } from "./_python_repr.ts";
 
 /** Options of `renderStepFailure()`. */
 export interface StepFailureOptions {
@@ -18,7 +19,9 @@ export interface StepFailureOptions {
 
 /**
  * Renders a failed step as lines: `file:line:column step N (kind) label`, then (indented)
- * its error, and each failed expectation with expected against actual (see `renderDiff`).
+ * its error, how its interpreter crashed (exit code or signal, and the tail of its stderr),
+ * and every failed expectation with expected against actual (see `renderDiff`): output text
+ * as Python string literals, values as their Python repr.
  *
  * @param scenario the scenario the step belongs to (only its `file` is read)
  * @example
@@ -43,11 +46,28 @@ export function renderStepFailure(
     }`,
   ];
   if (step.error !== undefined) lines.push(`  ${c.red(step.error)}`);
+  const crash = crashSummary(step);
+  if (crash !== undefined) {
+    lines.push(`  ${c.bold("crash")}: ${c.red(crash)}`);
+    const tail = stderrTail(step);
+    if (tail.length > 0) lines.push(`    stderr (last lines):`);
+    for (const line of tail) lines.push(`    ${c.dim("|")} ${line}`);
+  }
   for (const failure of step.failures) {
     lines.push(`  ${c.bold(failure.key)}: ${failure.message}`);
     if (failure.expected !== undefined && failure.actual !== undefined) {
-      for (const line of renderDiff(failure.expected, failure.actual, c)) lines.push(`    ${line}`);
+      const show = TEXT_KINDS.has(failure.kind) ? pythonString : (text: string) => text;
+      for (const line of renderDiff(failure.expected, failure.actual, c, show)) {
+        lines.push(`    ${line}`);
+      }
     }
   }
   return lines;
 }
+
+/** Failures about output text, shown as Python string literals; the others are reprs or names. */
+const TEXT_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  "stdout",
+  "stderr",
+  "error.message",
+]);

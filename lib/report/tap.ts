@@ -6,8 +6,14 @@
  */
 
 import { stringify } from "npm:yaml@2.9.1";
-import { failedSteps, scenarioOutcome, stepLocation } from "./_format.ts";
-import type { RunReport, ScenarioReport } from "./model.ts";
+import {
+  crashSummary,
+  failedSteps,
+  scenarioOutcome,
+  skippedSteps,
+  stepLocation,
+} from "./_format.ts";
+import type { RunReport, ScenarioReport, StepReport } from "./model.ts";
 
 /** Options of the TAP reporter. */
 export interface TapOptions {
@@ -54,6 +60,7 @@ function diagnostics(scenario: ScenarioReport): string[] {
       kind: step.kind,
       label: step.label,
       ...(step.error === undefined ? {} : { error: step.error }),
+      ...crashData(step),
       expectations: step.failures.map((f) => ({
         key: f.key,
         message: f.message,
@@ -61,9 +68,24 @@ function diagnostics(scenario: ScenarioReport): string[] {
         ...(f.actual === undefined ? {} : { actual: f.actual }),
       })),
     })),
+    ...(skippedSteps(scenario) === 0 ? {} : { skipped_steps: skippedSteps(scenario) }),
   };
   const yaml = stringify(data, { lineWidth: 0 }).trimEnd().split("\n");
   return ["  ---", ...yaml.map((line) => `  ${line}`), "  ..."];
+}
+
+/** How a crashed step's interpreter ended: exit code, signal and the tail of its stderr. */
+function crashData(step: StepReport): Record<string, unknown> {
+  const crash = step.actual?.crash;
+  if (crash === undefined) return {};
+  return {
+    crash: {
+      summary: crashSummary(step),
+      exit_code: crash.exitCode,
+      signal: crash.signal,
+      stderr_tail: crash.stderrTail,
+    },
+  };
 }
 
 /** Escapes `\` and `#` (TAP 14 §"Escaping") and folds line breaks, which would end the line. */

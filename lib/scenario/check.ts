@@ -7,7 +7,8 @@
 import type { ExecutionResult } from "../results.ts";
 import type { ExpectationFailure, FailureKind, StepReport } from "../report/model.ts";
 import { formatDuration } from "../report/_format.ts";
-import { matchTextKeys, renderValue, valuesEqual } from "./matchers.ts";
+import { matchTextKeys, valuesEqual } from "./matchers.ts";
+import { pythonRepr } from "../report/_python_repr.ts";
 import type { ExecStep, TextExpectation } from "./types.ts";
 
 /**
@@ -76,8 +77,9 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
     failures.push({
       ...failureAbout("value"),
       message: "value differs",
-      expected: renderValue(e.value ?? undefined),
-      actual: renderValue(result.value),
+      // As Python shows them; the actual side by its own repr (a tuple stays a tuple).
+      expected: pythonRepr(e.value ?? null),
+      actual: result.repr ?? pythonRepr(result.value ?? null),
     });
   }
   if (e.error) {

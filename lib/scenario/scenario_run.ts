@@ -250,7 +250,8 @@ export class ScenarioRun implements AsyncDisposable {
     } finally {
       clearTimeout(timer);
     }
-    report.actual = actualOf(result);
+    // The crash (exit code or signal, stderr tail) goes with it: every reporter shows it.
+    report.actual = { ...actualOf(result), ...(result.crash ? { crash: result.crash } : {}) };
     if (inputProblem !== undefined) {
       report.failures.push({ kind: "inputs", key: "inputs", message: inputProblem });
     } else if (replies.length > 0) {
