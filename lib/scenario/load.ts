@@ -27,15 +27,6 @@ export function scenarioSource(scenario: Scenario): string | undefined {
   return sources.get(scenario);
 }
 
-/** Options of `loadScenario()`. */
-export interface LoadScenarioOptions {
-  /**
-   * Finds the project config file (`pyrepl3.yaml`) of the scenario; share one between the
-   * files of a run so each config is read once. Default: a new one.
-   */
-  configs?: ConfigFinder;
-}
-
 /**
  * Loads, parses and validates a scenario file, with the `pyrepl3.yaml` found upward from it.
  *
@@ -48,13 +39,18 @@ export interface LoadScenarioOptions {
  * console.log(scenario.name, scenario.steps.length);
  * ```
  */
-export async function loadScenario(
-  path: string,
-  options: LoadScenarioOptions = {},
-): Promise<Scenario> {
+export function loadScenario(path: string): Promise<Scenario> {
+  return loadScenarioUnder(path, new ConfigFinder());
+}
+
+/**
+ * `loadScenario()` with a shared `ConfigFinder`, so the files of one run read each config once.
+ *
+ * @throws {ScenarioValidationError} as `loadScenario()` does.
+ */
+export async function loadScenarioUnder(path: string, configs: ConfigFinder): Promise<Scenario> {
   const text = await readDocumentText(path);
-  const config = await (options.configs ?? new ConfigFinder()).find(path);
-  return parseScenario(text, path, config);
+  return parseScenario(text, path, await configs.find(path));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { InvalidOptionError } from "../errors.ts";
 import { discoverScenarioFiles } from "./discover.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
-import { loadScenario } from "./load.ts";
+import { loadScenarioUnder } from "./load.ts";
 import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
 
@@ -44,7 +44,7 @@ export async function loadScenarios(patterns: string[]): Promise<Scenario[]> {
   const configs = new ConfigFinder();
   for (const file of files) {
     try {
-      scenarios.push(await loadScenario(file, { configs }));
+      scenarios.push(await loadScenarioUnder(file, configs));
     } catch (e) {
       if (!(e instanceof ScenarioValidationError)) throw e;
       // A broken pyrepl3.yaml fails every scenario under it: say so once.
