@@ -5,18 +5,12 @@
  *
  * @module
  */
-import {
-  CheckpointError,
-  InvalidOptionError,
-  SessionClosedError,
-  SessionDeadError,
-} from "./errors.ts";
+import { CheckpointError, InvalidOptionError } from "./errors.ts";
 import type { Execution } from "./execution.ts";
 import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
 import { type Reply, RequestFailure } from "./connection.ts";
-import { Interpreter, type InterpreterEnd } from "./interpreter.ts";
-import type { Keeper } from "./keeper.ts";
+import { InterpreterSlot, type SessionState } from "./interpreter_slot.ts";
 import { type InterpreterSource, ownKeeperSource } from "./keeper_source.ts";
 import { requestError } from "./_request_error.ts";
 import type { ControlRequest } from "./protocol.ts";
@@ -37,9 +31,6 @@ import {
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 const DEFAULT_CHECKPOINT_TIMEOUT_MS = 300_000;
 const DEFAULT_GRACE_MS = 2000;
-
-/** The lifecycle state of a session. */
-export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
 
 let sessionCounter = 0;
 /** Set by sessionWithSource() for the one constructor call it makes. */
@@ -63,20 +54,13 @@ export class Session implements AsyncDisposable {
   /** A label for messages, unique in this Deno process. */
   readonly id: string;
   readonly #options: SessionOptions;
-  readonly #source: InterpreterSource;
-  #state: SessionState = "new";
-  #closedReason = "shut down";
-  #keeper: Keeper | null = null;
-  #interpreter: Interpreter | null = null;
+  readonly #slot: InterpreterSlot;
   readonly #executions: ExecutionQueue;
-  #deathReason = "";
-  #restarts = 0;
   /** True while a control request that runs user code (checkpoint) is in flight. */
   #controlInFlight = false;
-  #startPromise: Promise<void> | null = null;
 
   static {
-    release = (session) => session.#release();
+    release = (session) => session.#slot.close("released to its pool; acquire a new session", true);
   }
 
   /** Creates a session; call `start()` before executing code. */
@@ -84,40 +68,38 @@ export class Session implements AsyncDisposable {
     validateSessionOptions(options);
     this.#options = { ...options, hashSeed: resolveHashSeed(options) };
     this.id = `s${++sessionCounter}`;
-    this.#source = givenSource ?? ownKeeperSource(this.#options);
+    const source = givenSource ?? ownKeeperSource(this.#options);
     givenSource = null;
     this.#executions = new ExecutionQueue(
       {
-        usable: () => this.#usable(),
-        current: () => this.#interpreter,
-        replaceAfterKill: () => {
-          this.#restarts++;
-          return this.#connect().catch(() => {});
-        },
+        usable: () => this.#slot.usable(),
+        current: () => this.#slot.current,
+        replaceAfterKill: () => this.#slot.replace(),
       },
       this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
       this.#options.onBackgroundOutput,
     );
+    this.#slot = new InterpreterSlot(this.id, this.#options, source, this.#executions);
   }
 
   /** The lifecycle state: `new`, `starting`, `ready`, `dead` (worker died; call restart) or `closed`. */
   get state(): SessionState {
-    return this.#state;
+    return this.#slot.state;
   }
 
   /** True when the session can run code. */
   get alive(): boolean {
-    return this.#state === "ready";
+    return this.#slot.state === "ready";
   }
 
   /** The pid of the process now running user code (it changes when a transaction rolls back). */
   get pid(): number {
-    return this.#interpreter?.pid ?? 0;
+    return this.#slot.current?.pid ?? 0;
   }
 
   /** The Python version of the worker, e.g. `3.11.7` (empty before start). */
   get pythonVersion(): string {
-    return this.#interpreter?.python ?? "";
+    return this.#slot.current?.python ?? "";
   }
 
   /** The interpreter's PYTHONHASHSEED (a `"random"` option is resolved to the number it picked). */
@@ -137,18 +119,12 @@ export class Session implements AsyncDisposable {
 
   /** How many times the interpreter was replaced (restart(), or a timeout that needed a kill). */
   get restarts(): number {
-    return this.#restarts;
+    return this.#slot.restarts;
   }
 
   /** Starts the worker. Resolves when the interpreter is ready for code. */
   start(): Promise<void> {
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    if (this.#state === "ready") return Promise.resolve();
-    if (!this.#startPromise) {
-      this.#state = "starting";
-      this.#startPromise = this.#connect().finally(() => (this.#startPromise = null));
-    }
-    return this.#startPromise;
+    return this.#slot.start();
   }
 
   /**
@@ -177,7 +153,7 @@ export class Session implements AsyncDisposable {
    * when no execution is running or queued.
    */
   interrupt(): Promise<void> {
-    if (this.#controlInFlight) this.#interpreter?.interrupt();
+    if (this.#controlInFlight) this.#slot.current?.interrupt();
     else this.#executions.interrupt();
     return Promise.resolve();
   }
@@ -239,19 +215,14 @@ export class Session implements AsyncDisposable {
    * and any queued before this call, reject with SessionClosedError.
    */
   async restart(): Promise<void> {
-    if (this.#state === "closed") throw this.#closedError();
-    this.#restarts++;
-    this.#stopInterpreter(new SessionClosedError(this.id, "restarting"));
-    if (this.#state === "ready") this.#state = "starting";
-    await this.#executions.enqueue(() => this.#connect());
+    if (this.#slot.state === "closed") throw this.#slot.closedError();
+    this.#slot.stopForRestart();
+    await this.#executions.enqueue(() => this.#slot.connect());
   }
 
   /** Ends the worker. The session cannot run code afterwards. */
   async shutdown(): Promise<void> {
-    if (this.#state === "closed") return;
-    this.#state = "closed";
-    this.#stopInterpreter(this.#closedError());
-    if (this.#source.ownsKeeper) await this.#keeper?.close();
+    await this.#slot.close("shut down");
     await this.#executions.drained();
   }
 
@@ -260,87 +231,11 @@ export class Session implements AsyncDisposable {
     return this.shutdown();
   }
 
-  // -- the interpreter --------------------------------------------------------------------------------
-
-  async #connect(): Promise<void> {
-    this.#stopInterpreter(new SessionClosedError(this.id, "restarting"));
-    try {
-      if (!this.#keeper || this.#keeper.closed) this.#keeper = await this.#source.keeper();
-      const interpreter = await Interpreter.take(
-        this.#keeper,
-        {
-          cwd: this.#options.cwd,
-          env: this.#options.env,
-          limits: this.#options.limits,
-          timeoutMs: this.#options.startTimeoutMs,
-        },
-        this.#executions.events,
-        this.id,
-      );
-      if (this.#state === "closed") {
-        // shutdown() was called while this start was in flight: undo it.
-        interpreter.kill(this.#closedError());
-        throw this.#closedError();
-      }
-      this.#interpreter = interpreter;
-      interpreter.ended.then((end) => this.#onEnded(interpreter, end));
-      this.#executions.executionCount = 0;
-      this.#deathReason = "";
-      this.#executions.openTransaction = false;
-      this.#state = "ready";
-    } catch (error) {
-      if (this.#state !== "closed") {
-        this.#state = "dead";
-        this.#deathReason = (error as Error).message;
-      }
-      if (this.#source.ownsKeeper) await this.#keeper?.close();
-      throw error;
-    }
-  }
-
-  #stopInterpreter(reason: Error): void {
-    const interpreter = this.#interpreter;
-    this.#interpreter = null;
-    interpreter?.kill(reason);
-    this.#executions.failRunning(reason);
-  }
-
-  /** The pool took this handle back: it cannot be used again; its interpreter ends. */
-  #release(): void {
-    if (this.#state === "closed") return;
-    this.#closedReason = "released to its pool; acquire a new session";
-    this.#state = "closed";
-    this.#stopInterpreter(this.#closedError());
-  }
-
-  #onEnded(interpreter: Interpreter, end: InterpreterEnd): void {
-    if (interpreter !== this.#interpreter || this.#state !== "ready") return;
-    this.#interpreter = null;
-    this.#state = "dead";
-    this.#deathReason = end.reason;
-    this.#executions.crashRunning((running) => ({
-      exitCode: end.exit?.code ?? null,
-      signal: end.exit?.signal ?? null,
-      stderrTail: running.stderrTail(interpreter.stderrTail()),
-    }));
-  }
-
-  // -- control requests ---------------------------------------------------------------------------
-
-  #usable(): Interpreter {
-    if (this.#state === "dead") throw new SessionDeadError(this.id, this.#deathReason);
-    if (this.#state === "closed") throw this.#closedError();
-    if (this.#state !== "ready" || !this.#interpreter) {
-      throw new SessionClosedError(this.id, describeState(this.#state));
-    }
-    return this.#interpreter;
-  }
-
   async #request<R extends ControlRequest>(
     request: R,
     blob?: Uint8Array,
   ): Promise<Reply<R["op"]>> {
-    const interpreter = this.#usable();
+    const interpreter = this.#slot.usable();
     try {
       const reply = await interpreter.request(request, blob);
       this.#executions.executionCount = reply.executionCount;
@@ -357,14 +252,11 @@ export class Session implements AsyncDisposable {
    * `timeoutMs`, and after `graceMs` more the interpreter is replaced.
    */
   async #withDeadline<T>(run: () => Promise<T>, timeoutMs: number, graceMs: number): Promise<T> {
-    const interpreter = this.#usable();
+    const interpreter = this.#slot.usable();
     let recovery: Promise<void> | null = null;
     const timers = [setTimeout(() => {
       interpreter.interrupt();
-      timers.push(setTimeout(() => {
-        this.#restarts++;
-        recovery = this.#connect().catch(() => {});
-      }, graceMs));
+      timers.push(setTimeout(() => (recovery = this.#slot.replace()), graceMs));
     }, timeoutMs)];
     this.#controlInFlight = true;
     try {
@@ -381,10 +273,6 @@ export class Session implements AsyncDisposable {
       for (const timer of timers) clearTimeout(timer);
       this.#controlInFlight = false;
     }
-  }
-
-  #closedError(): SessionClosedError {
-    return new SessionClosedError(this.id, this.#closedReason);
   }
 }
 
@@ -403,9 +291,5 @@ export function releaseSession(session: Session): void {
   release(session);
 }
 
-function describeState(state: SessionState): string {
-  return state === "new" ? "not started" : state === "closed" ? "shut down" : state;
-}
-
-/** Re-exported for callers that name the policy type next to Session. */
-export type { TransactionPolicy };
+/** Re-exported for callers that name the types next to Session. */
+export type { SessionState, TransactionPolicy };
