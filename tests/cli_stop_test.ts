@@ -40,7 +40,23 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     }).spawn();
     // Opening the FIFO for writing waits until step 21 of b_long.yaml opens it for reading:
     // the signal lands in the middle of that scenario, with a_first.yaml done and updated.
-    const gate = await Deno.open(fifo, { write: true });
+    const opening = Deno.open(fifo, { write: true });
+    const reached = await Promise.race([
+      opening.then(() => "gate"),
+      child.status.then(() => "exit"),
+    ]);
+    if (reached === "exit") {
+      // The CLI ended before step 21: unblock our open (a reader) and fail with what it said.
+      (await Deno.open(fifo, { read: true })).close();
+      (await opening).close();
+      const { stdout, stderr } = await child.output();
+      throw new Error(
+        `the CLI exited before the gate: ${new TextDecoder().decode(stdout)}${
+          new TextDecoder().decode(stderr)
+        }`,
+      );
+    }
+    const gate = await opening;
     child.kill(signal);
     gate.close();
     const { code, signal: killedBy, stdout, stderr } = await child.output();
