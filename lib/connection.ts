@@ -17,6 +17,7 @@ import {
   type ResultMessage,
 } from "./protocol.ts";
 import { ProtocolError, PyReplError } from "./errors.ts";
+import { allocateCheckpointBlob } from "./checkpoint.ts";
 
 /** The events a connection reports while it reads. */
 export interface ConnectionEvents {
@@ -150,11 +151,12 @@ export class Connection {
   }
 
   /**
-   * A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again.
+   * A checkpoint's bytes follow their reply unframed, so 512 MB are not wrapped and copied again; they are
+   * read into a buffer with room to sign them in place (allocateCheckpointBlob).
    * (Only such replies take this await: the round trip's hot path stays free of it.)
    */
   async #withBlob(message: ReplyMessage, reader: FrameReader): Promise<InterpreterMessage> {
-    const data = await reader.readRaw(message.blob!);
+    const data = await reader.readRaw(message.blob!, allocateCheckpointBlob);
     return { ...message, data } as InterpreterMessage;
   }
 

@@ -96,9 +96,20 @@ export class FrameReader {
     return await this.readRaw(length);
   }
 
-  /** Reads exactly `length` unframed bytes (a blob announced by the previous frame) into a new buffer. */
-  async readRaw(length: number): Promise<Uint8Array> {
-    const payload = new Uint8Array(length);
+  /**
+   * Reads exactly `length` unframed bytes (a blob announced by the previous frame) into a new buffer.
+   *
+   * @param allocate Makes the `length`-byte array to read into, e.g. a view with room around it in a larger
+   * buffer, so the caller can wrap the blob without copying it; default a new `Uint8Array(length)`.
+   */
+  async readRaw(
+    length: number,
+    allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
+  ): Promise<Uint8Array> {
+    const payload = allocate(length);
+    if (payload.length !== length) {
+      throw new RangeError(`readRaw: allocate(${length}) made ${payload.length} bytes`);
+    }
     const taken = Math.min(this.#end - this.#start, length);
     payload.set(this.#buffer.subarray(this.#start, this.#start + taken));
     this.#start += taken;

@@ -15,7 +15,7 @@ import {
   throws,
 } from "node:assert/strict";
 import { Checkpoint, CheckpointError, InvalidOptionError } from "../mod.ts";
-import { openCheckpoint, sealCheckpoint } from "../lib/checkpoint.ts";
+import { allocateCheckpointBlob, openCheckpoint, sealCheckpoint } from "../lib/checkpoint.ts";
 import { resolveCheckpointKey } from "../lib/checkpoint_key.ts";
 import { withSession } from "./_helpers/session.ts";
 
@@ -156,6 +156,31 @@ Deno.test("a sealed checkpoint opens under its key to exactly the worker's bytes
     await openCheckpoint(sealed.data.slice(), { key: new TextEncoder().encode(KEY) }),
     raw,
   );
+});
+
+Deno.test("a blob read with allocateCheckpointBlob is signed in place, once", async () => {
+  const blob = allocateCheckpointBlob(raw.length);
+  blob.set(raw);
+  const first = await sealCheckpoint(blob, { key: KEY });
+  equal(first.data.buffer, blob.buffer, "no copy: the signed data is the blob's buffer");
+  equal(first.data.byteLength, blob.buffer.byteLength);
+  deepStrictEqual(await openCheckpoint(first.data, { key: KEY }), raw);
+  const second = await sealCheckpoint(blob, { key: "another key" });
+  notDeepStrictEqual(second.data.buffer, blob.buffer);
+  deepStrictEqual(await openCheckpoint(first.data, { key: KEY }), raw, "the first one is intact");
+  deepStrictEqual(await openCheckpoint(second.data, { key: "another key" }), raw);
+});
+
+Deno.test("sealing bytes from elsewhere copies them and leaves the bytes around them alone", async () => {
+  const around = new Uint8Array(64 + raw.length + 64).fill(0xa5);
+  const view = around.subarray(64, 64 + raw.length);
+  view.set(raw);
+  const sealed = await sealCheckpoint(view, { key: KEY });
+  ok(sealed.data.buffer !== around.buffer);
+  ok(around.subarray(0, 64).every((byte) => byte === 0xa5), "the bytes before are unchanged");
+  ok(around.subarray(64 + raw.length).every((byte) => byte === 0xa5), "and after");
+  deepStrictEqual(view, raw);
+  deepStrictEqual(await openCheckpoint(sealed.data, { key: KEY }), raw);
 });
 
 Deno.test("Checkpoint.fromBytes reads the same metadata from signed and unsigned bytes", async () => {

@@ -151,3 +151,37 @@ Deno.test("streamSource adapts a ReadableStream of odd-sized chunks", async () =
   });
   deepStrictEqual(await readAll(new FrameReader(streamSource(stream))), payloads);
 });
+
+Deno.test("readRaw reads a blob into the array allocate makes, then frames go on", async () => {
+  const blob = pattern(100_000);
+  const tail = concat(blob, encodeFrame(pattern(5)));
+  for (const chunk of [7, 64 * 1024]) {
+    const reader = new FrameReader(chunkedSource(concat(encodeFrame(pattern(3)), tail), chunk));
+    deepStrictEqual(await reader.next(), pattern(3));
+    const read = await reader.readRaw(
+      blob.length,
+      (length) => new Uint8Array(12 + length + 32).subarray(12, 12 + length),
+    );
+    deepStrictEqual(read, blob);
+    equal(read.byteOffset, 12);
+    deepStrictEqual(
+      new Uint8Array(read.buffer, 0, 12),
+      new Uint8Array(12),
+      "room before untouched",
+    );
+    deepStrictEqual(new Uint8Array(read.buffer, 12 + blob.length), new Uint8Array(32), "and after");
+    deepStrictEqual(await reader.next(), pattern(5));
+  }
+});
+
+Deno.test("readRaw refuses an allocate that makes the wrong size", async () => {
+  const reader = new FrameReader(chunkedSource(pattern(100), 10));
+  await rejects(reader.readRaw(100, () => new Uint8Array(99)), RangeError);
+});
+
+Deno.test("readRaw by default reads a blob into a buffer of its exact size", async () => {
+  const reader = new FrameReader(chunkedSource(pattern(70_000), 4096));
+  const read = await reader.readRaw(70_000);
+  deepStrictEqual(read, pattern(70_000));
+  equal(read.buffer.byteLength, 70_000);
+});
