@@ -12,7 +12,13 @@ import {
   TransactionError,
   UnknownInputError,
 } from "../mod.ts";
-import { processExists, TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
+import {
+  pathExists,
+  processExists,
+  TEST_PYTHON,
+  waitFor,
+  withSession,
+} from "./_helpers/session.ts";
 
 /** A cell that cuts its own protocol socket, then keeps running. */
 const CUT_SOCKET = `
@@ -200,7 +206,7 @@ Deno.test("interrupt() stops a checkpoint whose pickling hangs: CheckpointError,
     const started = `${await Deno.makeTempDir()}/started`;
     await session.execute(slowPickle(false, started));
     const pending = session.checkpoint().then(() => null, (error: unknown) => error);
-    ok(await waitFor(() => exists(started)), "pickling started");
+    ok(await waitFor(() => pathExists(started)), "pickling started");
     await session.interrupt();
     const error = await pending;
     ok(error instanceof CheckpointError, String(error));
@@ -225,12 +231,3 @@ Deno.test("checkpoint timeoutMs interrupts; code that ignores it gets the interp
     equal((await session.execute("'kept' in globals()")).value, false);
   });
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -7,7 +7,13 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { SessionPool } from "../mod.ts";
 import { sweepStaleSocketDirs } from "../lib/_socket_dir.ts";
-import { processExists, TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
+import {
+  pathExists,
+  processExists,
+  TEST_PYTHON,
+  waitFor,
+  withSession,
+} from "./_helpers/session.ts";
 
 /**
  * Tenant code that starts an impostor outside its own process group: it connects to every PyREPL3
@@ -123,10 +129,10 @@ Deno.test("a session's socket folder is gone after shutdown", async () => {
     const result = await session.execute(SOCKET_DIR_CELL);
     equal(result.status, "ok", result.error?.traceback);
     dir = result.value as string;
-    ok(exists(dir), "the session has a socket folder");
+    ok(pathExists(dir), "the session has a socket folder");
     equal(Deno.statSync(dir).mode! & 0o777, 0o700);
   });
-  ok(!exists(dir));
+  ok(!pathExists(dir));
 });
 
 Deno.test("socket folders of a dead owner are swept, live owners' are kept", async () => {
@@ -138,9 +144,9 @@ Deno.test("socket folders of a dead owner are swept, live owners' are kept", asy
     await Deno.writeTextFile(`${root}/pyrepl3-live/owner`, String(Deno.pid));
     await Deno.mkdir(`${root}/pyrepl3-not-ours`);
     equal(await sweepStaleSocketDirs(root), 1);
-    ok(!exists(`${root}/pyrepl3-dead`));
-    ok(exists(`${root}/pyrepl3-live`));
-    ok(exists(`${root}/pyrepl3-not-ours`));
+    ok(!pathExists(`${root}/pyrepl3-dead`));
+    ok(pathExists(`${root}/pyrepl3-live`));
+    ok(pathExists(`${root}/pyrepl3-not-ours`));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -161,11 +167,11 @@ Deno.test("the socket folder is removed even when Deno is killed", async () => {
   }).spawn();
   const reader = child.stdout.getReader();
   const dir = new TextDecoder().decode((await reader.read()).value).trim();
-  ok(dir.includes("pyrepl3-") && exists(dir), dir);
+  ok(dir.includes("pyrepl3-") && pathExists(dir), dir);
   child.kill("SIGKILL");
   await child.status;
   await reader.cancel();
-  ok(await waitFor(() => !exists(dir)), "the keeper removed it");
+  ok(await waitFor(() => !pathExists(dir)), "the keeper removed it");
 });
 
 Deno.test("inheritEnv: false starts from env alone; a list keeps just those names", async () => {
@@ -182,12 +188,3 @@ Deno.test("inheritEnv: false starts from env alone; a list keeps just those name
     deepStrictEqual(result.value, ["HOME", "ONLY"]);
   }, { inheritEnv: ["HOME"], env: { ONLY: "1" } });
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -4,7 +4,7 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { ExecutionEvent } from "../mod.ts";
-import { waitFor, withSession } from "./_helpers/session.ts";
+import { pathExists, waitFor, withSession } from "./_helpers/session.ts";
 
 /** A thread that prints three lines once `go` exists, then creates `done`. */
 function latePrinter(dir: string): string {
@@ -22,21 +22,12 @@ threading.Thread(target=late, daemon=True).start()
 `;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("output written between executions arrives first with the next one, marked background", async () => {
   const dir = await Deno.makeTempDir();
   await withSession(async (session) => {
     await session.execute(latePrinter(dir));
     await Deno.writeTextFile(`${dir}/go`, "");
-    ok(await waitFor(() => exists(`${dir}/done`)), "the thread printed");
+    ok(await waitFor(() => pathExists(`${dir}/done`)), "the thread printed");
     const events: ExecutionEvent[] = [];
     for await (const event of session.execute("print('now')")) events.push(event);
     const outputs = events.flatMap((e) => e.type === "output" ? [e] : []);

@@ -72,3 +72,13 @@ export async function canImport(session: Session, module: string): Promise<boole
   );
   return result.value === true;
 }
+
+/** True when `path` exists (a file, folder or FIFO). */
+export function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
