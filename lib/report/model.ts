@@ -44,6 +44,10 @@ export interface StepReport {
   kind: string;
   /** A short label: the first line of the code, or `checkpoint saved`. */
   label: string;
+  /** The Python source of an exec step, whole (reporters that show code: html). */
+  code?: string;
+  /** The replies an exec step gives to input prompts, as text (`reply`, `prompt → reply`, `EOF`). */
+  inputs?: string[];
   /** 1-based line of the step in its file. */
   line: number;
   /** 1-based column of the step in its file. */
@@ -120,4 +124,6 @@ export interface RunReport {
   startedAt: string;
   /** `PYTHONHASHSEED` of the run (`--hash-seed`, `"random"` resolved; 0 by default). */
   hashSeed?: number;
+  /** The Python version the scenarios ran on (e.g. `3.12.1`), when known. */
+  pythonVersion?: string;
 }

@@ -100,6 +100,7 @@ export class ScenarioRun implements AsyncDisposable {
       index: step.index,
       kind: step.kind,
       label: stepLabel(step),
+      ...stepSource(step),
       line: step.line,
       column: step.column,
       status: "passed",
@@ -160,6 +161,7 @@ export class ScenarioRun implements AsyncDisposable {
       index: step.index,
       kind: step.kind,
       label: stepLabel(step),
+      ...stepSource(step),
       line: step.line,
       column: step.column,
       status: "skipped",
@@ -304,6 +306,16 @@ function stopText(signal: AbortSignal): string {
   return typeof signal.reason === "string"
     ? `the run was stopped (${signal.reason})`
     : "the run was stopped";
+}
+
+/** The whole code and the input replies of an exec step, for reporters that show them. */
+function stepSource(step: Step): Pick<StepReport, "code" | "inputs"> {
+  if (step.kind !== "exec") return {};
+  if (step.inputs === undefined || step.inputs.length === 0) return { code: step.code };
+  const inputs = step.inputs.map((entry) =>
+    typeof entry === "string" ? entry : "eof" in entry ? "EOF" : `${entry.prompt} → ${entry.reply}`
+  );
+  return { code: step.code, inputs };
 }
 
 /** A short label for a step: the first line of its code, or `checkpoint NAME`, `restart`... */
