@@ -11,6 +11,7 @@ import { PyReplError } from "../errors.ts";
 import { MAX_HASH_SEED } from "../options.ts";
 import { parseDuration } from "../scenario/duration.ts";
 import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";
+import { DEFAULT_HTML_REPORT } from "../report/html.ts";
 
 /** A mistake on the command line; the CLI prints its message and exits with 2. */
 export class UsageError extends PyReplError {
@@ -55,6 +56,8 @@ export interface RunOptions {
   jobs: number;
   /** Run only this part of the selection (`--shard`). */
   shard?: Shard;
+  /** A previous JSON or JUnit report whose durations balance `--shard` by time (`--durations`). */
+  durations?: string;
   /** Exit 0 when nothing is selected (`--pass-with-no-tests`); otherwise that fails the run. */
   passWithNoTests: boolean;
   /** Running in CI (`--ci`, or a truthy `CI` variable): `--update` is refused. */
@@ -81,13 +84,22 @@ export interface MergeJunitOptions {
   inputs: string[];
 }
 
+/** What `pyrepl3 merge-reports OUT IN...` was asked to do. */
+export interface MergeReportsOptions {
+  /** The merged report: HTML for `.html`/`.htm`, JSON for `.json`; `-` for JSON on stdout. */
+  output: string;
+  /** The JSON or HTML reports to merge, at least one. */
+  inputs: string[];
+}
+
 /** A parsed command line. */
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "run"; options: RunOptions }
   | { kind: "record"; options: RecordOptions }
-  | { kind: "merge-junit"; options: MergeJunitOptions };
+  | { kind: "merge-junit"; options: MergeJunitOptions }
+  | { kind: "merge-reports"; options: MergeReportsOptions };
 
 const OPTIONS = {
   reporter: { type: "string", short: "r", multiple: true },
@@ -101,6 +113,7 @@ const OPTIONS = {
   list: { type: "boolean" },
   jobs: { type: "string", short: "j" },
   shard: { type: "string" },
+  durations: { type: "string" },
   "pass-with-no-tests": { type: "boolean" },
   ci: { type: "boolean" },
   "hash-seed": { type: "string" },
@@ -134,6 +147,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals[0] === "merge-junit") return parseMergeJunit(values, positionals.slice(1));
+  if (positionals[0] === "merge-reports") return parseMergeReports(values, positionals.slice(1));
   const timeoutMs = values.timeout === undefined ? undefined : parseTimeout(values.timeout);
   if (positionals[0] === "record") {
     const extra = Object.keys(values).filter((key) => !RECORD_OPTIONS.has(key));
@@ -168,6 +182,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
         ? defaults.jobs ?? navigator.hardwareConcurrency ?? 1
         : parseJobs(values.jobs),
       shard: values.shard === undefined ? undefined : parseShard(values.shard),
+      ...(values.durations === undefined ? {} : { durations: values.durations }),
       passWithNoTests: values["pass-with-no-tests"] ?? false,
       ci: values.ci ?? false,
       ...(values["hash-seed"] === undefined
@@ -187,6 +202,19 @@ function parseMergeJunit(values: object, files: string[]): Command {
     );
   }
   return { kind: "merge-junit", options: { output: files[0], inputs: files.slice(1) } };
+}
+
+/** `merge-reports OUT IN...`: no options, an output and at least one input. */
+function parseMergeReports(values: object, files: string[]): Command {
+  const extra = Object.keys(values);
+  if (extra.length > 0) throw new UsageError(`merge-reports does not take --${extra[0]}`);
+  if (files.length < 2) {
+    throw new UsageError(
+      "merge-reports takes an output and at least one input: " +
+        "pyrepl3 merge-reports OUT.html IN.json...",
+    );
+  }
+  return { kind: "merge-reports", options: { output: files[0], inputs: files.slice(1) } };
 }
 
 function parseStrict(args: string[]) {
@@ -277,6 +305,10 @@ function parseReporters(flags: { flag: string; value: string }[]): ReporterSpec[
       );
     }
     lastReporter = undefined;
+  }
+  // The HTML report is a page to open, not text for a terminal: alone it goes to a file.
+  for (const spec of specs) {
+    if (spec.name === "html" && spec.file === undefined) spec.file = DEFAULT_HTML_REPORT;
   }
   const onStdout = specs.filter((spec) => spec.file === undefined);
   if (onStdout.length > 1) {

@@ -40,6 +40,9 @@ Options:
       --list                  print the selected scenarios and their files; run nothing
   -j, --jobs N                scenarios run at once (default: the number of CPUs)
       --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI
+      --durations REPORT      with --shard: balance the parts by the durations of a
+                              previous run's JSON or JUnit report (--list shows each
+                              part's expected time)
       --hash-seed N|random    PYTHONHASHSEED of every interpreter (overrides the files'
                               hash_seed; default 0, so set orders are stable); random
                               picks one for the run and the report shows it

@@ -12,6 +12,8 @@ import type { RunReport } from "../report/model.ts";
 import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
+import { type Durations, parseDurations } from "../scenario/shard_durations.ts";
+import { shardSummary } from "./_list_shards.ts";
 import type { ReporterSpec, RunOptions } from "./args.ts";
 import { NoScenariosError, PythonOptionError } from "./errors.ts";
 import { UsageError } from "./args.ts";
@@ -41,14 +43,19 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   }
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
+  const durations = await readDurations(options);
   const loaded = await loadScenarios(options.patterns);
-  const selected = selectScenarios(loaded, options);
+  const selected = selectScenarios(loaded, { ...options, durations });
   if (selected.length === 0 && !options.passWithNoTests) {
     throw new NoScenariosError(noScenariosMessage(options, loaded.length));
   }
   if (options.list) {
     const width = Math.max(0, ...selected.map((s) => s.name.length));
     for (const s of selected) io.stdout(`${s.name.padEnd(width)}  ${s.file}\n`);
+    if (options.shard && durations) {
+      const { filter, tags, shard } = options;
+      io.stdout(`\n${shardSummary(loaded, { filter, tags, shard, durations })}`);
+    }
     return EXIT_PASSED;
   }
   if (options.python !== undefined) await checkPython(options.python);
@@ -67,6 +74,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     bail: options.bail,
     jobs: options.jobs,
     shard: options.shard,
+    durations,
     update: options.update,
     ...(options.hashSeed === undefined ? {} : { hashSeed: options.hashSeed }),
     signal: stops.signal,
@@ -85,6 +93,15 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   // Under --update a step whose expectations were rewritten passes (updateScenarioFile marks
   // it); a step no rewrite can fix (a crash) still fails the run.
   return report.scenarios.some((s) => s.status === "failed") ? EXIT_FAILED : EXIT_PASSED;
+}
+
+/** The durations `--durations` names, which only `--shard` uses. */
+async function readDurations(options: RunOptions): Promise<Durations | undefined> {
+  if (options.durations === undefined) return undefined;
+  if (options.shard === undefined) {
+    throw new UsageError("--durations balances shards by time; give --shard I/N with it");
+  }
+  return parseDurations(await Deno.readTextFile(options.durations), options.durations);
 }
 
 /** A reporter with where its text goes: straight to stdout, or gathered for a file. */

@@ -10,6 +10,7 @@ import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
 import { loadScenarioUnder } from "./load.ts";
 import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
+import { balanceShards, type Durations } from "./shard_durations.ts";
 
 /** Which scenarios to run. */
 export interface SelectOptions {
@@ -23,6 +24,11 @@ export interface SelectOptions {
    * the shards of a run partition it whatever order the files were given in.
    */
   shard?: { index: number; total: number };
+  /**
+   * With `shard`: recorded durations of a previous run (`parseDurations`); the shards are then
+   * balanced by time (`balanceShards`) instead of by count.
+   */
+  durations?: Durations;
 }
 
 /**
@@ -88,7 +94,11 @@ export function selectScenarios(scenarios: Scenario[], options: SelectOptions = 
       );
     }
     const order = [...selected].sort((a, b) => compare(a.file, b.file) || compare(a.name, b.name));
-    const mine = new Set(order.filter((_, i) => i % total === index - 1));
+    const mine = new Set(
+      options.durations
+        ? balanceShards(order, options.durations, total).shards[index - 1]
+        : order.filter((_, i) => i % total === index - 1),
+    );
     selected = selected.filter((s) => mine.has(s));
   }
   return selected;
