@@ -19,7 +19,7 @@ import { parseCommand } from "./lib/cli/args.ts";
 import { describeError } from "./lib/cli/errors.ts";
 import { HELP, VERSION } from "./lib/cli/help.ts";
 import { type CliIO, processIO } from "./lib/cli/io.ts";
-import { mergeJunitCommand } from "./lib/cli/merge_command.ts";
+import { mergeJunitCommand, mergeReportsCommand } from "./lib/cli/merge_command.ts";
 import { recordCommand } from "./lib/cli/record_command.ts";
 import { runCommand } from "./lib/cli/run_command.ts";
 
@@ -42,6 +42,8 @@ export async function main(args: string[], io: CliIO = processIO()): Promise<num
         return await recordCommand(command.options, io);
       case "merge-junit":
         return await mergeJunitCommand(command.options, io);
+      case "merge-reports":
+        return await mergeReportsCommand(command.options, io);
     }
   } catch (error) {
     const { lines, exitCode } = describeError(error);

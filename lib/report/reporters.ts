@@ -5,6 +5,7 @@
  */
 
 import { DotStream, formatDot } from "./dot.ts";
+import { formatHtml } from "./html.ts";
 import { formatJson } from "./json.ts";
 import { formatJunit } from "./junit.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
@@ -12,7 +13,7 @@ import { formatPretty, PrettyStream } from "./pretty.ts";
 import { formatTap } from "./tap.ts";
 
 /** The names `--reporter` accepts. */
-export const REPORTER_NAMES = ["pretty", "dot", "json", "junit", "tap"] as const;
+export const REPORTER_NAMES = ["pretty", "dot", "json", "junit", "tap", "html"] as const;
 
 /** A reporter's name. */
 export type ReporterName = typeof REPORTER_NAMES[number];
@@ -76,6 +77,8 @@ export function formatReport(
       return formatJunit(report);
     case "tap":
       return formatTap(report);
+    case "html":
+      return formatHtml(report);
     default: {
       const unknown: never = name;
       throw new TypeError(`unknown reporter ${unknown}`);
@@ -85,7 +88,7 @@ export function formatReport(
 
 /**
  * A reporter that writes through `write`: pretty and dot stream as scenarios finish; json,
- * junit and tap write their whole document when the run is done.
+ * junit, tap and html write their whole document when the run is done.
  */
 export function createReporter(
   name: ReporterName,
