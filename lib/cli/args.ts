@@ -74,6 +74,12 @@ export interface RecordOptions {
   python?: string;
   /** Timeout of each entry (`--timeout`). */
   timeoutMs?: number;
+  /** The interpreter's working directory (`--cwd`), written into the file. */
+  cwd?: string;
+  /** Environment variables (`--env KEY=VALUE`, repeatable), written into the file. */
+  env?: Record<string, string>;
+  /** `PYTHONHASHSEED` (`--hash-seed N|random`), written into the file. */
+  hashSeed?: number | "random";
 }
 
 /** What `pyrepl3 merge-junit OUT IN...` was asked to do. */
@@ -117,12 +123,14 @@ const OPTIONS = {
   "pass-with-no-tests": { type: "boolean" },
   ci: { type: "boolean" },
   "hash-seed": { type: "string" },
+  cwd: { type: "string" },
+  env: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
 
 /** The options `record` accepts besides the file. */
-const RECORD_OPTIONS = new Set(["python", "timeout", "help", "version"]);
+const RECORD_OPTIONS = new Set(["python", "timeout", "cwd", "env", "hash-seed", "help", "version"]);
 
 /** Defaults the parser cannot know by itself. */
 export interface ParseDefaults {
@@ -155,7 +163,15 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
     if (positionals.length !== 2) {
       throw new UsageError("record takes exactly one file: pyrepl3 record FILE.yaml");
     }
-    return { kind: "record", options: { file: positionals[1], python: values.python, timeoutMs } };
+    return {
+      kind: "record",
+      options: {
+        file: positionals[1],
+        python: values.python,
+        timeoutMs,
+        ...recordSettings(values),
+      },
+    };
   }
   if (positionals.length === 0) {
     throw new UsageError("no scenario files given; try: pyrepl3 scenarios/ (see --help)");
@@ -355,6 +371,23 @@ function parseShard(text: string): Shard {
     throw new UsageError(`--shard: expected I/N with 1 <= I <= N (e.g. 2/4), got "${text}"`);
   }
   return { index, total };
+}
+
+/** `--cwd`, `--env KEY=VALUE` and `--hash-seed` of `record`. */
+function recordSettings(
+  values: { cwd?: string; env?: string[]; "hash-seed"?: string },
+): Pick<RecordOptions, "cwd" | "env" | "hashSeed"> {
+  const env: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new UsageError(`--env: expected KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return {
+    ...(values.cwd === undefined ? {} : { cwd: values.cwd }),
+    ...(values.env === undefined ? {} : { env }),
+    ...(values["hash-seed"] === undefined ? {} : { hashSeed: parseHashSeed(values["hash-seed"]) }),
+  };
 }
 
 function parseHashSeed(text: string): number | "random" {

@@ -25,6 +25,10 @@ A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
 Options:
   -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit or tap; repeatable.
                               NAME alone writes to stdout, NAME:FILE writes to FILE.
+                              github prints ::error annotations for GitHub Actions
+                              beside the stdout reporter (added when GITHUB_ACTIONS=true
+                              and no --reporter is given) and appends a Markdown table
+                              to $GITHUB_STEP_SUMMARY.
   -o, --output FILE           right after --reporter NAME: write that reporter to FILE
                               (--reporter junit --output report.xml). Repeatable.
   -o, --output NAME=FILE      write reporter NAME to FILE (adds NAME if not given);

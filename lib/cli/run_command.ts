@@ -118,13 +118,16 @@ function openReporter(spec: ReporterSpec, io: CliIO, total: number): ReporterOut
       progress: io.isTerminal,
       columns: io.columns,
       total,
+      githubStepSummary: Deno.env.get("GITHUB_STEP_SUMMARY"),
     };
     const reporter = createReporter(spec.name, io.stdout, options);
     return { reporter, finish: (report) => Promise.resolve(reporter.runDone(report)) };
   }
   // A file never gets colours or a progress line; it is written once, when the run is done.
   const chunks: string[] = [];
-  const reporter = createReporter(spec.name, (text) => chunks.push(text));
+  const reporter = createReporter(spec.name, (text) => chunks.push(text), {
+    githubStepSummary: Deno.env.get("GITHUB_STEP_SUMMARY"),
+  });
   return {
     reporter,
     async finish(report) {

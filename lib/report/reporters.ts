@@ -5,6 +5,7 @@
  */
 
 import { DotStream, formatDot } from "./dot.ts";
+import { formatGithub, githubRunDone } from "./github.ts";
 import { formatHtml } from "./html.ts";
 import { formatJson } from "./json.ts";
 import { formatJunit } from "./junit.ts";
@@ -13,7 +14,7 @@ import { formatPretty, PrettyStream } from "./pretty.ts";
 import { formatTap } from "./tap.ts";
 
 /** The names `--reporter` accepts. */
-export const REPORTER_NAMES = ["pretty", "dot", "json", "junit", "tap", "html"] as const;
+export const REPORTER_NAMES = ["pretty", "dot", "json", "junit", "tap", "html", "github"] as const;
 
 /** A reporter's name. */
 export type ReporterName = typeof REPORTER_NAMES[number];
@@ -49,6 +50,8 @@ export interface ReporterOptions {
   columns?: number;
   /** How many scenarios the run will report, when known. */
   total?: number;
+  /** github: the file to append the Markdown summary to (`$GITHUB_STEP_SUMMARY`). */
+  githubStepSummary?: string;
 }
 
 /**
@@ -77,6 +80,8 @@ export function formatReport(
       return formatJunit(report);
     case "tap":
       return formatTap(report);
+    case "github":
+      return formatGithub(report);
     case "html":
       return formatHtml(report);
     default: {
@@ -97,6 +102,14 @@ export function createReporter(
 ): Reporter {
   if (name === "pretty") return new PrettyStream(write, options);
   if (name === "dot") return new DotStream(write, options);
+  if (name === "github") {
+    const summaryFile = options.githubStepSummary;
+    return {
+      scenarioStarted() {},
+      scenarioDone() {},
+      runDone: (report) => githubRunDone(report, write, { summaryFile }),
+    };
+  }
   return {
     scenarioStarted() {},
     scenarioDone() {},
