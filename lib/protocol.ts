@@ -68,7 +68,8 @@ export type ControlRequest =
   | { op: "commit" }
   | { op: "rollback" }
   | { op: "checkpoint" }
-  | { op: "restore"; blob: number };
+  | { op: "restore"; blob: number }
+  | { op: "complete"; source: string };
 
 /** The name of a control operation. */
 export type ControlOp = ControlRequest["op"];
@@ -85,6 +86,8 @@ export interface ControlReplies {
   checkpoint: { data: Uint8Array };
   /** The names the restored namespace holds. */
   restore: { names: string[] };
+  /** Whether `source` is a whole entry, as Python's interactive console decides (codeop). */
+  complete: { status: "complete" | "incomplete" | "invalid" };
 }
 
 /** A message to an interpreter. */

@@ -36,6 +36,7 @@ let sessionCounter = 0;
 /** Set by sessionWithSource() for the one constructor call it makes. */
 let givenSource: InterpreterSource | null = null;
 let release: (session: Session) => void;
+let askComplete: (session: Session, source: string) => Promise<EntryStatus>;
 
 /**
  * A persistent Python session. Names, functions, classes and imports persist between executions;
@@ -61,6 +62,9 @@ export class Session implements AsyncDisposable {
 
   static {
     release = (session) => session.#slot.close("released to its pool; acquire a new session", true);
+    askComplete = async (session, source) =>
+      (await session.#executions.enqueue(() => session.#request({ op: "complete", source })))
+        .status;
   }
 
   /** Creates a session; call `start()` before executing code. */
@@ -289,6 +293,18 @@ export function sessionWithSource(options: SessionOptions, source: InterpreterSo
 /** Closes a pooled session's handle for good: later calls throw SessionClosedError (internal). */
 export function releaseSession(session: Session): void {
   release(session);
+}
+
+/** Whether an entry typed at a prompt is whole, as Python's interactive console decides. */
+export type EntryStatus = "complete" | "incomplete" | "invalid";
+
+/**
+ * Asks the interpreter whether `source` (the lines typed so far) is a whole entry, by
+ * `codeop.compile_command(source, "<input>", "single")`: nothing runs, the namespace and the
+ * execution count are untouched (`record`'s prompt; internal, not part of the public API).
+ */
+export function entryStatus(session: Session, source: string): Promise<EntryStatus> {
+  return askComplete(session, source);
 }
 
 /** Re-exported for callers that name the types next to Session. */

@@ -13,11 +13,12 @@ from typing import Any, Optional
 
 from . import input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
+from .entry import entry_status
 from .executor import Executor, RunnerImport, UserCodeGuard, error_info
 from .framing import FrameReader, FrameWriter, ProtocolError
 from .limits import CpuTimeLimitExceeded, Limits
-from .protocol import (EXEC, FATAL, HELLO, INPUT, INPUT_REPLY, INTERRUPT, OP_CHECKPOINT, OP_COMMIT, OP_RESTORE,
-                       OP_ROLLBACK, OP_SETUP, PROTOCOL_VERSION, REPLY, REQUEST, RESULT)
+from .protocol import (EXEC, FATAL, HELLO, INPUT, INPUT_REPLY, INTERRUPT, OP_CHECKPOINT, OP_COMMIT, OP_COMPLETE,
+                       OP_RESTORE, OP_ROLLBACK, OP_SETUP, PROTOCOL_VERSION, REPLY, REQUEST, RESULT)
 
 ROLLBACK_POLICIES = ("rollback_on_failure", "rollback_always")
 
@@ -243,6 +244,8 @@ class Interpreter:
                 return
             elif op == OP_RESTORE:
                 reply.update(self._restore(message["data"]))
+            elif op == OP_COMPLETE:
+                reply["status"] = entry_status(message["source"])
             else:
                 raise ValueError(f"unknown request {op!r}")
         except BaseException as exc:  # SystemExit too: pickling and restoring run user code

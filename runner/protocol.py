@@ -31,3 +31,4 @@ OP_COMMIT = "commit"            # -> {}
 OP_ROLLBACK = "rollback"        # -> {pid, threadsLost}
 OP_CHECKPOINT = "checkpoint"    # -> {blob}: the checkpoint's bytes follow the reply unframed
 OP_RESTORE = "restore"          # {blob}: the checkpoint's bytes follow the request -> {names}
+OP_COMPLETE = "complete"        # {source} -> {status: complete|incomplete|invalid}: codeop, no namespace touched

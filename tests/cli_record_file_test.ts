@@ -1,31 +1,37 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parse } from "yaml";
-import { needsContinuation } from "../lib/cli/_continuation.ts";
 import { appendSteps, stepFromResult } from "../lib/cli/record_file.ts";
 import type { ExecutionResult } from "../lib/results.ts";
+import { type EntryStatus, entryStatus } from "../lib/session.ts";
+import { withSession } from "./_helpers/session.ts";
 
-const cases: [string, boolean][] = [
-  ["x = 1", false],
-  ["def f():", true],
-  ["def f():\n    return 1", true],
-  ["def f():\n    return 1\n", false],
-  ["if x:  # a comment", true],
-  ["x = (1,", true],
-  ["x = (1,\n2)", false],
-  ["d = {'a': 1,", true],
-  ["d = {'a':\n 1}", false],
-  ["s = '''one", true],
-  ["s = '''one\ntwo'''", false],
-  ["s = 'a:(' ", false],
-  ["x = 1 + \\", true],
-  ["f = lambda: 1", false],
-  ["print('#(')", false],
+// Python decides, as its interactive console does: these are the entries a TypeScript heuristic
+// used to run at once while python3 shows `... `.
+const cases: [string, EntryStatus][] = [
+  ["x = 1", "complete"],
+  ["@dec", "incomplete"],
+  ["if x: pass", "incomplete"],
+  ["for i in r: print(i)", "incomplete"],
+  ["while True: ...", "incomplete"],
+  ["def f():", "incomplete"],
+  ["def f():\n    return 1", "incomplete"],
+  ["def f():\n    return 1\n", "complete"],
+  ["if x:  # a comment", "incomplete"],
+  ["x = (1,", "incomplete"],
+  ["x = (1,\n2)", "complete"],
+  ["s = '''one", "incomplete"],
+  ["x = 1 + \\", "incomplete"],
+  ["print('#(')", "complete"],
+  ["1 +* 2", "invalid"],
 ];
-for (const [source, more] of cases) {
-  Deno.test(`continuation of ${JSON.stringify(source)} is ${more}`, () => {
-    equal(needsContinuation(source), more);
+Deno.test("the interpreter decides whether an entry is whole, touching nothing", async () => {
+  await withSession(async (session) => {
+    for (const [source, status] of cases) equal(await entryStatus(session, source), status, source);
+    const after = await session.execute("1");
+    equal(after.executionCount, 1, "no entry counted as an execution");
+    equal((await session.execute("'x' in dir()")).value, false);
   });
-}
+});
 
 function result(fields: Partial<ExecutionResult>): ExecutionResult {
   return { status: "ok", stdout: "", stderr: "", executionCount: 1, durationMs: 1, ...fields };

@@ -96,8 +96,10 @@ Deno.test("record says which step of the file did not replay as written, and goe
     "s.yaml": "steps:\n  - exec: z = 3\n  - exec: z\n    expect: { value: 4 }\n  - exec: z += 1\n",
   });
   const run = await runCli(["record", `${dir}/s.yaml`], { stdin: "z\n" });
-  equal(run.code, 0, run.stderr);
   match(run.stderr, /step 2 of \S+s\.yaml did not replay as written: value differs\n/);
+  // The file written is replayed at the end, and its old failing step is named again.
+  equal(run.code, 1, run.stderr);
+  match(run.stderr, /replayed \S+s\.yaml: step 2 \(z\) fails: value differs/);
   // The failed step did not stop the replay: `z += 1` ran too.
   deepStrictEqual(parse(await Deno.readTextFile(`${dir}/s.yaml`)).steps[3], {
     exec: "z",

@@ -1,102 +1,109 @@
 /**
  * `pyrepl3 record FILE`: a Python prompt over a session; each entry runs and becomes an `exec`
- * step expecting what came back. `exit`, `quit` or end of input writes the file.
+ * step expecting what came back. `exit`, `quit`, `:quit` or Ctrl-D writes the file, which is then
+ * replayed by the scenario runner to say whether it passes.
  *
- * Entries are read like the Python REPL reads them (`>>> `, then `... ` while a block, a bracket
- * or a triple-quoted string is open, until a blank line ends a block). Input prompts the code
- * shows are answered from the same input and recorded as the step's `inputs`. Piped stdin works.
+ * On a terminal the prompt is Python's own: completeness decided by `codeop` in the worker, line
+ * editing and history (`node:readline`), Ctrl-C to cancel an entry or interrupt running code.
+ * Piped stdin works too (no prompts). An existing file's steps run first, in a session configured
+ * from that file (and the project's `pyrepl3.yaml`), so new entries see the state a run sees.
  *
  * @module
  */
 
-import { basename, dirname, extname, resolve } from "node:path";
-import type { ExecutionResult } from "../results.ts";
-import { DEFAULT_SESSION, loadScenario } from "../scenario/load.ts";
-import { defaultSessionFactory } from "../scenario/run.ts";
-import { ScenarioRun, type ScenarioSession } from "../scenario/scenario_run.ts";
+import { basename, dirname, extname, relative, resolve } from "node:path";
+import { ConfigFinder } from "../scenario/config.ts";
+import { DEFAULT_SESSION, loadScenario, parseScenario } from "../scenario/load.ts";
+import { defaultSessionFactory, runScenarios } from "../scenario/run.ts";
+import { ScenarioRun } from "../scenario/scenario_run.ts";
 import type { Scenario } from "../scenario/types.ts";
-import { needsContinuation } from "./_continuation.ts";
-import { LineReader } from "./_lines.ts";
+import { Session } from "../session.ts";
 import type { RecordOptions } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import {
-  appendSteps,
-  type RecordedInput,
-  type RecordedStep,
-  stepFromResult,
-} from "./record_file.ts";
+import { appendSteps, type FileSettings } from "./record_file.ts";
+import { type LineSource, PipedLines, TerminalLines } from "./record_lines.ts";
+import { runPrompt } from "./record_repl.ts";
 
-/** Entries that end the recording, as in the Python REPL. */
-const QUIT = new Set(["exit", "quit", "exit()", "quit()"]);
-
-/** Where `record` reads from, and whether to show `>>> ` prompts. */
-export interface RecordInput {
-  /** The entries (and replies to input prompts), line by line. */
-  lines: ReadableStream<Uint8Array>;
-  /** Show the `>>> ` and `... ` prompts (when a person is typing). */
-  showPrompts: boolean;
-}
+/** Where `record` reads from: a terminal (prompts, line editing) or piped lines. */
+export type RecordInput = LineSource | { lines: ReadableStream<Uint8Array> };
 
 /**
- * Runs the prompt until `exit`/`quit`/end of input, then appends the recorded steps to
- * `options.file` (created when missing). Returns the exit code (0).
+ * Runs the prompt until `exit`/`quit`/end of input, appends the recorded steps to `options.file`
+ * (created when missing), then replays the file. Returns the exit code: 0, or 1 when the
+ * written file does not replay green.
  */
 export async function recordCommand(
   options: RecordOptions,
   io: CliIO,
-  input: RecordInput = { lines: Deno.stdin.readable, showPrompts: Deno.stdin.isTerminal() },
+  input?: RecordInput,
 ): Promise<number> {
+  const settings = fileSettings(options);
   const existing = await existingScenario(options.file);
-  const reader = new LineReader(input.lines);
+  const scenario = withSettings(existing ?? await newScenario(options.file), settings);
+  const lines = input === undefined
+    ? Deno.stdin.isTerminal() ? await TerminalLines.open(io) : new PipedLines(Deno.stdin.readable)
+    : "lines" in input
+    ? new PipedLines(input.lines)
+    : input;
   // The file's steps run first, through the scenario runner itself, so that new entries see the
   // state (sessions, checkpoints, cwd, env) they will see when the scenario is run.
-  const run = new ScenarioRun(existing ?? newScenario(options.file), {
+  const run = new ScenarioRun(scenario, {
     sessionFactory: defaultSessionFactory,
     python: options.python,
     timeoutMs: options.timeoutMs,
+    ...(options.hashSeed === undefined ? {} : { hashSeed: hashSeedOf(options.hashSeed) }),
     continueOnFailure: true,
   });
-  const steps: RecordedStep[] = [];
-  // On a terminal, Ctrl-C interrupts the running code (KeyboardInterrupt) instead of killing
-  // the recorder and losing the steps; at the prompt it only reminds how to finish.
-  let running: AbortController | undefined;
-  const onSigint = () => {
-    if (running !== undefined) running.abort();
-    else io.stderr("\nuse exit, quit or Ctrl-D to finish\n");
-  };
-  if (input.showPrompts) Deno.addSignalListener("SIGINT", onSigint);
+  let recording;
   try {
     // Entries run in the main session; starting it first makes a bad --python fail at once.
     const session = await run.session(DEFAULT_SESSION);
-    if (existing !== undefined) await replay(run, options.file, io);
-    if (input.showPrompts) {
-      io.stdout(`Recording to ${options.file}; exit, quit or Ctrl-D writes the file.\n`);
+    if (!(session instanceof Session)) throw new TypeError("record needs a Session");
+    if (existing !== undefined) await replaySteps(run, options.file, io);
+    if (lines.interactive) {
+      io.stdout(`Recording to ${options.file}; Ctrl-D, exit or quit writes the file.\n`);
     }
-    while (true) {
-      const code = await readEntry(reader, io, input.showPrompts);
-      if (code === null || QUIT.has(code.trim())) break;
-      if (code.trim() === "") continue;
-      running = new AbortController();
-      const { result, inputs, ended } = await runEntry(session, code, reader, io, {
-        timeoutMs: options.timeoutMs,
-        signal: running.signal,
-      }).finally(() => running = undefined);
-      steps.push(stepFromResult(code, result, inputs));
-      if (ended) break;
-    }
+    recording = await runPrompt(session, lines, io, { timeoutMs: options.timeoutMs });
   } finally {
-    if (input.showPrompts) Deno.removeSignalListener("SIGINT", onSigint);
-    await reader.cancel();
+    await lines.close();
     await run.close();
   }
-  if (steps.length === 0) {
+  if (recording.steps.length === 0) {
     io.stderr(`pyrepl3: nothing recorded; ${options.file} left as it was\n`);
     return 0;
   }
-  await appendSteps(options.file, steps);
-  const noun = steps.length === 1 ? "step" : "steps";
-  io.stderr(`pyrepl3: wrote ${steps.length} ${noun} to ${options.file}\n`);
-  return 0;
+  await appendSteps(options.file, recording.steps, settings);
+  const noun = recording.steps.length === 1 ? "step" : "steps";
+  io.stderr(`pyrepl3: wrote ${recording.steps.length} ${noun} to ${options.file}\n`);
+  for (const name of recording.secrets.keys()) {
+    io.stderr(`pyrepl3: a password was recorded as reply_env: ${name}; set ${name} to run it\n`);
+  }
+  return await replayFile(options.file, recording.secrets, io);
+}
+
+/** The file keys the command line sets (`--cwd`, `--env`, `--python`, `--hash-seed`). */
+function fileSettings(options: RecordOptions): FileSettings {
+  const dir = dirname(resolve(options.file));
+  return {
+    ...(options.cwd === undefined ? {} : { cwd: relative(dir, resolve(options.cwd)) || "." }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.python === undefined ? {} : { python: options.python }),
+    ...(options.hashSeed === undefined ? {} : { hash_seed: options.hashSeed }),
+  };
+}
+
+/** The scenario as it will be once the command line's settings are written into the file. */
+function withSettings(scenario: Scenario, settings: FileSettings): Scenario {
+  const dir = dirname(resolve(scenario.file));
+  return {
+    ...scenario,
+    ...(settings.cwd === undefined ? {} : { cwd: resolve(dir, settings.cwd) }),
+    ...(settings.env === undefined ? {} : { env: { ...scenario.env, ...settings.env } }),
+  };
+}
+
+function hashSeedOf(seed: number | "random"): number {
+  return seed === "random" ? Math.floor(Math.random() * 4294967296) : seed;
 }
 
 /** The scenario already in `file` (validated), or undefined when there is no such file. */
@@ -110,14 +117,17 @@ async function existingScenario(file: string): Promise<Scenario | undefined> {
   return await loadScenario(file);
 }
 
-/** The scenario a new file will hold: no steps yet, run in the file's directory. */
-function newScenario(file: string): Scenario {
+/** The scenario a new file will hold: no steps yet, under the project's config file if any. */
+async function newScenario(file: string): Promise<Scenario> {
   const name = basename(file, extname(file));
-  return { name, file, tags: [], cwd: dirname(resolve(file)), steps: [] };
+  const config = await new ConfigFinder().find(file);
+  // A scenario must have steps: parse one, so that the config's keys are applied, then drop it.
+  const text = JSON.stringify({ name, steps: [{ exec: "pass" }] });
+  return { ...parseScenario(text, resolve(file), config), steps: [] };
 }
 
 /** Runs every step of the file (even after one fails), saying which did not go as written. */
-async function replay(run: ScenarioRun, file: string, io: CliIO): Promise<void> {
+async function replaySteps(run: ScenarioRun, file: string, io: CliIO): Promise<void> {
   const { steps } = run.scenario;
   for (const step of steps) {
     const report = await run.runStep(step);
@@ -130,55 +140,28 @@ async function replay(run: ScenarioRun, file: string, io: CliIO): Promise<void> 
   );
 }
 
-/** Reads one entry (several lines while it is incomplete); `null` at end of input. */
-async function readEntry(reader: LineReader, io: CliIO, prompts: boolean): Promise<string | null> {
-  const lines: string[] = [];
-  while (true) {
-    if (prompts) io.stdout(lines.length === 0 ? ">>> " : "... ");
-    const line = await reader.readLine();
-    if (line === null) return lines.length === 0 ? null : lines.join("\n");
-    if (lines.length === 0 && line.trim() === "") return "";
-    lines.push(line);
-    if (!needsContinuation(lines.join("\n"))) {
-      while (lines.length > 1 && lines[lines.length - 1].trim() === "") lines.pop();
-      return lines.join("\n");
+/** Runs the written file as `pyrepl3 FILE` would, the typed passwords in their variables. */
+async function replayFile(file: string, secrets: Map<string, string>, io: CliIO): Promise<number> {
+  const saved = new Map([...secrets.keys()].map((name) => [name, Deno.env.get(name)]));
+  for (const [name, value] of secrets) Deno.env.set(name, value);
+  try {
+    const report = await runScenarios([file]);
+    const failed = report.scenarios.flatMap((s) => s.steps).filter((s) => s.status === "failed");
+    if (failed.length === 0) {
+      io.stderr(`pyrepl3: replayed ${file}: it passes\n`);
+      return 0;
+    }
+    for (const step of failed) {
+      const why = step.error ?? step.failures.map((f) => f.message).join("; ");
+      io.stderr(
+        `pyrepl3: replayed ${file}: step ${step.index + 1} (${step.label}) fails: ${why}\n`,
+      );
+    }
+    return 1;
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
     }
   }
-}
-
-interface EntryOutcome {
-  result: ExecutionResult;
-  inputs: RecordedInput[];
-  /** Input ended while the code was reading from it: record this entry, then stop. */
-  ended: boolean;
-}
-
-/** Runs an entry, echoing its output and answering its input prompts from `reader`. */
-async function runEntry(
-  session: ScenarioSession,
-  code: string,
-  reader: LineReader,
-  io: CliIO,
-  options: { timeoutMs?: number; signal: AbortSignal },
-): Promise<EntryOutcome> {
-  const inputs: RecordedInput[] = [];
-  let ended = false;
-  const result = await session.execute(code, {
-    ...options,
-    onOutput: (stream, data) => stream === "stdout" ? io.stdout(data) : io.stderr(data),
-    // The prompt itself arrives as stdout output (input() writes it), so it is not echoed here.
-    onInput: async ({ prompt }) => {
-      const reply = await reader.readLine();
-      if (reply === null) {
-        ended = true;
-        inputs.push({ eof: true });
-        return null;
-      }
-      inputs.push(prompt === "" ? reply : { prompt, reply });
-      return reply;
-    },
-  });
-  if (result.status === "ok" && result.repr !== undefined) io.stdout(result.repr + "\n");
-  if (result.error !== undefined) io.stderr(result.error.traceback || `${result.error.type}\n`);
-  return { result, inputs, ended };
 }

@@ -17,7 +17,11 @@ import { readTextFileStrict } from "../scenario/read_text.ts";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 
 /** A reply given to an input prompt while recording. */
-export type RecordedInput = string | { prompt: string; reply: string } | { eof: true };
+export type RecordedInput =
+  | string
+  | { prompt: string; reply: string }
+  | { prompt: string; reply_env: string }
+  | { eof: true };
 
 /** An `exec` step as it is written to the file. */
 export interface RecordedStep {
@@ -25,6 +29,8 @@ export interface RecordedStep {
   exec: string;
   /** The replies given to its input prompts, with the prompts they answered. */
   inputs?: RecordedInput[];
+  /** When Ctrl-C interrupted the entry, as a duration (`1.3s`): the replay interrupts it then. */
+  interrupt_after?: string;
   /** What came back, as `expectationFrom()` writes it (absent when there is nothing to expect). */
   expect?: WrittenExpectation;
 }
@@ -54,12 +60,28 @@ export function stepFromResult(
   return step;
 }
 
+/** Top-level keys `record` writes from its command line (`--cwd`, `--env`, `--python`, `--hash-seed`). */
+export interface FileSettings {
+  /** The working directory, relative to the file's directory. */
+  cwd?: string;
+  /** Variables merged into the file's `env`. */
+  env?: Record<string, string>;
+  /** The interpreter. */
+  python?: string;
+  /** `PYTHONHASHSEED`. */
+  hash_seed?: number | "random";
+}
+
 /**
  * Appends `steps` to the scenario file `file`, creating it (named after the file) when missing.
  * A YAML file is edited through the yaml Document API, so its comments and layout stay; a
  * `.json` file is rewritten as indented JSON.
  */
-export async function appendSteps(file: string, steps: RecordedStep[]): Promise<void> {
+export async function appendSteps(
+  file: string,
+  steps: RecordedStep[],
+  settings: FileSettings = {},
+): Promise<void> {
   let text: string | undefined;
   try {
     text = await readTextFileStrict(file);
@@ -69,11 +91,22 @@ export async function appendSteps(file: string, steps: RecordedStep[]): Promise<
   const name = basename(file, extname(file));
   if (extname(file).toLowerCase() === ".json") {
     const data = text === undefined ? { name, steps: [] } : JSON.parse(text);
+    const { env, ...plain } = settings;
+    Object.assign(data, plain);
+    if (env !== undefined) data.env = { ...data.env, ...env };
     data.steps = [...(Array.isArray(data.steps) ? data.steps : []), ...steps];
     await writeTextFileAtomic(file, jsonWithIntegers(data, 2) + "\n");
     return;
   }
-  const doc = text === undefined ? new Document({ name, steps: [] }) : parseDocument(text);
+  // A new file gets the settings above its steps; an existing one keeps its order and comments.
+  const doc = text === undefined
+    ? new Document({ name, ...settings, steps: [] })
+    : parseDocument(text);
+  if (text !== undefined) {
+    const { env, ...plain } = settings;
+    for (const [key, value] of Object.entries(plain)) doc.set(key, value);
+    for (const [key, value] of Object.entries(env ?? {})) doc.setIn(["env", key], value);
+  }
   let list = doc.get("steps", true);
   if (!isSeq(list)) {
     doc.set("steps", doc.createNode([]));

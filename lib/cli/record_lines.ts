@@ -1,0 +1,166 @@
+/**
+ * Where `record` reads its lines: a person at a terminal (line editing and history through
+ * `node:readline`) or a pipe (plain lines, no prompts). Both answer "a line", "the entry was
+ * cancelled" (Ctrl-C at the prompt) or "end of input" (Ctrl-D, end of the pipe).
+ *
+ * @module
+ */
+
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+import process from "node:process";
+import { dirname, join } from "node:path";
+import { LineReader } from "./_lines.ts";
+import type { CliIO } from "./io.ts";
+
+/** Ctrl-C at a prompt: the entry typed so far is dropped. */
+export const CANCELLED: unique symbol = Symbol("cancelled");
+
+/** A line, `CANCELLED` (Ctrl-C), or `null` at end of input (Ctrl-D on an empty line). */
+export type ReadLine = string | typeof CANCELLED | null;
+
+/** The lines `record` reads: entries, and replies to the prompts the code shows. */
+export interface LineSource {
+  /** True when a person types (prompts are shown, Ctrl-C at a prompt cancels). */
+  readonly interactive: boolean;
+  /** Reads one line after showing `prompt` (not shown when piped). */
+  read(prompt: string): Promise<ReadLine>;
+  /** Reads one line without echoing it (getpass; the prompt is already on the screen). */
+  readSecret(prompt: string): Promise<ReadLine>;
+  /** Keeps `line` for Up-arrow recall (and in the history file). */
+  remember(line: string): void;
+  /** Saves the history and lets go of stdin. */
+  close(): Promise<void>;
+}
+
+/** Lines from a pipe: no prompts, no history. */
+export class PipedLines implements LineSource {
+  readonly interactive = false;
+  readonly #reader: LineReader;
+
+  /** Reads lines from `stream`. */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = new LineReader(stream);
+  }
+
+  /** The next line, or null at end of input. */
+  read(_prompt: string): Promise<ReadLine> {
+    return this.#reader.readLine();
+  }
+
+  /** The next line (a pipe echoes nothing anyway). */
+  readSecret(_prompt: string): Promise<ReadLine> {
+    return this.#reader.readLine();
+  }
+
+  /** Piped lines have no history. */
+  remember(_line: string): void {}
+
+  /** Stops reading the pipe. */
+  async close(): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
+
+const HISTORY_SIZE = 1000;
+
+/**
+ * Where the prompt's history is kept across runs: `$PYREPL3_HISTORY`, else
+ * `$XDG_STATE_HOME/pyrepl3/history`, else `~/.pyrepl3_history`; undefined when none can be named.
+ */
+export function historyPath(
+  env: (name: string) => string | undefined = Deno.env.get,
+): string | undefined {
+  const explicit = env("PYREPL3_HISTORY");
+  if (explicit) return explicit;
+  const state = env("XDG_STATE_HOME");
+  if (state) return join(state, "pyrepl3", "history");
+  const home = env("HOME");
+  return home ? join(home, ".pyrepl3_history") : undefined;
+}
+
+/**
+ * A person at a terminal. Each line is read by its own `node:readline` interface, closed once the
+ * line is in: between prompts the terminal is back in its normal mode, so Ctrl-C while code runs
+ * is a real SIGINT that `record` turns into an interrupt of the code.
+ */
+export class TerminalLines implements LineSource {
+  readonly interactive = true;
+  readonly #io: CliIO;
+  readonly #file: string | undefined;
+  /** Newest first, as readline keeps it. */
+  #history: string[] = [];
+
+  private constructor(io: CliIO, file: string | undefined) {
+    this.#io = io;
+    this.#file = file;
+  }
+
+  /** A terminal source with the history of earlier runs loaded from `file` (when readable). */
+  static async open(io: CliIO, file: string | undefined = historyPath()): Promise<TerminalLines> {
+    const lines = new TerminalLines(io, file);
+    if (file !== undefined) {
+      const text = await Deno.readTextFile(file).catch(() => "");
+      lines.#history = text.split("\n").filter((l) => l !== "").reverse().slice(0, HISTORY_SIZE);
+    }
+    return lines;
+  }
+
+  /**
+   * Reads a line with editing and history; Ctrl-C cancels, Ctrl-D on an empty line ends. The prompt
+   * is redrawn at the start of the line, so a prompt the code already wrote is passed in whole.
+   */
+  read(prompt: string): Promise<ReadLine> {
+    return this.#ask(prompt, false);
+  }
+
+  /** Reads a line without echoing it; it never enters the history. */
+  readSecret(prompt: string): Promise<ReadLine> {
+    return this.#ask(prompt, true);
+  }
+
+  /** Keeps `line` for Up-arrow recall (a repeat of the last line is kept once). */
+  remember(line: string): void {
+    if (line.trim() === "" || this.#history[0] === line) return;
+    this.#history.unshift(line);
+    this.#history.length = Math.min(this.#history.length, HISTORY_SIZE);
+  }
+
+  /** Writes the history file (best effort: a read-only home does not lose the recording). */
+  async close(): Promise<void> {
+    if (this.#file === undefined) return;
+    try {
+      await Deno.mkdir(dirname(this.#file), { recursive: true });
+      await Deno.writeTextFile(this.#file, [...this.#history].reverse().join("\n") + "\n");
+    } catch {
+      // The history is a comfort; failing to keep it must not fail the recording.
+    }
+  }
+
+  #ask(prompt: string, secret: boolean): Promise<ReadLine> {
+    // A secret's keys are echoed to a sink: the code already showed its prompt, the typed text
+    // goes nowhere.
+    const output = secret ? new Writable({ write: (_c, _e, done) => done() }) : process.stdout;
+    return new Promise((resolve) => {
+      const rl = createInterface({
+        input: process.stdin,
+        output,
+        terminal: true,
+        history: secret ? [] : [...this.#history],
+        historySize: secret ? 0 : HISTORY_SIZE,
+        removeHistoryDuplicates: true,
+      });
+      let answered = false;
+      const finish = (line: ReadLine, echo: string) => {
+        if (answered) return;
+        answered = true;
+        rl.close();
+        if (echo !== "") this.#io.stdout(echo);
+        resolve(line);
+      };
+      rl.on("SIGINT", () => finish(CANCELLED, "\nKeyboardInterrupt\n"));
+      rl.on("close", () => finish(null, "\n"));
+      rl.question(secret ? "" : prompt, (line) => finish(line, secret ? "\n" : ""));
+    });
+  }
+}

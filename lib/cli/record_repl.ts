@@ -1,0 +1,192 @@
+/**
+ * The prompt of `pyrepl3 record`: reads entries as Python's interactive console does (completeness
+ * is decided by the interpreter, through `codeop`), runs each in the session, echoes what came
+ * back, and turns it into a recorded step.
+ *
+ * @module
+ */
+
+import type { ExecutionResult } from "../results.ts";
+import { entryStatus, type Session } from "../session.ts";
+import type { CliIO } from "./io.ts";
+import { CANCELLED, type LineSource } from "./record_lines.ts";
+import { type RecordedInput, type RecordedStep, stepFromResult } from "./record_file.ts";
+
+/** Entries that end the recording, as in the Python REPL. */
+const QUIT = new Set(["exit", "quit", "exit()", "quit()"]);
+
+/** How `runPrompt()` runs entries. */
+export interface PromptOptions {
+  /** Timeout of each entry in ms. */
+  timeoutMs?: number;
+  /** Names the environment variable a getpass reply is read from at run time. */
+  secretName?: (prompt: string) => string;
+}
+
+/** What a recording produced. */
+export interface Recording {
+  /** The steps to append, in order. */
+  steps: RecordedStep[];
+  /** The replies typed to getpass prompts, by the environment variable the steps read them from. */
+  secrets: Map<string, string>;
+}
+
+/** The environment variable a getpass reply is read from: `PYREPL3_SECRET_PASSWORD` for "Password: ". */
+export function secretName(prompt: string): string {
+  const word = prompt.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  return `PYREPL3_SECRET${word === "" ? "" : `_${word}`}`;
+}
+
+/**
+ * Runs the prompt until `exit`/`quit`/end of input, running each entry in `session`; returns the
+ * steps recorded. Ctrl-C while an entry runs interrupts it (a SIGINT listener is installed while
+ * the prompt runs on a terminal).
+ */
+export async function runPrompt(
+  session: Session,
+  lines: LineSource,
+  io: CliIO,
+  options: PromptOptions = {},
+): Promise<Recording> {
+  const recording: Recording = { steps: [], secrets: new Map() };
+  let running: { abort(): void } | undefined;
+  const onSigint = () => running?.abort();
+  if (lines.interactive) Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    while (true) {
+      const code = await readEntry(session, lines);
+      if (code === CANCELLED || code === "") continue;
+      if (code === null || QUIT.has(code.trim())) break;
+      const entry = new RunningEntry(session, lines, io, { ...options, recording });
+      running = entry;
+      const step = await entry.run(code).finally(() => running = undefined);
+      if (step !== undefined) recording.steps.push(step);
+      if (entry.ended) break;
+    }
+  } finally {
+    if (lines.interactive) Deno.removeSignalListener("SIGINT", onSigint);
+  }
+  return recording;
+}
+
+/**
+ * Reads one entry: `>>> `, then `... ` while Python says it is incomplete. Returns "" for an
+ * empty line, CANCELLED for Ctrl-C and null at end of input.
+ */
+async function readEntry(
+  session: Session,
+  lines: LineSource,
+): Promise<string | null | typeof CANCELLED> {
+  const typed: string[] = [];
+  while (true) {
+    const line = await lines.read(typed.length === 0 ? ">>> " : "... ");
+    if (line === CANCELLED) return CANCELLED;
+    // End of input inside a block runs what was typed (a pipe's last block needs no blank line).
+    if (line === null) return typed.length === 0 ? null : trimBlank(typed);
+    lines.remember(line);
+    if (typed.length === 0 && line.trim() === "") return "";
+    typed.push(line);
+    if (await entryStatus(session, typed.join("\n")) !== "incomplete") return trimBlank(typed);
+  }
+}
+
+function trimBlank(typed: string[]): string {
+  const kept = [...typed];
+  while (kept.length > 1 && kept[kept.length - 1].trim() === "") kept.pop();
+  return kept.join("\n");
+}
+
+/** One entry running: its output echoed, its prompts answered, its interrupt timed. */
+class RunningEntry {
+  /** Input ended while the code was reading from it: record this entry, then stop. */
+  ended = false;
+  readonly #session: Session;
+  readonly #lines: LineSource;
+  readonly #io: CliIO;
+  readonly #options: PromptOptions & { recording: Recording };
+  readonly #abort = new AbortController();
+  readonly #inputs: RecordedInput[] = [];
+  #started = 0;
+  #interruptedAfterMs: number | undefined;
+  /** What stdout shows after its last newline: an input() prompt, redrawn by the line editor. */
+  #tail = "";
+
+  constructor(
+    session: Session,
+    lines: LineSource,
+    io: CliIO,
+    options: PromptOptions & { recording: Recording },
+  ) {
+    this.#session = session;
+    this.#lines = lines;
+    this.#io = io;
+    this.#options = options;
+  }
+
+  /** Ctrl-C: interrupts the code, remembering when (the step replays the interrupt then). */
+  abort(): void {
+    this.#interruptedAfterMs ??= performance.now() - this.#started;
+    this.#abort.abort();
+  }
+
+  async run(code: string): Promise<RecordedStep | undefined> {
+    this.#started = performance.now();
+    const result = await this.#session.execute(code, {
+      timeoutMs: this.#options.timeoutMs,
+      signal: this.#abort.signal,
+      onOutput: (stream, data) => {
+        if (stream === "stdout") {
+          this.#io.stdout(data);
+          this.#tail = (this.#tail + data).split("\n").pop()!;
+        } else this.#io.stderr(data);
+      },
+      onInput: ({ prompt, password }) => this.#answer(prompt, password),
+    });
+    this.#show(result);
+    return this.#step(code, result);
+  }
+
+  #show(result: ExecutionResult): void {
+    if (this.#tail !== "") this.#io.stdout("\n");
+    if (result.status === "ok" && result.repr !== undefined) this.#io.stdout(result.repr + "\n");
+    if (result.error !== undefined) {
+      this.#io.stderr(result.error.traceback || `${result.error.type}\n`);
+    }
+  }
+
+  async #answer(prompt: string, password: boolean): Promise<string | null> {
+    const shown = this.#tail;
+    const reply = password ? await this.#lines.readSecret(shown) : await this.#lines.read(shown);
+    this.#tail = "";
+    if (reply === CANCELLED) {
+      this.abort();
+      return null;
+    }
+    if (reply === null) {
+      this.ended = true;
+      this.#inputs.push({ eof: true });
+      return null;
+    }
+    if (password) {
+      const name = (this.#options.secretName ?? secretName)(prompt);
+      this.#options.recording.secrets.set(name, reply);
+      this.#inputs.push({ prompt, reply_env: name });
+    } else this.#inputs.push(prompt === "" ? reply : { prompt, reply });
+    return reply;
+  }
+
+  #step(code: string, result: ExecutionResult): RecordedStep | undefined {
+    const step = stepFromResult(code, result, this.#inputs);
+    if (result.status !== "interrupted" || this.#interruptedAfterMs === undefined) return step;
+    // Replayed, the interrupt comes at the same time from the start, rounded up to 100 ms and a
+    // little later, so that what the code did before it (output, names) is done again.
+    const ms = Math.ceil((this.#interruptedAfterMs + 100) / 100) * 100;
+    const { exec, inputs, expect } = step;
+    return {
+      exec,
+      ...(inputs ? { inputs } : {}),
+      interrupt_after: ms < 1000 ? `${ms}ms` : `${ms / 1000}s`,
+      ...(expect ? { expect } : {}),
+    };
+  }
+}
