@@ -136,6 +136,11 @@ const RECORD_OPTIONS = new Set(["python", "timeout", "cwd", "env", "hash-seed", 
 export interface ParseDefaults {
   /** The default of `--jobs`. Default `navigator.hardwareConcurrency`. */
   jobs?: number;
+  /**
+   * Running in GitHub Actions: without `--reporter`, the github reporter is added beside
+   * pretty. Default: `GITHUB_ACTIONS` is `true`.
+   */
+  githubActions?: boolean;
 }
 
 /**
@@ -180,12 +185,16 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
     kind: "run",
     options: {
       patterns: positionals,
-      reporters: parseReporters(
-        tokens.flatMap((token) =>
-          token.kind === "option" && (token.name === "reporter" || token.name === "output")
-            ? [{ flag: token.name, value: token.value ?? "" }]
-            : []
+      reporters: withGithub(
+        parseReporters(
+          tokens.flatMap((token) =>
+            token.kind === "option" && (token.name === "reporter" || token.name === "output")
+              ? [{ flag: token.name, value: token.value ?? "" }]
+              : []
+          ),
         ),
+        values.reporter === undefined &&
+          (defaults.githubActions ?? Deno.env.get("GITHUB_ACTIONS") === "true"),
       ),
       update: values.update ?? false,
       filter: values.filter === undefined ? undefined : parseFilter(values.filter),
@@ -326,7 +335,8 @@ function parseReporters(flags: { flag: string; value: string }[]): ReporterSpec[
   for (const spec of specs) {
     if (spec.name === "html" && spec.file === undefined) spec.file = DEFAULT_HTML_REPORT;
   }
-  const onStdout = specs.filter((spec) => spec.file === undefined);
+  // GitHub reads its workflow commands out of the log and hides them: they go beside a reporter.
+  const onStdout = specs.filter((spec) => spec.file === undefined && spec.name !== "github");
   if (onStdout.length > 1) {
     throw new UsageError(
       `only one reporter can write to stdout, got ${onStdout.map((s) => s.name).join(" and ")}; ` +
@@ -337,6 +347,13 @@ function parseReporters(flags: { flag: string; value: string }[]): ReporterSpec[
     specs.unshift({ name: "pretty" });
   }
   return specs;
+}
+
+/** In GitHub Actions the github reporter's annotations go beside the reporters asked for. */
+function withGithub(specs: ReporterSpec[], add: boolean): ReporterSpec[] {
+  return add && !specs.some((spec) => spec.name === "github")
+    ? [...specs, { name: "github" }]
+    : specs;
 }
 
 function parseFilter(source: string): RegExp {
