@@ -18,13 +18,16 @@ Usage:
                                           record a scenario from an interactive prompt
   pyrepl3 merge-junit OUT.xml IN.xml...   merge the JUnit files of --shard runs into
                                           OUT.xml (- for stdout)
+  pyrepl3 merge-reports OUT IN...         merge JSON or HTML reports of --shard runs into
+                                          OUT.html or OUT.json (- for JSON on stdout)
 
 A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
 ("scenarios/**/*.yaml") so the shell leaves them to pyrepl3.
 
 Options:
-  -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit or tap; repeatable.
-                              NAME alone writes to stdout, NAME:FILE writes to FILE.
+  -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit, tap, html or github;
+                              repeatable. NAME alone writes to stdout, NAME:FILE writes
+                              to FILE; html alone writes pyrepl3-report/index.html.
                               github prints ::error annotations for GitHub Actions
                               beside the stdout reporter (added when GITHUB_ACTIONS=true
                               and no --reporter is given) and appends a Markdown table
