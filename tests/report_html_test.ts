@@ -42,7 +42,7 @@ Deno.test("the HTML report shows a crash's stderr tail, the inputs and the whole
         ...CRASHED.steps[0],
         kind: "exec",
         code: "import os\nname = input('who? ')\nos.abort()",
-        inputs: ["who?  → ada"],
+        inputs: ["who? → ada"],
         error: undefined,
         actual: {
           status: "crashed",
@@ -64,7 +64,7 @@ Deno.test("the HTML report shows a crash's stderr tail, the inputs and the whole
     html,
     /<pre class="code">import os\nname = input\(&#39;who\? &#39;\)\nos\.abort\(\)<\/pre>/,
   );
-  match(html, /inputs: <code>who\?  → ada<\/code>/);
+  match(html, /inputs: <code>who\? → ada<\/code>/);
   match(html, /ended \(SIGABRT\); its last stderr:.*\n<pre class="stderr">Fatal Python error/);
   match(html, /<li>Python 3\.12\.1<\/li><li>hash seed 7<\/li>/);
 });
