@@ -62,3 +62,30 @@ Deno.test("junit escapes markup and makes control characters visible", () => {
   equal(escapeAttribute(`a"b'\n<`), "a&quot;b&apos;&#10;&lt;");
   equal(escapeText("x\x00y\ud800z"), "x\\x00y\\xd800z");
 });
+
+Deno.test("junit testcases carry the line of their first failing step, else 1", () => {
+  const [top, sub] = parsed().testsuites.testsuite;
+  deepStrictEqual(top.testcase.map((c) => [c["@file"], c["@line"]]), [
+    ["scenarios/greet.yaml", "1"],
+    ["scenarios/crash.yaml", "4"],
+    ["scenarios/later.yaml", "1"],
+  ]);
+  deepStrictEqual([sub.testcase[0]["@file"], sub.testcase[0]["@line"]], [
+    "scenarios/sub/math.yaml",
+    "12",
+  ]);
+});
+
+Deno.test("junit properties give the Python version, the hash seed and the PyREPL3 version", async () => {
+  const { default: denoJson } = await import("../deno.json", { with: { type: "json" } });
+  const xml = formatJunit({ ...fixtureReport(), pythonVersion: "3.12.1", hashSeed: 7 });
+  const suites = parser.parse(xml).testsuites.testsuite as Node[];
+  for (const suite of suites) {
+    const property = (suite.properties as Node).property as Node[];
+    deepStrictEqual(property.map((p) => [p["@name"], p["@value"]]), [
+      ["python_version", "3.12.1"],
+      ["hash_seed", "7"],
+      ["pyrepl3_version", denoJson.version],
+    ]);
+  }
+});

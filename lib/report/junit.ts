@@ -1,13 +1,16 @@
 /**
  * The CI reporter: JUnit XML, as read by GitLab, Jenkins, GitHub test-report actions.
  *
- * One `<testsuite>` per directory of scenario files, one `<testcase>` per scenario, with a
- * `<failure>` (the failed steps, their locations and diffs, as plain text) or a `<skipped>`.
+ * One `<testsuite>` per directory of scenario files, with `<properties>` (the Python and PyREPL3
+ * versions, the hash seed), and one `<testcase>` per scenario: its `file` and `line` (the first
+ * failing step's, else 1), and a `<failure>` (the failed steps, their locations and diffs, as
+ * plain text) or a `<skipped>`.
  *
  * @module
  */
 
 import { dirname } from "node:path";
+import denoJson from "../../deno.json" with { type: "json" };
 import { failedSteps, scenarioOutcome, stepMessages, toSeconds } from "./_format.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { prettyFailure } from "./pretty.ts";
@@ -35,19 +38,32 @@ export function formatJunit(report: RunReport): string {
       `  <testsuite${attributes({ name: directory, ...counts(scenarios) })}` +
         `${attributes({ time: toSeconds(time), timestamp: report.startedAt })}>`,
     );
-    // The seed replays a failure that depends on set or dict order (`--hash-seed N`).
-    if (report.hashSeed !== undefined) {
-      lines.push(
-        `    <properties>`,
-        `      <property${attributes({ name: "hash_seed", value: String(report.hashSeed) })}/>`,
-        `    </properties>`,
-      );
-    }
+    lines.push(
+      `    <properties>`,
+      ...properties(report).map(([name, value]) =>
+        `      <property${attributes({ name, value })}/>`
+      ),
+      `    </properties>`,
+    );
     for (const scenario of scenarios) lines.push(...testcase(scenario));
     lines.push(`  </testsuite>`);
   }
   lines.push(`</testsuites>`);
   return lines.join("\n") + "\n";
+}
+
+/** What a failure depends on besides the scenario: where it ran. */
+function properties(report: RunReport): [string, string][] {
+  return [
+    ...(report.pythonVersion === undefined
+      ? []
+      : [["python_version", report.pythonVersion] as [string, string]]),
+    // The seed replays a failure that depends on set or dict order (`--hash-seed N`).
+    ...(report.hashSeed === undefined
+      ? []
+      : [["hash_seed", String(report.hashSeed)] as [string, string]]),
+    ["pyrepl3_version", denoJson.version],
+  ];
 }
 
 function testcase(scenario: ScenarioReport): string[] {
@@ -56,6 +72,7 @@ function testcase(scenario: ScenarioReport): string[] {
       name: scenario.name,
       classname: scenario.file,
       file: scenario.file,
+      line: String(failedSteps(scenario)[0]?.line ?? 1),
       time: toSeconds(scenario.durationMs),
     })
   }`;
