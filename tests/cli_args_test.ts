@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import { type Command, parseCommand, type RunOptions, UsageError } from "../lib/cli/args.ts";
 
 function run(args: string[]): RunOptions {
-  const command: Command = parseCommand(args, { jobs: 8 });
+  const command: Command = parseCommand(args, { jobs: 8, githubActions: false });
   if (command.kind !== "run") throw new Error(`expected a run command, got ${command.kind}`);
   return command.options;
 }
@@ -27,6 +27,7 @@ Deno.test("defaults: pretty on stdout, jobs from the CPU count, nothing else set
     list: false,
     jobs: 8,
     shard: undefined,
+    color: "auto",
     passWithNoTests: false,
     ci: false,
   });

@@ -58,6 +58,8 @@ export interface RunOptions {
   shard?: Shard;
   /** A previous JSON or JUnit report whose durations balance `--shard` by time (`--durations`). */
   durations?: string;
+  /** Colours on stdout (`--color`): `auto` (default) decides by terminal, FORCE_COLOR, NO_COLOR. */
+  color: "auto" | "always" | "never";
   /** Exit 0 when nothing is selected (`--pass-with-no-tests`); otherwise that fails the run. */
   passWithNoTests: boolean;
   /** Running in CI (`--ci`, or a truthy `CI` variable): `--update` is refused. */
@@ -120,6 +122,7 @@ const OPTIONS = {
   jobs: { type: "string", short: "j" },
   shard: { type: "string" },
   durations: { type: "string" },
+  color: { type: "string" },
   "pass-with-no-tests": { type: "boolean" },
   ci: { type: "boolean" },
   "hash-seed": { type: "string" },
@@ -208,6 +211,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
         : parseJobs(values.jobs),
       shard: values.shard === undefined ? undefined : parseShard(values.shard),
       ...(values.durations === undefined ? {} : { durations: values.durations }),
+      color: parseColor(values.color ?? "auto"),
       passWithNoTests: values["pass-with-no-tests"] ?? false,
       ci: values.ci ?? false,
       ...(values["hash-seed"] === undefined
@@ -354,6 +358,11 @@ function withGithub(specs: ReporterSpec[], add: boolean): ReporterSpec[] {
   return add && !specs.some((spec) => spec.name === "github")
     ? [...specs, { name: "github" }]
     : specs;
+}
+
+function parseColor(text: string): "auto" | "always" | "never" {
+  if (text === "auto" || text === "always" || text === "never") return text;
+  throw new UsageError(`--color: expected auto, always or never, got "${text}"`);
 }
 
 function parseFilter(source: string): RegExp {

@@ -53,6 +53,8 @@ Options:
       --hash-seed N|random    PYTHONHASHSEED of every interpreter (overrides the files'
                               hash_seed; default 0, so set orders are stable); random
                               picks one for the run and the report shows it
+      --color auto|always|never  colours on stdout; auto (default): on a terminal,
+                              unless NO_COLOR is set; FORCE_COLOR=1 forces them
       --pass-with-no-tests    exit 0 when nothing is selected (otherwise that fails)
       --ci                    a CI run: refuse --update (so does a CI variable that
                               is set and not 0 or false)

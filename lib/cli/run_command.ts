@@ -9,6 +9,7 @@ import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { WorkerStartError } from "../errors.ts";
 import { resolvePython } from "../python.ts";
 import type { RunReport } from "../report/model.ts";
+import { type ColorChoice, shouldColor } from "../report/_colors.ts";
 import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
@@ -59,7 +60,13 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     return EXIT_PASSED;
   }
   if (options.python !== undefined) await checkPython(options.python);
-  const outputs = options.reporters.map((spec) => openReporter(spec, io, selected.length));
+  const outputs = options.reporters.map((spec) =>
+    openReporter(spec, {
+      io,
+      total: selected.length,
+      color: options.color,
+    })
+  );
   using stops = new StopSignals((signal) => {
     const again = signal === "SIGINT" ? "press Ctrl-C again" : "send it again";
     io.stderr(
@@ -110,11 +117,24 @@ interface ReporterOutput {
   finish(report: RunReport): Promise<void>;
 }
 
-function openReporter(spec: ReporterSpec, io: CliIO, total: number): ReporterOutput {
+/** Where a stdout reporter writes, and how. */
+interface ReporterContext {
+  io: CliIO;
+  /** How many scenarios the run will report. */
+  total: number;
+  /** `--color`. */
+  color: ColorChoice;
+}
+
+function openReporter(spec: ReporterSpec, { io, total, color }: ReporterContext): ReporterOutput {
   const file = spec.file;
   if (file === undefined) {
     const options: ReporterOptions = {
-      color: io.isTerminal && io.colorAllowed,
+      color: shouldColor(color, {
+        isTerminal: io.isTerminal,
+        noColor: io.colorAllowed ? undefined : "1",
+        forceColor: Deno.env.get("FORCE_COLOR"),
+      }),
       progress: io.isTerminal,
       columns: io.columns,
       total,
