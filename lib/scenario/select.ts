@@ -10,7 +10,7 @@ import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
 import { loadScenarioUnder } from "./load.ts";
 import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
-import { balanceShards, type Durations } from "./shard_durations.ts";
+import { balanceShards } from "./shard_durations.ts";
 
 /** Which scenarios to run. */
 export interface SelectOptions {
@@ -25,10 +25,11 @@ export interface SelectOptions {
    */
   shard?: { index: number; total: number };
   /**
-   * With `shard`: recorded durations of a previous run (`parseDurations`); the shards are then
-   * balanced by time (`balanceShards`) instead of by count.
+   * With `shard`: milliseconds each scenario took in a previous run, keyed by `file` + NUL +
+   * `name` (what the CLI's `--durations` reads from a report); the shards are then balanced by
+   * time (longest first, unknown ones at the median) instead of by count.
    */
-  durations?: Durations;
+  durations?: ReadonlyMap<string, number>;
 }
 
 /**
