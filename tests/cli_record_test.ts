@@ -122,3 +122,42 @@ Deno.test("record expects what the code wrote to stderr, as --update does", asyn
   equal((await runCli([file])).code, 0);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record writes a getpass reply as reply_env, never in clear, read at run time", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/secret.yaml`;
+  const run = await runCli(["record", file], {
+    stdin: "import getpass; s = getpass.getpass()\nhunter2\nlen(s)\n",
+  });
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /set PYREPL3_SECRET_PASSWORD to run it/);
+  match(run.stderr, /it passes/);
+  const text = await Deno.readTextFile(file);
+  ok(!text.includes("hunter2"), text);
+  deepStrictEqual(parse(text).steps[0].inputs, [
+    { prompt: "Password: ", reply_env: "PYREPL3_SECRET_PASSWORD" },
+  ]);
+  const unset = await runCli([file]);
+  equal(unset.code, 1);
+  match(unset.stdout, /PYREPL3_SECRET_PASSWORD, which is not set/);
+  const set = await runCli([file], { env: { PYREPL3_SECRET_PASSWORD: "hunter2" } });
+  equal(set.code, 0, set.stdout);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record --cwd --env --hash-seed writes them into the file, so it replays as recorded", async () => {
+  const dir = await tempScenarios({});
+  await Deno.mkdir(`${dir}/work`);
+  await Deno.writeTextFile(`${dir}/work/helper.py`, "ANSWER = 42\n");
+  const file = `${dir}/s.yaml`;
+  const run = await runCli(
+    ["record", file, "--cwd", `${dir}/work`, "--env", "MODE=test", "--hash-seed", "7"],
+    { stdin: "import helper, os\nhelper.ANSWER, os.environ['MODE']\n" },
+  );
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /it passes/);
+  const data = parse(await Deno.readTextFile(file));
+  deepStrictEqual([data.cwd, data.env, data.hash_seed], ["work", { MODE: "test" }, 7]);
+  deepStrictEqual(data.steps[1].expect, { value: [42, "test"] });
+  await Deno.remove(dir, { recursive: true });
+});

@@ -128,12 +128,21 @@ export class TerminalLines implements LineSource {
 
   /** Writes the history file (best effort: a read-only home does not lose the recording). */
   async close(): Promise<void> {
+    this.#quiet(false);
     if (this.#file === undefined) return;
     try {
       await Deno.mkdir(dirname(this.#file), { recursive: true });
       await Deno.writeTextFile(this.#file, [...this.#history].reverse().join("\n") + "\n");
     } catch {
       // The history is a comfort; failing to keep it must not fail the recording.
+    }
+  }
+
+  #quiet(on: boolean): void {
+    try {
+      Deno.stdin.setRaw(on, { cbreak: true });
+    } catch {
+      // stdin is no terminal after all (closed): nothing to keep quiet.
     }
   }
 
@@ -155,6 +164,9 @@ export class TerminalLines implements LineSource {
         if (answered) return;
         answered = true;
         rl.close();
+        // Until the next prompt, keys are neither echoed nor edited (a password typed before
+        // getpass's prompt is read stays hidden), while Ctrl-C still sends SIGINT.
+        this.#quiet(true);
         if (echo !== "") this.#io.stdout(echo);
         resolve(line);
       };

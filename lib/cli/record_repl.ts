@@ -178,9 +178,10 @@ class RunningEntry {
   #step(code: string, result: ExecutionResult): RecordedStep | undefined {
     const step = stepFromResult(code, result, this.#inputs);
     if (result.status !== "interrupted" || this.#interruptedAfterMs === undefined) return step;
-    // Replayed, the interrupt comes at the same time from the start, rounded up to 100 ms and a
-    // little later, so that what the code did before it (output, names) is done again.
-    const ms = Math.ceil((this.#interruptedAfterMs + 100) / 100) * 100;
+    // Replayed, the interrupt comes at the time measured from the start, a little later (x1.2 +
+    // 300 ms, to 100 ms), so that what the code did before it (output, names) is done again on a
+    // busier machine too.
+    const ms = Math.ceil((this.#interruptedAfterMs * 1.2 + 300) / 100) * 100;
     const { exec, inputs, expect } = step;
     return {
       exec,

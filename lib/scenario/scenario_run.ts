@@ -228,6 +228,13 @@ export class ScenarioRun implements AsyncDisposable {
           `but the code showed ${JSON.stringify(prompt)}`;
         return null;
       }
+      if ("reply_env" in entry) {
+        const reply = Deno.env.get(entry.reply_env);
+        if (reply !== undefined) return reply;
+        inputProblem ??= `the reply to ${JSON.stringify(prompt)} is read from the environment ` +
+          `variable ${entry.reply_env}, which is not set: set it to run this scenario`;
+        return null;
+      }
       return entry.reply;
     };
     const timeout = this.timeoutOf(step);
@@ -313,7 +320,11 @@ function stepSource(step: Step): Pick<StepReport, "code" | "inputs"> {
   if (step.kind !== "exec") return {};
   if (step.inputs === undefined || step.inputs.length === 0) return { code: step.code };
   const inputs = step.inputs.map((entry) =>
-    typeof entry === "string" ? entry : "eof" in entry ? "EOF" : `${entry.prompt} → ${entry.reply}`
+    typeof entry === "string"
+      ? entry
+      : "eof" in entry
+      ? "EOF"
+      : `${entry.prompt} → ${"reply_env" in entry ? `$${entry.reply_env}` : entry.reply}`
   );
   return { code: step.code, inputs };
 }

@@ -36,6 +36,8 @@ export type Normalizer =
 export type InputEntry =
   | string
   | { prompt: string; reply: string }
+  /** The reply is the value of an environment variable, read at run time (a password). */
+  | { prompt: string; reply_env: string }
   | { eof: true };
 
 /** The expected error of an exec step. */

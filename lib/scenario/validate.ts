@@ -155,7 +155,9 @@ function explain(errors: ErrorObject[]): Explained[] {
       const fitting = branches
         .map((b, i) => ({ b, i }))
         .filter(({ b }) => b.properties && Object.keys(data).every((k) => k in b.properties!));
-      if (fitting.length === 1 && !isStep) {
+      // Several branches may fit ({prompt} alone fits {prompt, reply} and {prompt, reply_env}):
+      // the first, the usual form, explains what is missing.
+      if (fitting.length >= 1 && !isStep) {
         const prefix = `${c.schemaPath}/${fitting[0].i}/`;
         for (const e of children) if (e.schemaPath.startsWith(prefix)) remaining.add(e);
         continue;

@@ -1,0 +1,145 @@
+/**
+ * `record` at a real terminal: a pseudo-terminal (tests/_helpers/pty_drive.py) types the keys a
+ * person would, waiting for the screen to show each prompt; the file written replays green.
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { tempScenarios } from "./_helpers/cli.ts";
+import { TEST_PYTHON } from "./_helpers/session.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const DRIVER = new URL("./_helpers/pty_drive.py", import.meta.url).pathname;
+
+type Key = { expect: string } | { send: string };
+const UP = "\x1b[A";
+const CTRL_C = "\x03";
+const CTRL_D = "\x04";
+
+/** The keys typed, each after the screen shows what it waits for. */
+const SESSION: Key[] = [
+  { expect: ">>> " },
+  { send: "def double(x):\r" },
+  { expect: "... " },
+  { send: "    return 2 * x\r" },
+  { expect: "... " },
+  { send: "\r" },
+  { expect: ">>> " },
+  // One line that opens a block: Python (codeop) asks for more, as python3 does.
+  { send: "for i in range(3): print(double(i))\r" },
+  { expect: "... " },
+  { send: "\r" },
+  { expect: "4\r\n" },
+  { expect: ">>> " },
+  { send: 'name = input("Name: ")\r' },
+  { expect: "Name: " },
+  { send: "Ada\r" },
+  { expect: ">>> " },
+  { send: "name\r" },
+  { expect: "'Ada'\r\n" },
+  { expect: ">>> " },
+  // Up recalls `name`; the line is edited before running.
+  { send: UP },
+  { expect: "name" },
+  { send: " + '!'\r" },
+  { expect: "'Ada!'\r\n" },
+  { expect: ">>> " },
+  { send: "never = 'run'" },
+  { expect: "never = 'run'" },
+  { send: CTRL_C },
+  { expect: "KeyboardInterrupt\r\n" },
+  { expect: ">>> " },
+  { send: "import time; print('ready', 'to', 'sleep', flush=True); time.sleep(5)\r" },
+  { expect: "ready to sleep" },
+  { send: CTRL_C },
+  { expect: "KeyboardInterrupt" },
+  { expect: ">>> " },
+  { send: "import getpass; secret = getpass.getpass()\r" },
+  { expect: "Password: " },
+  { send: "hunter2\r" },
+  { expect: ">>> " },
+  { send: "len(secret)\r" },
+  { expect: "7\r\n" },
+  { expect: ">>> " },
+  { send: CTRL_D },
+  { expect: "it passes" },
+];
+
+/** The file written, `interrupt_after` aside (it is the time measured at the terminal). */
+const GOLDEN = `name: session
+steps:
+  - exec: |-
+      def double(x):
+          return 2 * x
+  - exec: "for i in range(3): print(double(i))"
+    expect:
+      stdout: |
+        0
+        2
+        4
+  - exec: 'name = input("Name: ")'
+    inputs:
+      - prompt: "Name: "
+        reply: Ada
+    expect:
+      stdout: "Name: "
+  - exec: name
+    expect:
+      value: Ada
+  - exec: name + '!'
+    expect:
+      value: Ada!
+  - exec: import time; print('ready', 'to', 'sleep', flush=True); time.sleep(5)
+    interrupt_after: DURATION
+    expect:
+      status: interrupted
+      stdout: |
+        ready to sleep
+  - exec: import getpass; secret = getpass.getpass()
+    inputs:
+      - prompt: "Password: "
+        reply_env: PYREPL3_SECRET_PASSWORD
+    expect:
+      stdout: "Password: "
+  - exec: len(secret)
+    expect:
+      value: 7
+`;
+
+async function drive(keys: Key[], args: string[], env: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_tty_" });
+  const script = `${dir}/keys.json`;
+  await Deno.writeTextFile(script, JSON.stringify(keys));
+  const { stdout, stderr } = await new Deno.Command(TEST_PYTHON, {
+    args: [DRIVER, script, "--", Deno.execPath(), "run", "-A", CLI, ...args],
+    env: { CI: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  const text = new TextDecoder().decode(stdout);
+  ok(text !== "", new TextDecoder().decode(stderr));
+  return JSON.parse(text) as { screen: string; code: number | null; error?: string };
+}
+
+Deno.test("record at a terminal: python3's prompt, and a file that replays green", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/session.yaml`;
+  const history = `${dir}/history`;
+  const run = await drive(SESSION, ["record", file, "--python", TEST_PYTHON], {
+    PYREPL3_HISTORY: history,
+  });
+  equal(run.error, undefined, run.screen);
+  equal(run.code, 0, run.screen);
+  // Not echoed, and never written: the password is in no output and in no file.
+  ok(!run.screen.includes("hunter2"), run.screen);
+  match(run.screen, /reply_env: PYREPL3_SECRET_PASSWORD; set PYREPL3_SECRET_PASSWORD/);
+  const text = await Deno.readTextFile(file);
+  ok(!text.includes("hunter2"), text);
+  match(text, /interrupt_after: \d+(\.\d+)?m?s\n/);
+  const shown = text.replace(/interrupt_after: .*/, "interrupt_after: DURATION");
+  equal(shown.replace(/^python: .*\n/m, ""), GOLDEN);
+  // Kept for the next run's Up arrow; the password is not.
+  const kept = await Deno.readTextFile(history);
+  match(kept, /^name \+ '!'$/m);
+  ok(!kept.includes("hunter2"), kept);
+  await Deno.remove(dir, { recursive: true });
+});
