@@ -65,7 +65,10 @@ Deno.test("the HTML report shows a crash's stderr tail, the inputs and the whole
     /<pre class="code">import os\nname = input\(&#39;who\? &#39;\)\nos\.abort\(\)<\/pre>/,
   );
   match(html, /inputs: <code>who\? → ada<\/code>/);
-  match(html, /ended \(SIGABRT\); its last stderr:.*\n<pre class="stderr">Fatal Python error/);
+  match(
+    html,
+    /killed by signal SIGABRT; its last stderr:.*\n<pre class="stderr">Fatal Python error/,
+  );
   match(html, /<li>Python 3\.12\.1<\/li><li>hash seed 7<\/li>/);
 });
 

@@ -57,6 +57,7 @@ pre { margin: 6px 0; padding: 6px 8px; background: var(--card); border-radius: 6
 .inputs { font-size: 12px; color: var(--muted); }
 .inputs code { color: var(--fg); }
 .stderr-title { font-size: 12px; color: var(--muted); margin-top: 6px; }
+.skipped-note { margin: 0 12px 10px; color: var(--skip); font-size: 12px; }
 `;
 
 /**

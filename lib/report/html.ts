@@ -7,6 +7,7 @@
  * @module
  */
 
+import { crashSummary, skippedText } from "./_format.ts";
 import { REPORT_CSS, REPORT_JS } from "./_html_assets.ts";
 import { htmlDiff } from "./_html_diff.ts";
 import { escapeHtml, scriptJson } from "./_html_escape.ts";
@@ -89,6 +90,8 @@ function scenario(s: ScenarioReport, n: number): string {
   const update = s.updateError === undefined
     ? ""
     : `<p class="error">${escapeHtml(s.updateError)}</p>`;
+  const skipped = skippedText(s);
+  const skippedNote = skipped === "" ? "" : `<p class="skipped-note">${escapeHtml(skipped)}</p>`;
   return `<section class="scenario ${s.status}" id="scenario-${n}" data-status="${s.status}"${seed}>
 <details${s.status === "failed" ? " open" : ""}>
 <summary><span class="badge ${s.status}">${s.status === "failed" ? "FAIL" : "PASS"}</span>
@@ -97,7 +100,7 @@ function scenario(s: ScenarioReport, n: number): string {
 ${update}<ol class="steps">
 ${steps.map((step) => stepItem(s, step)).join("\n")}
 </ol>
-</details>
+${skippedNote}</details>
 </section>`;
 }
 
@@ -120,15 +123,15 @@ function stepItem(s: ScenarioReport, step: StepReport): string {
   }
   if (step.error !== undefined) parts.push(`<p class="error">${escapeHtml(step.error)}</p>`);
   for (const failure of step.failures) parts.push(failureBlock(failure));
-  const crash = step.actual?.crash;
-  if (crash !== undefined && crash.stderrTail !== "") {
-    const how = crash.signal ?? `exit code ${crash.exitCode}`;
+  const crash = crashSummary(step);
+  if (crash !== undefined) {
+    const tail = step.actual?.crash?.stderrTail ?? "";
     parts.push(
-      `<div class="stderr-title">the interpreter ended (${
-        escapeHtml(how)
-      }); its last stderr:</div>`,
-      `<pre class="stderr">${escapeHtml(crash.stderrTail)}</pre>`,
+      `<div class="stderr-title">${escapeHtml(crash)}${
+        tail === "" ? "" : "; its last stderr:"
+      }</div>`,
     );
+    if (tail !== "") parts.push(`<pre class="stderr">${escapeHtml(tail)}</pre>`);
   }
   return `<li class="step ${step.status}"${focus} aria-label="${
     escapeHtml(`${step.status}: ${where}`)
