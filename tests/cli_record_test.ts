@@ -161,3 +161,37 @@ Deno.test("record --cwd --env --hash-seed writes them into the file, so it repla
   deepStrictEqual(data.steps[1].expect, { value: [42, "test"] });
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record's : commands: checkpoint, restore, rollback, undo, help, quit", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/cmds.yaml`;
+  const stdin = [
+    "x = 1",
+    ":checkpoint one",
+    "x = 2",
+    ":rollback",
+    "x = 99",
+    "x",
+    ":restore one",
+    "x",
+    ":undo",
+    ":help",
+    ":bogus",
+    ":quit",
+    "print('never runs')",
+  ].join("\n") + "\n";
+  const run = await runCli(["record", file], { stdin });
+  equal(run.code, 0, run.stderr);
+  match(run.stdout, /:checkpoint NAME/);
+  match(run.stderr, /unknown command :bogus/);
+  deepStrictEqual(parse(await Deno.readTextFile(file)).steps, [
+    { exec: "x = 1" },
+    { checkpoint: "one" },
+    { exec: "x = 2" },
+    { exec: "x = 99", transaction: "rollback_always" },
+    { exec: "x", expect: { value: 2 } },
+    { restore: "one" },
+  ]);
+  match(run.stderr, /it passes/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -20,7 +20,7 @@ import type { Scenario } from "../scenario/types.ts";
 import { Session } from "../session.ts";
 import type { RecordOptions } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { appendSteps, type FileSettings } from "./record_file.ts";
+import { appendSteps, type FileSettings, type RecordedControl } from "./record_file.ts";
 import { type LineSource, PipedLines, TerminalLines } from "./record_lines.ts";
 import { runPrompt } from "./record_repl.ts";
 
@@ -63,7 +63,10 @@ export async function recordCommand(
     if (lines.interactive) {
       io.stdout(`Recording to ${options.file}; Ctrl-D, exit or quit writes the file.\n`);
     }
-    recording = await runPrompt(session, lines, io, { timeoutMs: options.timeoutMs });
+    recording = await runPrompt(session, lines, io, {
+      timeoutMs: options.timeoutMs,
+      control: (step) => controlStep(run, step),
+    });
   } finally {
     await lines.close();
     await run.close();
@@ -124,6 +127,18 @@ async function newScenario(file: string): Promise<Scenario> {
   // A scenario must have steps: parse one, so that the config's keys are applied, then drop it.
   const text = JSON.stringify({ name, steps: [{ exec: "pass" }] });
   return { ...parseScenario(text, resolve(file), config), steps: [] };
+}
+
+/** Runs `:checkpoint NAME` or `:restore NAME` as the step a scenario run would. */
+async function controlStep(run: ScenarioRun, step: RecordedControl): Promise<string | undefined> {
+  const where = { index: run.scenario.steps.length, line: 0, column: 0, session: DEFAULT_SESSION };
+  const report = await run.runStep(
+    "checkpoint" in step
+      ? { ...where, kind: "checkpoint", name: step.checkpoint }
+      : { ...where, kind: "restore", name: step.restore },
+  );
+  if (report.status !== "failed") return undefined;
+  return report.error ?? report.failures.map((f) => f.message).join("; ");
 }
 
 /** Runs every step of the file (even after one fails), saying which did not go as written. */

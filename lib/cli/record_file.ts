@@ -29,11 +29,16 @@ export interface RecordedStep {
   exec: string;
   /** The replies given to its input prompts, with the prompts they answered. */
   inputs?: RecordedInput[];
+  /** `rollback_always` when the entry was run after `:rollback`. */
+  transaction?: "rollback_always";
   /** When Ctrl-C interrupted the entry, as a duration (`1.3s`): the replay interrupts it then. */
   interrupt_after?: string;
   /** What came back, as `expectationFrom()` writes it (absent when there is nothing to expect). */
   expect?: WrittenExpectation;
 }
+
+/** A checkpoint or restore step, from `:checkpoint NAME` and `:restore NAME`. */
+export type RecordedControl = { checkpoint: string } | { restore: string };
 
 /**
  * The step that expects exactly what `result` shows (see `expectationFrom()`, which `--update`
@@ -79,7 +84,7 @@ export interface FileSettings {
  */
 export async function appendSteps(
   file: string,
-  steps: RecordedStep[],
+  steps: (RecordedStep | RecordedControl)[],
   settings: FileSettings = {},
 ): Promise<void> {
   let text: string | undefined;

@@ -10,7 +10,13 @@ import type { ExecutionResult } from "../results.ts";
 import { entryStatus, type Session } from "../session.ts";
 import type { CliIO } from "./io.ts";
 import { CANCELLED, type LineSource } from "./record_lines.ts";
-import { type RecordedInput, type RecordedStep, stepFromResult } from "./record_file.ts";
+import { parsePromptCommand, PROMPT_HELP } from "./record_commands.ts";
+import {
+  type RecordedControl,
+  type RecordedInput,
+  type RecordedStep,
+  stepFromResult,
+} from "./record_file.ts";
 
 /** Entries that end the recording, as in the Python REPL. */
 const QUIT = new Set(["exit", "quit", "exit()", "quit()"]);
@@ -21,12 +27,17 @@ export interface PromptOptions {
   timeoutMs?: number;
   /** Names the environment variable a getpass reply is read from at run time. */
   secretName?: (prompt: string) => string;
+  /**
+   * Runs a checkpoint or restore step (`:checkpoint NAME`, `:restore NAME`) as a scenario run
+   * does; resolves with why it failed, or undefined.
+   */
+  control?: (step: RecordedControl) => Promise<string | undefined>;
 }
 
 /** What a recording produced. */
 export interface Recording {
   /** The steps to append, in order. */
-  steps: RecordedStep[];
+  steps: (RecordedStep | RecordedControl)[];
   /** The replies typed to getpass prompts, by the environment variable the steps read them from. */
   secrets: Map<string, string>;
 }
@@ -52,12 +63,23 @@ export async function runPrompt(
   let running: { abort(): void } | undefined;
   const onSigint = () => running?.abort();
   if (lines.interactive) Deno.addSignalListener("SIGINT", onSigint);
+  let rollback = false;
   try {
     while (true) {
       const code = await readEntry(session, lines);
       if (code === CANCELLED || code === "") continue;
       if (code === null || QUIT.has(code.trim())) break;
-      const entry = new RunningEntry(session, lines, io, { ...options, recording });
+      const command = parsePromptCommand(code);
+      if (command?.kind === "quit") break;
+      if (command !== undefined) {
+        if (command.kind === "rollback") {
+          rollback = true;
+          io.stdout("the next entry runs under rollback_always: its changes are undone\n");
+        } else await runCommand(command, recording, io, options);
+        continue;
+      }
+      const entry = new RunningEntry(session, lines, io, { ...options, recording, rollback });
+      rollback = false;
       running = entry;
       const step = await entry.run(code).finally(() => running = undefined);
       if (step !== undefined) recording.steps.push(step);
@@ -67,6 +89,46 @@ export async function runPrompt(
     if (lines.interactive) Deno.removeSignalListener("SIGINT", onSigint);
   }
   return recording;
+}
+
+/** Runs a `:` command other than `:quit` and `:rollback`. */
+async function runCommand(
+  command: Exclude<ReturnType<typeof parsePromptCommand>, undefined>,
+  recording: Recording,
+  io: CliIO,
+  options: PromptOptions,
+): Promise<void> {
+  switch (command.kind) {
+    case "help":
+      io.stdout(PROMPT_HELP);
+      return;
+    case "bad":
+      io.stderr(`${command.message}\n`);
+      return;
+    case "undo": {
+      const dropped = recording.steps.pop();
+      io.stdout(
+        dropped === undefined
+          ? "nothing recorded to undo\n"
+          : "dropped the last step (what it did stays in this session)\n",
+      );
+      return;
+    }
+    case "checkpoint":
+    case "restore": {
+      const step = command.kind === "checkpoint"
+        ? { checkpoint: command.name }
+        : { restore: command.name };
+      const failure = options.control === undefined
+        ? "checkpoints are not available here"
+        : await options.control(step);
+      if (failure !== undefined) io.stderr(`:${command.kind} ${command.name}: ${failure}\n`);
+      else recording.steps.push(step);
+      return;
+    }
+    default:
+      return;
+  }
 }
 
 /**
@@ -85,6 +147,7 @@ async function readEntry(
     if (line === null) return typed.length === 0 ? null : trimBlank(typed);
     lines.remember(line);
     if (typed.length === 0 && line.trim() === "") return "";
+    if (typed.length === 0 && line.trimStart().startsWith(":")) return line.trim();
     typed.push(line);
     if (await entryStatus(session, typed.join("\n")) !== "incomplete") return trimBlank(typed);
   }
@@ -103,7 +166,7 @@ class RunningEntry {
   readonly #session: Session;
   readonly #lines: LineSource;
   readonly #io: CliIO;
-  readonly #options: PromptOptions & { recording: Recording };
+  readonly #options: PromptOptions & { recording: Recording; rollback: boolean };
   readonly #abort = new AbortController();
   readonly #inputs: RecordedInput[] = [];
   #started = 0;
@@ -115,7 +178,7 @@ class RunningEntry {
     session: Session,
     lines: LineSource,
     io: CliIO,
-    options: PromptOptions & { recording: Recording },
+    options: PromptOptions & { recording: Recording; rollback: boolean },
   ) {
     this.#session = session;
     this.#lines = lines;
@@ -134,6 +197,7 @@ class RunningEntry {
     const result = await this.#session.execute(code, {
       timeoutMs: this.#options.timeoutMs,
       signal: this.#abort.signal,
+      ...(this.#options.rollback ? { transaction: "rollback_always" as const } : {}),
       onOutput: (stream, data) => {
         if (stream === "stdout") {
           this.#io.stdout(data);
@@ -176,16 +240,25 @@ class RunningEntry {
   }
 
   #step(code: string, result: ExecutionResult): RecordedStep | undefined {
-    const step = stepFromResult(code, result, this.#inputs);
+    const recorded = stepFromResult(code, result, this.#inputs);
+    const { exec, inputs, expect } = recorded;
+    const step: RecordedStep = this.#options.rollback
+      ? {
+        exec,
+        ...(inputs ? { inputs } : {}),
+        transaction: "rollback_always",
+        ...(expect ? { expect } : {}),
+      }
+      : recorded;
     if (result.status !== "interrupted" || this.#interruptedAfterMs === undefined) return step;
     // Replayed, the interrupt comes at the time measured from the start, a little later (x1.2 +
     // 300 ms, to 100 ms), so that what the code did before it (output, names) is done again on a
     // busier machine too.
     const ms = Math.ceil((this.#interruptedAfterMs * 1.2 + 300) / 100) * 100;
-    const { exec, inputs, expect } = step;
     return {
       exec,
       ...(inputs ? { inputs } : {}),
+      ...(step.transaction ? { transaction: step.transaction } : {}),
       interrupt_after: ms < 1000 ? `${ms}ms` : `${ms / 1000}s`,
       ...(expect ? { expect } : {}),
     };
