@@ -14,8 +14,10 @@ export const HELP = `pyrepl3 ${VERSION}: run Python scenario files (YAML/JSON) a
 
 Usage:
   pyrepl3 [OPTIONS] FILES|DIRS|GLOBS...   run scenarios
-  pyrepl3 record FILE.yaml [--python PATH] [--timeout DURATION]
+  pyrepl3 record FILE.yaml [--python PATH] [--timeout DURATION] [--cwd DIR]
+                 [--env KEY=VALUE]... [--hash-seed N|random]
                                           record a scenario from an interactive prompt
+                                          (:help there lists its commands)
   pyrepl3 merge-junit OUT.xml IN.xml...   merge the JUnit files of --shard runs into
                                           OUT.xml (- for stdout)
   pyrepl3 merge-reports OUT IN...         merge JSON or HTML reports of --shard runs into
