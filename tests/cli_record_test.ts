@@ -195,3 +195,17 @@ Deno.test("record's : commands: checkpoint, restore, rollback, undo, help, quit"
   match(run.stderr, /it passes/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record of a new file runs under the project's pyrepl3.yaml, as a run of it will", async () => {
+  const dir = await tempScenarios({ "pyrepl3.yaml": "env: { GREETING: hi }\n" });
+  const file = `${dir}/greet.yaml`;
+  const run = await runCli(["record", file], {
+    stdin: "import os; os.environ.get('GREETING')\n",
+  });
+  equal(run.code, 0, run.stderr);
+  deepStrictEqual(parse(await Deno.readTextFile(file)).steps, [
+    { exec: "import os; os.environ.get('GREETING')", expect: { value: "hi" } },
+  ]);
+  match(run.stderr, /it passes/);
+  await Deno.remove(dir, { recursive: true });
+});
