@@ -227,3 +227,22 @@ Deno.test("filter, tags and shard choose which scenarios run", async () => {
     deepStrictEqual(shards, [["tagged"], ["passes"]]);
   });
 });
+
+Deno.test("the report names the Python version the scenarios ran", async () => {
+  await withFiles({ "b.yaml": PASSING }, async (dir) => {
+    const report = await runScenarios([dir]);
+    const expected = await withStarted((session) => session.pythonVersion);
+    equal(report.pythonVersion, expected);
+    equal(report.scenarios[0].pythonVersion, expected);
+  });
+});
+
+async function withStarted<T>(fn: (session: Session) => T): Promise<T> {
+  const session = new Session({ python: Deno.env.get("PYREPL3_TEST_PYTHON") ?? "python3" });
+  try {
+    await session.start();
+    return fn(session);
+  } finally {
+    await session.shutdown();
+  }
+}

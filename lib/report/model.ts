@@ -99,6 +99,8 @@ export interface ScenarioReport {
   setup?: StepReport[];
   /** `PYTHONHASHSEED` its interpreters started with (the run's, else its `hash_seed`, else 0). */
   hashSeed?: number;
+  /** The Python version the scenario's sessions ran. */
+  pythonVersion?: string;
   /** With `update`: true when the file was rewritten with the actual outputs. */
   updated?: boolean;
   /** With `update`: how many expectation values were written into the file. */

@@ -98,6 +98,7 @@ function releasing(session: Session, pool: SessionPool): ScenarioSession {
     commit: () => session.commit(),
     rollback: () => session.rollback(),
     restart: () => session.restart(),
+    pythonVersion: session.pythonVersion,
     async shutdown() {
       if (released) return;
       released = true;

@@ -142,6 +142,7 @@ export async function runScenarios(
     durationMs: performance.now() - start,
     startedAt: startedAt.toISOString(),
     hashSeed: hashSeed ?? 0,
+    ...pythonVersionOf(done),
   };
 }
 
@@ -200,6 +201,7 @@ export async function runScenario(
     steps,
     ...(setup.length > 0 ? { setup } : {}),
     hashSeed: run.hashSeed,
+    ...(run.pythonVersion ? { pythonVersion: run.pythonVersion } : {}),
   };
 }
 
@@ -229,4 +231,10 @@ function setupFailure(scenario: Scenario, step: StepReport): string {
 
 function isLoaded(paths: string[] | Scenario[]): paths is Scenario[] {
   return paths.every((path) => typeof path !== "string");
+}
+
+/** The run's Python version: the one its scenarios ran (omitted when none started a session). */
+function pythonVersionOf(reports: ScenarioReport[]): { pythonVersion?: string } {
+  const version = reports.find((r) => r.pythonVersion)?.pythonVersion;
+  return version ? { pythonVersion: version } : {};
 }

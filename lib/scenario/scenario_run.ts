@@ -28,6 +28,8 @@ export interface ScenarioSession {
   restart(): Promise<unknown>;
   /** Stops the worker for good. */
   shutdown(): Promise<unknown>;
+  /** The interpreter's Python version (`Session` has it; reports show it). */
+  readonly pythonVersion?: string;
 }
 
 /** Makes a started session; the default makes a `Session` and starts it. */
@@ -73,6 +75,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export class ScenarioRun implements AsyncDisposable {
   readonly scenario: Scenario;
   /** The `PYTHONHASHSEED` every session of this run starts with (`random` resolved once). */
+  #pythonVersion = "";
   readonly hashSeed: number;
   readonly #options: ScenarioRunOptions;
   readonly #sessions = new Map<string, Promise<ScenarioSession>>();
@@ -195,6 +198,11 @@ export class ScenarioRun implements AsyncDisposable {
     await this.close();
   }
 
+  /** The Python version of the scenario's first session (empty until one started). */
+  get pythonVersion(): string {
+    return this.#pythonVersion;
+  }
+
   #session(name: string): Promise<ScenarioSession> {
     let session = this.#sessions.get(name);
     if (!session) {
@@ -206,6 +214,9 @@ export class ScenarioRun implements AsyncDisposable {
         ...(s.env ? { env: s.env } : {}),
         ...(s.limits ? { limits: s.limits } : {}),
       });
+      session.then((started) => {
+        this.#pythonVersion ||= started.pythonVersion ?? "";
+      }, () => {});
       this.#sessions.set(name, session);
     }
     return session;
