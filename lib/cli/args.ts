@@ -58,6 +58,8 @@ export interface RunOptions {
   shard?: Shard;
   /** A previous JSON or JUnit report whose durations balance `--shard` by time (`--durations`). */
   durations?: string;
+  /** Re-run when files change, until `q` (`--watch`). */
+  watch?: boolean;
   /** Colours on stdout (`--color`): `auto` (default) decides by terminal, FORCE_COLOR, NO_COLOR. */
   color: "auto" | "always" | "never";
   /** Exit 0 when nothing is selected (`--pass-with-no-tests`); otherwise that fails the run. */
@@ -123,6 +125,7 @@ const OPTIONS = {
   shard: { type: "string" },
   durations: { type: "string" },
   color: { type: "string" },
+  watch: { type: "boolean" },
   "pass-with-no-tests": { type: "boolean" },
   ci: { type: "boolean" },
   "hash-seed": { type: "string" },
@@ -212,6 +215,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
       shard: values.shard === undefined ? undefined : parseShard(values.shard),
       ...(values.durations === undefined ? {} : { durations: values.durations }),
       color: parseColor(values.color ?? "auto"),
+      ...(values.watch ? { watch: true } : {}),
       passWithNoTests: values["pass-with-no-tests"] ?? false,
       ci: values.ci ?? false,
       ...(values["hash-seed"] === undefined

@@ -46,6 +46,9 @@ Options:
       --timeout DURATION      default timeout of each step: 500ms, 10s, 2m, or seconds
       --python PATH           the Python interpreter (overrides the scenario files)
       --bail                  stop after the first failing scenario
+      --watch                 re-run when a scenario, pyrepl3.yaml or Python file
+                              changes (failed and changed first); keys: a all,
+                              f failed, q quit
       --list                  print the selected scenarios and their files; run nothing
   -j, --jobs N                scenarios run at once (default: the number of CPUs)
       --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI

@@ -5,21 +5,19 @@
  * @module
  */
 
-import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { WorkerStartError } from "../errors.ts";
 import { resolvePython } from "../python.ts";
-import type { RunReport } from "../report/model.ts";
-import { type ColorChoice, shouldColor } from "../report/_colors.ts";
-import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
 import { type Durations, parseDurations } from "../scenario/shard_durations.ts";
 import { shardSummary } from "./_list_shards.ts";
-import type { ReporterSpec, RunOptions } from "./args.ts";
+import type { RunOptions } from "./args.ts";
 import { NoScenariosError, PythonOptionError } from "./errors.ts";
 import { UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
+import { openReporter } from "./_reporter_output.ts";
+import { watchCommand } from "./watch_command.ts";
 
 /** Exit code: every scenario passed. */
 export const EXIT_PASSED = 0;
@@ -42,6 +40,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
       }); run --update locally and commit the files`,
     );
   }
+  if (options.watch && !options.list) return await watchCommand(options, io);
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
   const durations = await readDurations(options);
@@ -109,52 +108,6 @@ async function readDurations(options: RunOptions): Promise<Durations | undefined
     throw new UsageError("--durations balances shards by time; give --shard I/N with it");
   }
   return parseDurations(await Deno.readTextFile(options.durations), options.durations);
-}
-
-/** A reporter with where its text goes: straight to stdout, or gathered for a file. */
-interface ReporterOutput {
-  reporter: Reporter;
-  finish(report: RunReport): Promise<void>;
-}
-
-/** Where a stdout reporter writes, and how. */
-interface ReporterContext {
-  io: CliIO;
-  /** How many scenarios the run will report. */
-  total: number;
-  /** `--color`. */
-  color: ColorChoice;
-}
-
-function openReporter(spec: ReporterSpec, { io, total, color }: ReporterContext): ReporterOutput {
-  const file = spec.file;
-  if (file === undefined) {
-    const options: ReporterOptions = {
-      color: shouldColor(color, {
-        isTerminal: io.isTerminal,
-        noColor: io.colorAllowed ? undefined : "1",
-        forceColor: Deno.env.get("FORCE_COLOR"),
-      }),
-      progress: io.isTerminal,
-      columns: io.columns,
-      total,
-      githubStepSummary: Deno.env.get("GITHUB_STEP_SUMMARY"),
-    };
-    const reporter = createReporter(spec.name, io.stdout, options);
-    return { reporter, finish: (report) => Promise.resolve(reporter.runDone(report)) };
-  }
-  // A file never gets colours or a progress line; it is written once, when the run is done.
-  const chunks: string[] = [];
-  const reporter = createReporter(spec.name, (text) => chunks.push(text), {
-    githubStepSummary: Deno.env.get("GITHUB_STEP_SUMMARY"),
-  });
-  return {
-    reporter,
-    async finish(report) {
-      reporter.runDone(report);
-      await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
-    },
-  };
 }
 
 /** A wrong `--python` is a usage mistake (exit 2), not every scenario failing to start (exit 1). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { failedSteps, formatDuration, scenarioOutcome } from "./_format.ts";
+import { failedSteps, formatDuration, scenarioOutcome, skippedText } from "./_format.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { renderStepFailure } from "./step_failure.ts";
 
@@ -37,8 +37,11 @@ function annotations(scenario: ScenarioReport): string[] {
       (setup.length > 0 ? `setup failed:\n${setup.join("\n")}` : "scenario failed");
     return [command({ file: scenario.file, title: `${scenario.name} failed` }, why)];
   }
-  return steps.map((step) => {
+  const skipped = skippedText(scenario);
+  return steps.map((step, i) => {
     const [, ...details] = renderStepFailure(scenario, step);
+    // The last annotation of the scenario says how many steps never ran after the failure.
+    if (skipped !== "" && i === steps.length - 1) details.push(`  ${skipped}`);
     return command(
       {
         file: scenario.file,
