@@ -51,6 +51,7 @@ export class Interpreter {
   #exitReported: (() => void) | null = null;
   #end!: (end: InterpreterEnd) => void;
   #done = false;
+  #faultReport: string | undefined;
 
   private constructor(
     keeper: Keeper,
@@ -138,9 +139,13 @@ export class Interpreter {
     this.#finish({ reason: reason.message, exit: null, killed: true });
   }
 
-  /** The last bytes the worker processes wrote to stderr. */
+  /**
+   * What this interpreter wrote as it died (faulthandler's traceback, a fatal error), and the
+   * keeper's own stderr when the keeper died too.
+   */
   stderrTail(): string {
-    return this.#keeper.stderrTail();
+    const own = this.#faultReport ?? readTail(this.#keeper.faultFile(this.pgid));
+    return this.#keeper.closed ? own + this.#keeper.stderrTail() : own;
   }
 
   #onExit(exit: ProcessExit): void {
@@ -182,7 +187,36 @@ export class Interpreter {
   #finish(end: InterpreterEnd): void {
     if (this.#done) return;
     this.#done = true;
+    const faultFile = this.#keeper.faultFile(this.pgid);
+    this.#faultReport = readTail(faultFile);
+    try {
+      Deno.removeSync(faultFile);
+    } catch {
+      // Never created (a spare killed early), or the socket folder is gone already.
+    }
     this.#exitReported?.();
     this.#end(end);
+  }
+}
+
+/** How much of an interpreter's fatal-error report a crash result keeps. */
+const FAULT_TAIL_BYTES = 16 * 1024;
+
+/** The last `FAULT_TAIL_BYTES` of `path` as text; empty when it cannot be read. */
+function readTail(path: string): string {
+  try {
+    using file = Deno.openSync(path);
+    const size = file.statSync().size;
+    file.seekSync(Math.max(0, size - FAULT_TAIL_BYTES), Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.min(size, FAULT_TAIL_BYTES));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = file.readSync(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    return new TextDecoder().decode(bytes.subarray(0, read));
+  } catch {
+    return "";
   }
 }

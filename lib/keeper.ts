@@ -124,9 +124,17 @@ export class Keeper {
     return this.#closed;
   }
 
-  /** The last bytes the worker processes wrote to stderr (crash reports land here). */
+  /** The last bytes the keeper process wrote to its stderr (its own crash report lands here). */
   stderrTail(): string {
     return this.#stderrTail.text();
+  }
+
+  /**
+   * The file where the interpreter forked as `pgid` writes its fatal-error report (faulthandler's
+   * traceback of a segfault): one file per interpreter, so a crash report never shows another's.
+   */
+  faultFile(pgid: number): string {
+    return `${this.#socketDir}/stderr-${pgid}`;
   }
 
   /** Calls `listener` for every process exit the keeper reports (its own last); returns an unsubscriber. */

@@ -146,6 +146,7 @@ class Keeper:
             for fd in (self.control_in, self.control_out, self.retire_read, self.wake_read, self.wake_write):
                 os.close(fd)
             sys.argv = [""]
+            self.error_fd = self._open_fault_file()
             faulthandler.enable(file=os.fdopen(self.error_fd, "w", closefd=False), all_threads=True)
             interpreter = Interpreter(self.retire_write)
             interpreter.prepare()
@@ -165,6 +166,16 @@ class Keeper:
             # Never fall back into the keeper's code, nor into interpreter finalization: its flush of
             # sys.stdout could wait forever on a lock held by a runner thread that finalization froze.
             os._exit(70)
+
+    def _open_fault_file(self) -> int:
+        """This interpreter's own file for a fatal-error report, beside its socket, which Deno reads
+        when it dies: the keeper's stderr is shared by every interpreter it forked."""
+        path = os.path.join(os.path.dirname(self.socket_path), "stderr-%d" % os.getpid())
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        try:
+            return os.open(path, flags, 0o600)
+        except OSError:
+            return self.error_fd
 
     def _read_retired(self) -> None:
         try:
@@ -209,7 +220,12 @@ class Keeper:
         if not self.socket_path:
             return
         folder = os.path.dirname(self.socket_path)
-        for name in (os.path.basename(self.socket_path), "owner"):
+        names = [os.path.basename(self.socket_path), "owner"]
+        try:
+            names += [name for name in os.listdir(folder) if name.startswith("stderr-")]
+        except OSError:
+            pass
+        for name in names:
             try:
                 os.unlink(os.path.join(folder, name))
             except OSError:
