@@ -6,10 +6,12 @@
  */
 import { encodeFrame, type FrameReader } from "./frames.ts";
 import {
+  type ClearOutputMessage,
   type ControlOp,
   type ControlReplies,
   type ControlRequest,
   decodeInterpreterMessage,
+  type DisplayMessage,
   encodeMessage,
   type InterpreterMessage,
   type InterpreterRequest,
@@ -27,6 +29,8 @@ export interface ConnectionEvents {
   input(inputId: string, prompt: string, password: boolean): void;
   /** An execution's result. */
   result(message: ResultMessage): void;
+  /** A rich output, or a clear_output() call (runner/display.py). */
+  display(message: DisplayMessage | ClearOutputMessage): void;
 }
 
 /** A reply as a successful request resolves with it. */
@@ -168,6 +172,9 @@ export class Connection {
         return this.#events.input(message.inputId, message.prompt, message.password);
       case "result":
         return this.#events.result(message);
+      case "display":
+      case "clear_output":
+        return this.#events.display(message);
       case "reply":
         return this.#settle(message.id, message);
       case "fatal":

@@ -120,6 +120,13 @@ export class ExecutionQueue {
       const running = this.#executions[0];
       if (running?.sent && running.id === message.id) this.#settle(running, { message });
     },
+    display: (message) => {
+      // Shown while no execution ran (a thread): kept by the one running now, if any.
+      const running = this.#executions[0];
+      if (running?.sent && (message.id === null || message.id === running.id)) {
+        running.display(message);
+      }
+    },
   };
 
   /** Fails the execution that was sent to an interpreter that is going away. */
@@ -155,7 +162,13 @@ export class ExecutionQueue {
       running.sent = true;
       for (const [stream, data] of this.#background.take()) running.output(stream, data, true);
       const transaction = normalizePolicy(options.transaction);
-      await interpreter.send({ t: "exec", id: running.id, code, transaction });
+      await interpreter.send({
+        t: "exec",
+        id: running.id,
+        code,
+        transaction,
+        ...(options.doctest ? { doctest: options.doctest } : {}),
+      });
       if (running.interrupted) this.#interrupt(running);
       await running.execution.settled;
       await running.recovery;
@@ -206,8 +219,12 @@ export class ExecutionQueue {
         : message.status;
       result = running.result(status, message.executionCount);
       if (message.hasValue) result.value = message.value;
-      if (message.repr !== undefined) result.repr = message.repr;
+      if (message.repr !== undefined) {
+        result.repr = message.repr;
+        result.data = { "text/plain": message.repr, ...message.data };
+      }
       if (message.error) result.error = message.error;
+      if (message.doctest) result.doctest = message.doctest;
       if (message.transaction) {
         result.transaction = message.transaction;
         if (message.transaction.outcome === "pending") this.openTransaction = true;

@@ -6,10 +6,11 @@
  */
 import { SessionClosedError, SessionDeadError } from "./errors.ts";
 import type { ExecutionQueue } from "./execution_queue.ts";
-import { Interpreter, type InterpreterEnd } from "./interpreter.ts";
+import { Interpreter, type InterpreterEnd, type InterpreterSetup } from "./interpreter.ts";
 import type { Keeper } from "./keeper.ts";
 import type { InterpreterSource } from "./keeper_source.ts";
-import type { SessionOptions } from "./options.ts";
+import { displaySetup, type SessionOptions } from "./options.ts";
+import type { WireDisplay } from "./protocol.ts";
 
 /** The lifecycle state of a session. */
 export type SessionState = "new" | "starting" | "ready" | "dead" | "closed";
@@ -108,14 +109,18 @@ export class InterpreterSlot {
     this.#stop(new SessionClosedError(this.#label, "restarting"));
     try {
       if (!this.#keeper || this.#keeper.closed) this.#keeper = await this.#source.keeper();
+      // display travels in the setup request like the rest (InterpreterSetup is spread into it).
+      const setup: InterpreterSetup & { display?: WireDisplay } = {
+        cwd: this.#options.cwd,
+        env: this.#options.env,
+        limits: this.#options.limits,
+        timeoutMs: this.#options.startTimeoutMs,
+      };
+      const display = displaySetup(this.#options);
+      if (display) setup.display = display;
       const interpreter = await Interpreter.take(
         this.#keeper,
-        {
-          cwd: this.#options.cwd,
-          env: this.#options.env,
-          limits: this.#options.limits,
-          timeoutMs: this.#options.startTimeoutMs,
-        },
+        setup,
         this.#executions.events,
         this.#label,
       );

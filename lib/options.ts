@@ -5,8 +5,9 @@
  * @module
  */
 import { InvalidOptionError } from "./errors.ts";
-import type { InputReply, TransactionPolicy } from "./results.ts";
+import type { DoctestRequest, InputReply, TransactionPolicy } from "./results.ts";
 import type { KeeperOptions } from "./keeper.ts";
+import type { WireDisplay } from "./protocol.ts";
 import { isTransactionPolicy, TRANSACTION_POLICIES } from "./transactions.ts";
 
 /** Options of one execution. */
@@ -27,6 +28,12 @@ export interface ExecuteOptions {
   transaction?: TransactionPolicy;
   /** Cancels the execution like `interrupt()`. */
   signal?: AbortSignal;
+  /**
+   * Run the code as a doctest example: compiled in `single` mode by doctest's own runner, its output
+   * compared with `want` by doctest's `OutputChecker` in the interpreter; the verdict is the result's
+   * `doctest` (and status `error` when it failed, so `rollback_on_failure` rolls a failed example back).
+   */
+  doctest?: DoctestRequest;
 }
 
 /** Options of a session. */
@@ -64,6 +71,18 @@ export interface SessionOptions {
    * it, that output is delivered at the start of the next execution's output, marked `background`.
    */
   onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void;
+  /**
+   * The pixel size `[width, height]` of matplotlib figures shown as rich output (`plt.show()`, a
+   * figure left open at the end of a cell). Default `[640, 480]`.
+   */
+  figureSize?: [number, number];
+  /** The DPI figures are drawn at (matplotlib's `figure.dpi`; text scales with it). Default 100. */
+  figureDpi?: number;
+  /**
+   * The formats each figure is sent in: `"png"` (`image/png`) and/or `"svg"` (`image/svg+xml`).
+   * Default `["png"]`.
+   */
+  figureFormats?: ("png" | "svg")[];
 }
 
 /** Per-interpreter resource limits (`resource.setrlimit` in the worker). */
@@ -126,6 +145,9 @@ const SESSION_KEYS = [
   "checkpointKey",
   "hashSeed",
   "onBackgroundOutput",
+  "figureSize",
+  "figureDpi",
+  "figureFormats",
 ];
 const LIMIT_KEYS = ["memoryBytes", "cpuSeconds", "openFiles"];
 const EXECUTE_KEYS = [
@@ -136,6 +158,7 @@ const EXECUTE_KEYS = [
   "graceMs",
   "transaction",
   "signal",
+  "doctest",
 ];
 
 function checkKeys(what: string, options: object, known: string[]): void {
@@ -216,6 +239,7 @@ export function validateSessionOptions(options: SessionOptions): void {
   ) {
     throw new InvalidOptionError("onBackgroundOutput must be a function");
   }
+  checkFigureOptions(options);
   const seed = options.hashSeed;
   if (
     seed !== undefined && seed !== "random" &&
@@ -231,6 +255,48 @@ export function validateSessionOptions(options: SessionOptions): void {
   ) {
     throw new InvalidOptionError("checkpointKey must be a non-empty string or a Uint8Array");
   }
+}
+
+const MAX_FIGURE_PIXELS = 20000;
+
+function checkFigureOptions(options: SessionOptions): void {
+  const size = options.figureSize;
+  if (
+    size !== undefined &&
+    !(Array.isArray(size) && size.length === 2 &&
+      size.every((n) => Number.isInteger(n) && n > 0 && n <= MAX_FIGURE_PIXELS))
+  ) {
+    throw new InvalidOptionError(
+      `figureSize must be [width, height] in pixels, integers from 1 to ${MAX_FIGURE_PIXELS}, got ${
+        JSON.stringify(size)
+      }`,
+    );
+  }
+  const dpi = options.figureDpi;
+  if (dpi !== undefined && !(typeof dpi === "number" && Number.isFinite(dpi) && dpi > 0)) {
+    throw new InvalidOptionError(`figureDpi must be a positive number, got ${String(dpi)}`);
+  }
+  const formats = options.figureFormats;
+  if (
+    formats !== undefined &&
+    !(Array.isArray(formats) && formats.length > 0 &&
+      formats.every((f) => f === "png" || f === "svg"))
+  ) {
+    throw new InvalidOptionError(
+      `figureFormats must be a non-empty list of "png" and "svg", got ${JSON.stringify(formats)}`,
+    );
+  }
+}
+
+/** The worker's share of the figure options, or undefined when all are the defaults. */
+export function displaySetup(options: SessionOptions): WireDisplay | undefined {
+  const { figureSize, figureDpi, figureFormats } = options;
+  if (!figureSize && figureDpi === undefined && !figureFormats) return undefined;
+  return {
+    ...(figureSize ? { width: figureSize[0], height: figureSize[1] } : {}),
+    ...(figureDpi !== undefined ? { dpi: figureDpi } : {}),
+    ...(figureFormats ? { formats: [...figureFormats] } : {}),
+  };
 }
 
 /** The largest PYTHONHASHSEED Python accepts. */

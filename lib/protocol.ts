@@ -12,7 +12,7 @@
 import { Decoder, Encoder } from "npm:@msgpack/msgpack@3.1.3";
 import { ProtocolError } from "./errors.ts";
 import { valueCodec } from "./values.ts";
-import type { TransactionPolicy } from "./results.ts";
+import type { DoctestRequest, DoctestVerdict, TransactionPolicy } from "./results.ts";
 
 /** The protocol version this library speaks; the worker's hellos must match. */
 export const PROTOCOL_VERSION = 2;
@@ -32,6 +32,18 @@ export interface WireError {
   line?: number;
   /** SyntaxError column. */
   column?: number;
+}
+
+/** How the interpreter renders rich output: matplotlib figures' pixel size, DPI and formats. */
+export interface WireDisplay {
+  /** Figure width in pixels. */
+  width?: number;
+  /** Figure height in pixels. */
+  height?: number;
+  /** Figure DPI. */
+  dpi?: number;
+  /** The formats each figure is sent in. */
+  formats?: ("png" | "svg")[];
 }
 
 /** Resource limits applied in the interpreter at set-up (`resource.setrlimit`). */
@@ -64,7 +76,13 @@ export type KeeperRequest =
 
 /** A control request: one member per operation. */
 export type ControlRequest =
-  | { op: "setup"; cwd?: string; env?: Record<string, string>; limits?: WireLimits }
+  | {
+    op: "setup";
+    cwd?: string;
+    env?: Record<string, string>;
+    limits?: WireLimits;
+    display?: WireDisplay;
+  }
   | { op: "commit" }
   | { op: "rollback" }
   | { op: "checkpoint" }
@@ -92,7 +110,14 @@ export interface ControlReplies {
 
 /** A message to an interpreter. */
 export type InterpreterRequest =
-  | { t: "exec"; id: string; code: string; transaction: CanonicalPolicy }
+  | {
+    t: "exec";
+    id: string;
+    code: string;
+    transaction: CanonicalPolicy;
+    /** Run as a doctest example (runner/doctest_support.py) instead of a cell. */
+    doctest?: DoctestRequest;
+  }
   | { t: "interrupt"; id: string }
   | { t: "input_reply"; inputId: string; text: string | null; error?: string }
   | (ControlRequest & { t: "request"; id: string });
@@ -105,9 +130,13 @@ export interface ResultMessage {
   value?: unknown;
   hasValue?: boolean;
   repr?: string;
+  /** The value's MIME bundle besides `text/plain` (which is `repr`). */
+  data?: Record<string, unknown>;
   error?: WireError;
   executionCount: number;
   pid: number;
+  /** The verdict on a doctest example. */
+  doctest?: DoctestVerdict;
   transaction?: {
     policy: CanonicalPolicy;
     outcome: "committed" | "rolled_back" | "pending" | "rollback_failed";
@@ -128,6 +157,23 @@ export interface ReplyMessage {
   threadsLost?: boolean;
 }
 
+/** A rich output (runner/display.py); `id` is null when shown while no execution ran. */
+export interface DisplayMessage {
+  t: "display";
+  id: string | null;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  displayId?: string;
+  update?: boolean;
+}
+
+/** `clear_output()` was called. */
+export interface ClearOutputMessage {
+  t: "clear_output";
+  id: string | null;
+  wait: boolean;
+}
+
 /** A message from an interpreter (its socket). */
 export type InterpreterMessage =
   | {
@@ -142,6 +188,8 @@ export type InterpreterMessage =
   | { t: "input"; id: string; inputId: string; prompt: string; password: boolean }
   | ResultMessage
   | ReplyMessage
+  | DisplayMessage
+  | ClearOutputMessage
   | { t: "fatal"; message: string; traceback: string };
 
 // One encoder and decoder for the process: building them per message cost more than the encoding itself.
@@ -179,6 +227,13 @@ export function decodeInterpreterMessage(payload: Uint8Array): InterpreterMessag
       break;
     case "fatal":
       check.string("message");
+      break;
+    case "display":
+      check.object("data").object("metadata");
+      if (message.displayId !== undefined) check.string("displayId");
+      break;
+    case "clear_output":
+      check.boolean("wait");
       break;
     default:
       throw new ProtocolError(`unknown message ${JSON.stringify(message.t)} from the interpreter`);
@@ -252,6 +307,15 @@ class ShapeCheck {
 
   boolean(key: string): this {
     if (typeof this.message[key] !== "boolean") this.#fail(key, "a boolean");
+    return this;
+  }
+
+  /** A plain string-keyed object (a MIME bundle, its metadata). */
+  object(key: string): this {
+    const value = this.message[key];
+    if (
+      typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Map
+    ) this.#fail(key, "an object");
     return this;
   }
 

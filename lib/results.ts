@@ -53,6 +53,53 @@ export interface CrashInfo {
   stderrTail: string;
 }
 
+/**
+ * A MIME bundle: MIME type to data, e.g. `{"text/plain": "...", "text/html": "<b>..."}`. Binary types
+ * (`image/png`, `image/jpeg`, `application/pdf`) are `Uint8Array`s, text types (`text/*`, `*+xml`,
+ * `application/javascript`) strings, JSON types (`application/json`, `*+json`) plain values.
+ */
+export type MimeBundle = Record<string, unknown>;
+
+/** One rich output shown while the code ran (`display()`, `plt.show()`, a figure left open). */
+export interface DisplayOutput {
+  /** The bundle. */
+  data: MimeBundle;
+  /** Its metadata (e.g. `{"image/png": {"width": 320}}`); `{}` when none. */
+  metadata: Record<string, unknown>;
+  /** The `display_id` it was shown with, when one was given (later updates replace `data`). */
+  id?: string;
+}
+
+/** What a document's `>>>` example asks of its execution (`ExecuteOptions.doctest`). */
+export interface DoctestRequest {
+  /** The expected output as the document gives it (doctest's `Example.want`). */
+  want: string;
+  /** The expected exception's last line(s), for a traceback example (doctest's `exc_msg`). */
+  excMsg?: string | null;
+  /** The example's own option directives (`# doctest: +ELLIPSIS`), by flag name. */
+  options?: Record<string, boolean>;
+  /** Option flags of the whole run, by name (`--doctest-options`, as `doctest -o`). */
+  runOptions?: string[];
+  /** The indentation of the example's `>>>` (doctest's `Example.indent`). */
+  indent?: number;
+  /** The 1-based line of the example in its document. */
+  line?: number;
+  /** The test's name (the document, or the docstring's object). */
+  name?: string;
+}
+
+/** How doctest judged an example (`ExecutionResult.doctest`). */
+export interface DoctestVerdict {
+  /** `skipped` when a `+SKIP` directive or run option applied. */
+  outcome: "passed" | "failed" | "skipped";
+  /** doctest's own account of a failure (`Expected: ... Got: ...`, or `Exception raised: ...`). */
+  report?: string;
+  /** For a failure: the expected output that would make it pass (`--update` writes it). */
+  want?: string;
+  /** For a failure under `FAIL_FAST`: the rest of the document does not run. */
+  failFast?: boolean;
+}
+
 /** The outcome of one execution. */
 export interface ExecutionResult {
   /** How the execution ended. */
@@ -61,6 +108,16 @@ export interface ExecutionResult {
   value?: unknown;
   /** `repr()` of a trailing expression's value (undefined when none or None). */
   repr?: string;
+  /**
+   * The trailing expression's MIME bundle: `{"text/plain": repr}` plus whatever its `_repr_html_`,
+   * `_repr_png_`... (or `_repr_mimebundle_`) give (undefined when `repr` is).
+   */
+  data?: MimeBundle;
+  /**
+   * The rich outputs shown during the execution, in order, each as its last update left it; a
+   * `clear_output()` drops those before it. A session always sets it (`[]` when there were none).
+   */
+  displays?: DisplayOutput[];
   /** Everything the execution wrote to stdout (capped by `maxOutputChars`). */
   stdout: string;
   /** Everything the execution wrote to stderr (capped by `maxOutputChars`). */
@@ -77,6 +134,8 @@ export interface ExecutionResult {
   crash?: CrashInfo;
   /** True when the session's state was lost (crash, or a timeout that needed a kill). */
   stateLost?: boolean;
+  /** With `ExecuteOptions.doctest`: doctest's verdict on the example (status `error` when it failed). */
+  doctest?: DoctestVerdict;
 }
 
 /** An event of a running execution, in the order it happened. */
@@ -89,6 +148,20 @@ export type ExecutionEvent =
     background?: true;
   }
   | { type: "input"; id: string; prompt: string; password: boolean }
+  | {
+    type: "display";
+    data: MimeBundle;
+    metadata: Record<string, unknown>;
+    /** The `display_id`, when the output was shown with one. */
+    id?: string;
+    /** Set when this replaces the earlier output(s) with `id` (`update_display`, `handle.update`). */
+    update?: true;
+  }
+  | {
+    type: "clear_output";
+    /** `clear_output(wait=True)`: clear when the next output arrives. */
+    wait: boolean;
+  }
   | { type: "result"; result: ExecutionResult };
 
 /** A scripted reply to an input prompt: text, or `null` for end of input (EOFError). */

@@ -5,6 +5,8 @@
  * @module
  */
 import { CappedText } from "./_capped_text.ts";
+import { DisplayCollector } from "./_displays.ts";
+import type { ClearOutputMessage, DisplayMessage } from "./protocol.ts";
 import type { ExecutionControl } from "./execution.ts";
 import type { ExecutionResult, InputReply } from "./results.ts";
 import type { ExecuteOptions } from "./options.ts";
@@ -35,6 +37,7 @@ export class RunningExecution {
   readonly #stdout: CappedText;
   readonly #stderr: CappedText;
   readonly #inputs: InputReply[] | undefined;
+  readonly #displays = new DisplayCollector();
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
 
   /** Starts tracking `execution`; each stream keeps at most `maxOutputChars` characters. */
@@ -59,6 +62,11 @@ export class RunningExecution {
     this.execution.push(
       background ? { type: "output", stream, data, background } : { type: "output", stream, data },
     );
+  }
+
+  /** Collects a rich output (or a clear_output) and passes it to any iterator. */
+  display(message: DisplayMessage | ClearOutputMessage): void {
+    this.execution.push(this.#displays.add(message));
   }
 
   /**
@@ -110,6 +118,7 @@ export class RunningExecution {
       status,
       stdout: this.#stdout.text(),
       stderr: this.#stderr.text(),
+      displays: this.#displays.list(),
       executionCount,
       durationMs: performance.now() - this.started,
     };

@@ -16,6 +16,7 @@ import traceback
 import types
 from typing import Any, Optional
 
+from . import display
 from .cell_sources import CellSources
 from .values import to_wire
 
@@ -187,11 +188,13 @@ class Executor:
         except BaseException as exc:  # SystemExit included: the session lives on
             outcome["status"] = "error"
             outcome["error"] = error_info(exc)
+            _flush_figures()
             return outcome
         if value is not None:
             builtins._ = value  # type: ignore[attr-defined]
             with RunnerImport():
                 outcome.update(describe_value(value))
+        _flush_figures()
         return outcome
 
     def _compile(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
@@ -253,7 +256,22 @@ def describe_value(value: Any) -> dict[str, Any]:
         described["hasValue"] = True
     except Exception:  # noqa: BLE001 - NotConvertible, RecursionError, a failing __len__...: the repr stands
         pass
+    try:
+        data = display.rich_data(value)  # the bundle's other MIME types: text/plain is the repr
+    except Exception:  # noqa: BLE001 - display.py reports a failing formatter itself; this is a last resort
+        data = None
+    if data:
+        described["data"] = data
     return described
+
+
+def _flush_figures() -> None:
+    """Show the matplotlib figures a cell left open (display.py); a failure is the user's, on stderr."""
+    try:
+        with RunnerImport():
+            display.flush_figures()
+    except Exception as exc:  # noqa: BLE001 - a broken figure must not break the result
+        display.warn("showing the open figures", exc)
 
 
 _session_loop: Any = None

@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from . import input_bridge, savepoint
+from . import display, input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
 from .entry import entry_status
 from .executor import Executor, RunnerImport, UserCodeGuard, error_info
@@ -54,6 +54,7 @@ class Interpreter:
         install_streams(self.hub)
         self.stdin = input_bridge.install(self._ask)
         self.guard.install()
+        display.install(self._publish)
         self._restart_threads()
         self.forker.runner_threads = threading.active_count()
 
@@ -123,7 +124,12 @@ class Interpreter:
         self.stdin.reset()
         self.limits.arm()
         try:
-            outcome = self.executor.run(message["code"], lambda: self._interrupt_arrived(execution_id))
+            if message.get("doctest") is not None:  # a document's example, run as doctest runs it
+                from .doctest_support import run_example
+                outcome = run_example(self.executor, message["code"], message["doctest"],
+                                      lambda: self._interrupt_arrived(execution_id))
+            else:
+                outcome = self.executor.run(message["code"], lambda: self._interrupt_arrived(execution_id))
         finally:
             self.limits.disarm()
         if os.getpid() != self.owner_pid:
@@ -170,6 +176,12 @@ class Interpreter:
             finally:  # whatever happened to the message, the session's state lives on in the savepoint
                 point.resume()
                 os._exit(0)
+
+    def _publish(self, frame: dict[str, Any]) -> None:
+        """Send a display frame after the output written before it (display.py's channel)."""
+        self.hub.flush()
+        frame["id"] = self.execution_id
+        self.writer.send(frame)
 
     def _interrupt_arrived(self, execution_id: str) -> bool:
         """True when Deno sent an interrupt for this execution before its cell started.
@@ -223,6 +235,8 @@ class Interpreter:
                     os.environ[key] = value
                 if message.get("limits") is not None:
                     self.limits.apply(message["limits"])
+                if message.get("display") is not None:
+                    display.configure(message["display"])
             elif op == OP_COMMIT:
                 self._require_transaction("commit")
                 assert self.explicit is not None

@@ -15,18 +15,20 @@ KEEPER_ERROR = "keeper_error"   # {t, message}
 
 # Deno <-> interpreter (a unix socket per session).
 HELLO = "hello"                 # {t, protocol, python, pid, executable, token}
-EXEC = "exec"                   # {t, id, code, transaction}
+EXEC = "exec"                   # {t, id, code, transaction, doctest?}: doctest runs it as an example
 INTERRUPT = "interrupt"         # {t, id}: sent before SIGINT, so an interrupt that lands before the cell starts holds
 OUTPUT = "output"               # {t, id, stream, data}
 INPUT = "input"                 # {t, id, inputId, prompt, password}
 INPUT_REPLY = "input_reply"     # {t, inputId, text (str | None), error?}
-RESULT = "result"               # {t, id, status, ...}
+RESULT = "result"               # {t, id, status, ..., doctest?}: the verdict of a doctest example
 REQUEST = "request"             # {t, id, op, ...}: one of the OP_ names below
 REPLY = "reply"                 # {t, id, ok, error?, executionCount, ...}
 FATAL = "fatal"                 # {t, message, traceback}
+DISPLAY = "display"             # {t, id, data, metadata, displayId?, update?}: a rich output (display.py)
+CLEAR_OUTPUT = "clear_output"   # {t, id, wait}: clear_output() was called
 
 # Control operations (the `op` of a request) and what their replies carry besides ok/executionCount.
-OP_SETUP = "setup"              # {cwd?, env?, limits?} -> {}
+OP_SETUP = "setup"              # {cwd?, env?, limits?, display?} -> {}
 OP_COMMIT = "commit"            # -> {}
 OP_ROLLBACK = "rollback"        # -> {pid, threadsLost}
 OP_CHECKPOINT = "checkpoint"    # -> {blob}: the checkpoint's bytes follow the reply unframed
