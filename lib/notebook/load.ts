@@ -1,0 +1,121 @@
+/**
+ * A Jupyter notebook as a scenario: its code cells, in order, are the exec steps of one session,
+ * each expecting the outputs saved in the notebook (see `expect.ts`).
+ *
+ * @module
+ */
+
+import { basename, dirname, extname, resolve } from "node:path";
+import type { ProjectConfig } from "../scenario/config.ts";
+import { DEFAULT_SESSION } from "../scenario/steps.ts";
+import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
+import type { ExecStep, Normalizer, Scenario } from "../scenario/types.ts";
+import { parseDirectives } from "./directives.ts";
+import { CELL_TAGS, cellExpectation, hasTag } from "./expect.ts";
+import { type CodeCell, parseNotebook } from "./parse.ts";
+
+/** How notebooks are run and compared. */
+export interface NotebookOptions {
+  /**
+   * Normalize memory addresses (`0x7f3a...` -> `0x...`) and terminal escape codes on both sides
+   * before comparing (`--nb-sanitize`). Default false.
+   */
+  sanitize?: boolean;
+  /** The project config file that applies to the notebook (python, env, timeout, setup...). */
+  config?: ProjectConfig;
+}
+
+/**
+ * The normalizers `--nb-sanitize` adds: the built-in `addresses` and `ansi`, and IPython's way
+ * of showing an object without a `__repr__` of its own (`<mod.Thing at 0x...>`, where Python's
+ * `repr()` says `<mod.Thing object at 0x...>`).
+ */
+export const SANITIZE_NORMALIZERS: readonly Normalizer[] = [
+  "addresses",
+  "ansi",
+  { regex: "<([\\w.]+) object at 0x", replace: "<\\1 at 0x" },
+];
+
+/** The text each notebook scenario was read from, for `--update`'s check that it is unchanged. */
+const sources = new WeakMap<Scenario, string>();
+
+/** The text `scenario` was loaded from by `loadNotebook()` (undefined for other scenarios). */
+export function notebookSource(scenario: Scenario): string | undefined {
+  return sources.get(scenario);
+}
+
+/** The code cells that become steps, in order: every code cell not tagged `skip`/`nbval-skip`. */
+export function runCells(cells: readonly CodeCell[]): CodeCell[] {
+  return cells.filter((cell) => !hasTag(cell.tags, CELL_TAGS.skip));
+}
+
+/**
+ * Builds the scenario of the notebook `path` whose text is `text`: one exec step per code cell
+ * (cells tagged `skip` or `nbval-skip` are left out), at the line of the cell's source in the
+ * JSON text, run in one session whose working directory is the notebook's.
+ *
+ * @returns one scenario (a list, as every document source returns).
+ * @throws {ScenarioValidationError} when the notebook is not nbformat 4 JSON, its kernel is not
+ * Python, or a `# pyrepl3:` directive cannot be read.
+ * @example
+ * ```ts
+ * import { loadNotebook } from "./load.ts";
+ * const text = JSON.stringify({
+ *   cells: [{ cell_type: "code", execution_count: 1, metadata: {}, source: ["print('hi')"],
+ *     outputs: [{ output_type: "stream", name: "stdout", text: ["hi\n"] }] }],
+ *   metadata: {}, nbformat: 4, nbformat_minor: 5,
+ * }, null, 1);
+ * const [scenario] = loadNotebook("demo.ipynb", text);
+ * if (scenario.steps.length !== 1) throw new Error("one cell, one step");
+ * ```
+ */
+export function loadNotebook(
+  path: string,
+  text: string,
+  options: NotebookOptions = {},
+): Scenario[] {
+  const notebook = parseNotebook(text, path);
+  const config = options.config;
+  const normalize = [
+    ...(config?.normalize ?? []),
+    ...(options.sanitize ? SANITIZE_NORMALIZERS : []),
+  ];
+  const issues: ScenarioIssue[] = [];
+  const steps = runCells(notebook.cells).map((cell, index): ExecStep => {
+    const { directives, problems } = parseDirectives(cell.source);
+    for (const problem of problems) {
+      const at = cell.sourceLines[problem.line] ?? cell.sourceLines[0];
+      issues.push({ file: path, ...at, message: `cell ${cell.cellIndex + 1}: ${problem.message}` });
+    }
+    return {
+      index,
+      ...cell.sourceLines[0],
+      session: DEFAULT_SESSION,
+      kind: "exec",
+      code: cell.source,
+      ...(directives.inputs ? { inputs: directives.inputs } : {}),
+      ...(directives.rollback ? { transaction: "rollback_always" as const } : {}),
+      expect: cellExpectation(cell.source, cell.outputs, cell.tags),
+      normalize,
+    };
+  });
+  if (issues.length > 0) throw new ScenarioValidationError(issues);
+  const scenario: Scenario = {
+    name: basename(path, extname(path)),
+    file: path,
+    tags: [],
+    // Jupyter starts a notebook's kernel in the notebook's directory.
+    cwd: config?.cwd ?? dirname(resolve(path)),
+    steps,
+    ...(config?.python !== undefined ? { python: config.python } : {}),
+    ...(config?.env ? { env: config.env } : {}),
+    ...(config?.timeoutMs !== undefined
+      ? { timeoutMs: config.timeoutMs, timeoutSource: config.timeoutSource }
+      : {}),
+    ...(config?.hashSeed !== undefined ? { hashSeed: config.hashSeed } : {}),
+    ...(config?.limits ? { limits: config.limits } : {}),
+    ...(config && config.setup.length > 0 ? { setup: config.setup, config: config.file } : {}),
+  };
+  sources.set(scenario, text);
+  return [scenario];
+}

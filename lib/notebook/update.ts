@@ -1,0 +1,173 @@
+/**
+ * `--update` for notebooks: the fresh outputs of each failing cell, and the execution count of
+ * every cell that ran, written into the `.ipynb` in place. Only the `outputs` and
+ * `execution_count` values change; every other byte (metadata, cell ids, sources, formatting)
+ * stays, and the values written are formatted as nbformat writes them.
+ *
+ * @module
+ */
+
+import { writeTextFileAtomic } from "../_atomic_write.ts";
+import type { FailureKind, ScenarioReport, StepReport } from "../report/model.ts";
+import { ScenarioChangedError } from "../scenario/errors.ts";
+import { readTextFileStrict } from "../scenario/read_text.ts";
+import { pathKey, type Span, valueSpans } from "./_json_spans.ts";
+import { dumpsLikePython, type Json, splitLinesLikePython } from "./_nbjson.ts";
+import { valueHidden } from "./expect.ts";
+import { runCells } from "./load.ts";
+import { parseNotebook } from "./parse.ts";
+
+/** Options of `updateNotebook()`. */
+export interface UpdateNotebookOptions {
+  /** The text the notebook was loaded from; the file is left alone if it differs now. */
+  expectedText?: string;
+}
+
+// Failures that fresh outputs fix. A wrong status (an error without `raises-exception`, or none
+// with it), unused inputs or a crash are not: those cells are left as they are.
+const FIXABLE: ReadonlySet<FailureKind> = new Set([
+  "stdout",
+  "stderr",
+  "repr",
+  "value",
+  "error.type",
+  "error.message",
+]);
+
+/**
+ * Writes the outputs of `report` (a run of the notebook `file`, with every cell run, as
+ * `--update` runs them) into the notebook: each failing cell whose failures are all about its
+ * outputs gets its fresh outputs, and every cell that ran its execution count (1, 2, ... in run
+ * order, in the cell and in its `execute_result`). The file is written, atomically, only when
+ * some cell's outputs changed.
+ *
+ * When written, `report` is brought up to date as `updateScenarioFile` does: the cells rewritten
+ * become `passed` with `updated: true`, `expectationsWritten` counts them, and the scenario is
+ * `failed` only when a cell still fails.
+ *
+ * @returns true when the file changed.
+ * @throws {ScenarioChangedError} when `options.expectedText` is given and the file differs;
+ * `TextFileError` or the file system's error when it cannot be read or written.
+ * @example
+ * ```ts ignore
+ * import { loadNotebook, updateNotebook } from "./mod.ts";
+ * import { runScenario } from "../scenario/run.ts";
+ * const text = await Deno.readTextFile("demo.ipynb");
+ * const [scenario] = loadNotebook("demo.ipynb", text);
+ * const report = await runScenario(scenario, { continueOnFailure: true });
+ * await updateNotebook("demo.ipynb", report, { expectedText: text });
+ * ```
+ */
+export async function updateNotebook(
+  file: string,
+  report: ScenarioReport,
+  options: UpdateNotebookOptions = {},
+): Promise<boolean> {
+  const before = await readTextFileStrict(file);
+  if (options.expectedText !== undefined && before !== options.expectedText) {
+    throw new ScenarioChangedError(file);
+  }
+  const { text, rewritten } = updatedText(before, file, report);
+  if (rewritten.length === 0) return false;
+  await writeTextFileAtomic(file, text);
+  for (const step of rewritten) {
+    step.status = "passed";
+    step.updated = true;
+    step.failures = [];
+  }
+  report.updated = true;
+  report.expectationsWritten = rewritten.length;
+  report.status = report.steps.some((s) => s.status === "failed") ? "failed" : "passed";
+  return true;
+}
+
+/** The notebook text with `report`'s outputs written in, and the steps whose outputs were. */
+export function updatedText(
+  text: string,
+  file: string,
+  report: ScenarioReport,
+): { text: string; rewritten: StepReport[] } {
+  const notebook = parseNotebook(text, file);
+  const cells = runCells(notebook.cells);
+  // Where each output's execution_count is (outputs are descended into, their data is not).
+  const spans = valueSpans(
+    text,
+    (p) => p.length === 5 && p[2] === "outputs" && p[4] === "execution_count",
+    (p) => p.length < 3 || (p[2] === "outputs" && p.length < 5),
+  );
+  const newline = text.includes("\r\n") ? "\r\n" : "\n";
+  const edits: { span: Span; text: string }[] = [];
+  const rewritten: StepReport[] = [];
+  let count = 0;
+  report.steps.forEach((step, i) => {
+    const cell = cells[i];
+    if (cell === undefined || step.actual === undefined) return;
+    count++;
+    const fixable = step.status === "failed" && step.error === undefined &&
+      step.failures.length > 0 && step.failures.every((f) => FIXABLE.has(f.kind));
+    if (fixable) {
+      const indent = indentOfLine(text, cell.outputsSpan.start);
+      const outputs = freshOutputs(step.actual, count, valueHidden(cell.source));
+      edits.push({
+        span: cell.outputsSpan,
+        text: dumpsLikePython(outputs, { indent, unit: notebook.indentUnit, newline }),
+      });
+      rewritten.push(step);
+    } else {
+      cell.outputs.forEach((_, j) => {
+        const span = spans.get(pathKey(["cells", cell.cellIndex, "outputs", j, "execution_count"]));
+        if (span) edits.push({ span, text: String(count) });
+      });
+    }
+    edits.push({ span: cell.countSpan, text: String(count) });
+  });
+  if (rewritten.length === 0) return { text, rewritten };
+  edits.sort((a, b) => b.span.start - a.span.start);
+  let out = text;
+  for (const edit of edits) {
+    out = out.slice(0, edit.span.start) + edit.text + out.slice(edit.span.end);
+  }
+  return { text: out, rewritten };
+}
+
+/**
+ * The outputs an execution gives, as nbformat stores them: stdout, then stderr, then the
+ * value (`execute_result`, unless `hideValue`: the cell ends in `;`) or the error.
+ * Interleaving of the streams is not kept.
+ */
+export function freshOutputs(
+  actual: NonNullable<StepReport["actual"]>,
+  count: number,
+  hideValue = false,
+): Json[] {
+  const outputs: Json[] = [];
+  for (const name of ["stdout", "stderr"] as const) {
+    if (actual[name] !== "") {
+      outputs.push({ name, output_type: "stream", text: splitLinesLikePython(actual[name]) });
+    }
+  }
+  if (actual.status === "ok" && actual.repr !== undefined && !hideValue) {
+    outputs.push({
+      data: { "text/plain": splitLinesLikePython(actual.repr) },
+      execution_count: count,
+      metadata: {},
+      output_type: "execute_result",
+    });
+  }
+  if (actual.error) {
+    outputs.push({
+      ename: actual.error.type,
+      evalue: actual.error.message,
+      output_type: "error",
+      // The step report keeps no traceback: its last line stands for it.
+      traceback: [`${actual.error.type}: ${actual.error.message}`],
+    });
+  }
+  return outputs;
+}
+
+/** The whitespace that starts the line `offset` is on. */
+function indentOfLine(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start, offset))![0];
+}
