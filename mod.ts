@@ -24,6 +24,8 @@ export { Checkpoint } from "./lib/checkpoint.ts";
 export type { SkippedValue } from "./lib/checkpoint.ts";
 export type {
   CrashInfo,
+  DoctestRequest,
+  DoctestVerdict,
   ExecutionError,
   ExecutionEvent,
   ExecutionResult,
@@ -86,6 +88,7 @@ export type {
   Normalizer,
   RestoreStep,
   Scenario,
+  ScenarioSource,
   Step,
   StepBase,
   TextExpectation,

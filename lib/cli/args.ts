@@ -10,6 +10,7 @@ import { closest, distance } from "npm:fastest-levenshtein@1.0.16";
 import { PyReplError } from "../errors.ts";
 import { MAX_HASH_SEED } from "../options.ts";
 import { parseDuration } from "../scenario/duration.ts";
+import { DOCTEST_OPTION_NAMES } from "../docs/doctest_scenario.ts";
 import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";
 import { DEFAULT_HTML_REPORT } from "../report/html.ts";
 
@@ -68,6 +69,12 @@ export interface RunOptions {
   ci: boolean;
   /** `PYTHONHASHSEED` of every interpreter (`--hash-seed N|random`), overriding the files'. */
   hashSeed?: number | "random";
+  /** Directories expand to documents too: Markdown, reST, text (`--docs`). */
+  docs?: boolean;
+  /** Run the docstring examples of Python modules (`--doctest-modules`). */
+  doctestModules?: boolean;
+  /** doctest option flags of every document example (`--doctest-options A,B`, as `doctest -o`). */
+  doctestOptions?: string[];
 }
 
 /** What `pyrepl3 record FILE` was asked to do. */
@@ -129,6 +136,9 @@ const OPTIONS = {
   "pass-with-no-tests": { type: "boolean" },
   ci: { type: "boolean" },
   "hash-seed": { type: "string" },
+  docs: { type: "boolean" },
+  "doctest-modules": { type: "boolean" },
+  "doctest-options": { type: "string", multiple: true },
   cwd: { type: "string" },
   env: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
@@ -221,8 +231,28 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
       ...(values["hash-seed"] === undefined
         ? {}
         : { hashSeed: parseHashSeed(values["hash-seed"]) }),
+      ...(values.docs ? { docs: true } : {}),
+      ...(values["doctest-modules"] ? { doctestModules: true } : {}),
+      ...(values["doctest-options"] === undefined
+        ? {}
+        : { doctestOptions: parseDoctestOptions(values["doctest-options"]) }),
     },
   };
+}
+
+/** `--doctest-options ELLIPSIS,NORMALIZE_WHITESPACE` (repeatable): doctest's flag names. */
+function parseDoctestOptions(values: string[]): string[] {
+  const names = values.flatMap((v) => v.split(",")).map((n) => n.trim()).filter((n) => n !== "");
+  for (const name of names) {
+    if (!DOCTEST_OPTION_NAMES.includes(name)) {
+      throw new UsageError(
+        `--doctest-options: unknown doctest option "${name}"; one of ${
+          DOCTEST_OPTION_NAMES.join(", ")
+        }`,
+      );
+    }
+  }
+  return names;
 }
 
 /** `merge-junit OUT.xml IN.xml...`: no options, an output and at least one input. */

@@ -50,6 +50,13 @@ Options:
                               changes (failed and changed first); keys: a all,
                               f failed, q quit
       --list                  print the selected scenarios and their files; run nothing
+      --docs                  directories also expand to documents: the >>> examples of
+                              .md (Python fences), .rst and .txt files, run as doctest
+                              runs them (files named on the command line always run)
+      --doctest-modules       also run the docstring examples of .py modules
+      --doctest-options A,B   doctest option flags of every example, as doctest -o:
+                              ELLIPSIS, NORMALIZE_WHITESPACE, IGNORE_EXCEPTION_DETAIL,
+                              SKIP, FAIL_FAST, DONT_ACCEPT_BLANKLINE, REPORT_NDIFF, ...
   -j, --jobs N                scenarios run at once (default: the number of CPUs)
       --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI
       --durations REPORT      with --shard: balance the parts by the durations of a

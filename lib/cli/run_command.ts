@@ -44,7 +44,12 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
   const durations = await readDurations(options);
-  const loaded = await loadScenarios(options.patterns);
+  const loaded = await loadScenarios(options.patterns, {
+    docs: options.docs,
+    doctestModules: options.doctestModules,
+    doctestOptions: options.doctestOptions,
+    python: options.python,
+  });
   const selected = selectScenarios(loaded, { ...options, durations });
   if (selected.length === 0 && !options.passWithNoTests) {
     throw new NoScenariosError(noScenariosMessage(options, loaded.length));

@@ -10,6 +10,7 @@ import { formatDuration } from "../report/_format.ts";
 import { matchTextKeys, valuesEqual } from "./matchers.ts";
 import { pythonRepr } from "../report/_python_repr.ts";
 import type { ExecStep, TextExpectation } from "./types.ts";
+import { checkDoctest } from "../docs/check.ts";
 
 /**
  * Returns every expectation of `step` that `result` fails (empty when the step passes).
@@ -30,6 +31,7 @@ import type { ExecStep, TextExpectation } from "./types.ts";
  * ```
  */
 export function checkExecution(step: ExecStep, result: ExecutionResult): ExpectationFailure[] {
+  if (step.doctest) return checkDoctest(step, result); // a document's example: doctest judged it
   const e = step.expect;
   const failures: ExpectationFailure[] = [];
   const errorText = result.error

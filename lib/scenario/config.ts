@@ -47,6 +47,10 @@ export interface ProjectConfig {
   limits?: ResourceLimits;
   /** Steps run in the `main` session at the start of every scenario. */
   setup: Step[];
+  /** A directory under it expands to documents too (`docs: true`, as `--docs`). */
+  docs?: boolean;
+  /** doctest option flags of its documents' examples (`doctest_options:`, as `doctest -o`). */
+  doctestOptions?: string[];
 }
 
 interface RawConfig {
@@ -58,6 +62,8 @@ interface RawConfig {
   hash_seed?: number | "random";
   limits?: RawLimits;
   setup?: RawStep[];
+  docs?: boolean;
+  doctest_options?: string[];
 }
 
 /**
@@ -113,6 +119,8 @@ export function parseConfig(text: string, file: string): ProjectConfig {
       limits: limitsOf(raw.limits, (message) => checks.report(["limits", "memory"], message)),
     }),
     setup,
+    ...(raw.docs === undefined ? {} : { docs: raw.docs }),
+    ...(raw.doctest_options === undefined ? {} : { doctestOptions: raw.doctest_options }),
   };
   if (issues.length > 0) throw new ScenarioValidationError(issues);
   return config;

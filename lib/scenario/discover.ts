@@ -5,6 +5,18 @@
  */
 
 import { ScenarioNotFoundError } from "./errors.ts";
+import { documentSource } from "../docs/sources.ts";
+
+/** Which documents a directory or glob expands to (files named explicitly always run). */
+export interface DiscoverOptions {
+  /**
+   * Expand directories and globs to documents too (`.md`, `.rst`, `.txt`, `.ipynb`): true, or
+   * asked per directory (the CLI asks the directory's `pyrepl3.yaml` for `docs: true`). Default false.
+   */
+  docs?: boolean | ((dir: string) => Promise<boolean>);
+  /** Take Python modules (`.py`) for their docstring examples (`--doctest-modules`). Default false. */
+  doctestModules?: boolean;
+}
 
 /** The extensions of scenario files. */
 export const SCENARIO_EXTENSIONS = [".yaml", ".yml", ".json"];
@@ -23,8 +35,20 @@ const GLOB_CHARS = /[*?[{]/;
  * const files = await discoverScenarioFiles(["scenarios/", "scenarios/**\/*.json"]);
  * ```
  */
-export async function discoverScenarioFiles(patterns: string[]): Promise<string[]> {
+export async function discoverScenarioFiles(
+  patterns: string[],
+  options: DiscoverOptions = {},
+): Promise<string[]> {
   const found: string[] = [];
+  const docsIn = async (dir: string) =>
+    typeof options.docs === "function" ? await options.docs(dir) : options.docs === true;
+  // A document kind is taken from a directory when asked for: modules by --doctest-modules.
+  const taken = (docs: boolean) => (file: string) => {
+    if (isScenarioFile(file)) return true;
+    const source = documentSource(file);
+    if (source === undefined) return false;
+    return source.optIn === "doctestModules" ? options.doctestModules === true : docs;
+  };
   const seen = new Set<string>();
   const add = (file: string) => {
     if (!seen.has(file)) found.push(file);
@@ -32,7 +56,10 @@ export async function discoverScenarioFiles(patterns: string[]): Promise<string[
   };
   for (const pattern of patterns) {
     if (GLOB_CHARS.test(pattern)) {
-      const matches = await expandGlob(pattern);
+      const named = documentSource(pattern) !== undefined; // a glob like docs/*.md asks for them
+      const segments = pattern.split("/");
+      const base = segments.slice(0, segments.findIndex((s) => GLOB_CHARS.test(s))).join("/");
+      const matches = (await expandGlob(pattern)).filter(taken(named || await docsIn(base || ".")));
       if (matches.length === 0) {
         throw new ScenarioNotFoundError(`no scenario file matches '${pattern}'`);
       }
@@ -48,8 +75,12 @@ export async function discoverScenarioFiles(patterns: string[]): Promise<string[
       }
       throw e;
     }
-    if (info.isDirectory) (await walk(pattern)).filter(isScenarioFile).forEach(add);
-    else add(pattern);
+    if (info.isDirectory) (await walk(pattern)).filter(taken(await docsIn(pattern))).forEach(add);
+    else if (documentSource(pattern)?.optIn === "doctestModules" && !options.doctestModules) {
+      throw new ScenarioNotFoundError(
+        `${pattern} is a Python module: give --doctest-modules to run its docstring examples`,
+      );
+    } else add(pattern);
   }
   return found;
 }
@@ -94,7 +125,7 @@ async function expandGlob(pattern: string): Promise<string[]> {
     if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
-  return files.filter((f) => isScenarioFile(f) && regex.test(f));
+  return files.filter((f) => regex.test(f));
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Scenario } from "./types.ts";
 import { updateScenarioFile } from "./update.ts";
 import { ScenarioError } from "./errors.ts";
 import { scenarioSource } from "./load.ts";
+import { documentSource } from "../docs/sources.ts";
 
 /** Options of `runScenarios()`. */
 export interface RunOptions extends SelectOptions {
@@ -59,6 +60,8 @@ export interface RunScenarioOptions
   hashSeed?: number;
   /** Run every step even after one failed (what `update` does). Default false. */
   continueOnFailure?: boolean;
+  /** Stop a document at its first failed example (documents otherwise run them all). */
+  bail?: boolean;
 }
 
 /** Makes a `Session` with `options` and starts it. */
@@ -169,6 +172,7 @@ export async function runScenario(
     ...(options.hashSeed === undefined ? {} : { hashSeed: options.hashSeed }),
     continueOnFailure: options.continueOnFailure,
     signal: options.signal,
+    bail: options.bail,
   });
   const setup: StepReport[] = [];
   const steps: StepReport[] = [];
@@ -208,9 +212,14 @@ export async function runScenario(
 /** Writes `report` back into the scenario's file; a file that cannot be written fails only its scenario. */
 async function update(scenario: Scenario, report: ScenarioReport): Promise<void> {
   try {
-    report.updated = await updateScenarioFile(scenario.file, report, {
-      expectedText: scenarioSource(scenario),
-    });
+    const document = scenario.source === undefined || scenario.source === "scenario"
+      ? undefined
+      : documentSource(scenario.file);
+    report.updated = document
+      ? await document.update(scenario, report)
+      : await updateScenarioFile(scenario.file, report, {
+        expectedText: scenarioSource(scenario),
+      });
   } catch (e) {
     report.updated = false;
     report.status = "failed";

@@ -47,6 +47,8 @@ export interface ScenarioRunOptions {
   hashSeed?: number;
   /** Run every step even after one failed (for `--update`, which records them all). Default false. */
   continueOnFailure?: boolean;
+  /** Stop a document at its first failed example (`--bail`); documents otherwise run them all. */
+  bail?: boolean;
   /**
    * Stops the run (Ctrl-C in the CLI): a running cell is interrupted and its step fails with
    * "the run was stopped", and no later step runs. The abort reason, when a string (`SIGINT`),
@@ -81,6 +83,7 @@ export class ScenarioRun implements AsyncDisposable {
   readonly #sessions = new Map<string, Promise<ScenarioSession>>();
   readonly #checkpoints = new Map<string, unknown>();
   #failed = false;
+  #failFast = false;
   #stopReported = false;
 
   constructor(scenario: Scenario, options: ScenarioRunOptions) {
@@ -97,7 +100,10 @@ export class ScenarioRun implements AsyncDisposable {
   /** Runs `step` unless an earlier step failed, in which case it is reported as skipped. */
   async runStep(step: Step): Promise<StepReport> {
     if (this.#options.signal?.aborted) return this.#stopped(step, "before this step started");
-    if (this.#failed && !this.#options.continueOnFailure) return this.skip(step);
+    const keepGoing = this.scenario.keepGoing && !this.#options.bail;
+    if (this.#failFast || this.#failed && !this.#options.continueOnFailure && !keepGoing) {
+      return this.skip(step);
+    }
     const start = performance.now();
     const report: StepReport = {
       index: step.index,
@@ -266,6 +272,7 @@ export class ScenarioRun implements AsyncDisposable {
         timeoutMs: timeout.ms,
         ...(step.transaction ? { transaction: step.transaction } : {}),
         ...(signal !== undefined ? { signal } : {}),
+        ...(step.doctest ? { doctest: step.doctest } : {}),
       });
     } finally {
       clearTimeout(timer);
@@ -290,6 +297,8 @@ export class ScenarioRun implements AsyncDisposable {
       for (const f of failures) if (f.key === "status") f.message += why;
     }
     report.failures.push(...failures);
+    if (result.doctest?.outcome === "skipped") report.status = "skipped";
+    if (result.doctest?.failFast) this.#failFast = true; // doctest's FAIL_FAST: the rest is skipped
   }
 
   /**

@@ -11,6 +11,23 @@ import { loadScenarioUnder } from "./load.ts";
 import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
 import { balanceShards } from "./shard_durations.ts";
+import { documentSource } from "../docs/sources.ts";
+import { readDocumentText } from "./document.ts";
+import { join } from "node:path";
+
+/** How `loadScenarios()` finds and reads documents beside scenario files. */
+export interface LoadOptions {
+  /** Directories expand to documents too (`--docs`); default: when their `pyrepl3.yaml` says `docs: true`. */
+  docs?: boolean;
+  /** Take Python modules for their docstring examples (`--doctest-modules`). Default false. */
+  doctestModules?: boolean;
+  /** doctest option flags of every document example (`--doctest-options`, as `doctest -o`). */
+  doctestOptions?: string[];
+  /** The interpreter that finds documents' examples (`--python`); default the config's, else python3. */
+  python?: string;
+  /** Notebooks: normalize addresses and ANSI codes (`--nb-sanitize`). */
+  sanitize?: boolean;
+}
 
 /** Which scenarios to run. */
 export interface SelectOptions {
@@ -43,15 +60,29 @@ export interface SelectOptions {
  * for (const s of selectScenarios(all, { tags: ["input"] })) console.log(s.name);
  * ```
  */
-export async function loadScenarios(patterns: string[]): Promise<Scenario[]> {
-  const files = await discoverScenarioFiles(patterns);
+export async function loadScenarios(
+  patterns: string[],
+  options: LoadOptions = {},
+): Promise<Scenario[]> {
+  const configs = new ConfigFinder();
+  const files = await discoverScenarioFiles(patterns, {
+    docs: options.docs ||
+      (async (dir) => (await configs.find(join(dir, "pyrepl3.yaml")))?.docs === true),
+    doctestModules: options.doctestModules,
+  });
   const scenarios: Scenario[] = [];
   const issues: ScenarioIssue[] = [];
   const seen = new Set<string>();
-  const configs = new ConfigFinder();
   for (const file of files) {
     try {
-      scenarios.push(await loadScenarioUnder(file, configs));
+      const document = documentSource(file);
+      if (document === undefined) scenarios.push(await loadScenarioUnder(file, configs));
+      else {
+        const config = await configs.find(file);
+        scenarios.push(
+          ...await document.load(file, await readDocumentText(file), { ...options, config }),
+        );
+      }
     } catch (e) {
       if (!(e instanceof ScenarioValidationError)) throw e;
       // A broken pyrepl3.yaml fails every scenario under it: say so once.

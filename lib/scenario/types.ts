@@ -8,7 +8,7 @@
  */
 import type { ResourceLimits } from "../options.ts";
 
-import type { ExecutionStatus, TransactionPolicy } from "../results.ts";
+import type { DoctestRequest, ExecutionStatus, TransactionPolicy } from "../results.ts";
 
 /** A text expectation: exact text, or a matcher mapping whose keys must all hold. */
 export type TextExpectation = string | TextMatcher;
@@ -100,6 +100,8 @@ export interface ExecStep extends StepBase {
   expect: Expectation;
   /** The scenario's normalizers followed by the step's own. */
   normalize: Normalizer[];
+  /** A document's `>>>` example: run and judged by doctest (`lib/docs/`), `expect` unused. */
+  doctest?: DoctestRequest;
 }
 
 /** Takes a checkpoint of the session's namespace under a name. */
@@ -126,6 +128,9 @@ export interface ControlStep extends StepBase {
 
 /** One step of a scenario. */
 export type Step = ExecStep | CheckpointStep | RestoreStep | ControlStep;
+
+/** What a scenario was loaded from: a scenario file, or a document (`lib/docs/sources.ts`). */
+export type ScenarioSource = "scenario" | "markdown" | "rst" | "text" | "python" | "notebook";
 
 /** A parsed and validated scenario file. */
 export interface Scenario {
@@ -160,4 +165,11 @@ export interface Scenario {
   config?: string;
   /** The steps to run, in order. */
   steps: Step[];
+  /** What the scenario was loaded from; absent for scenario files. */
+  source?: ScenarioSource;
+  /**
+   * Run every step even after one failed, as doctest runs every example of a document (`--bail`
+   * and doctest's `FAIL_FAST` stop it). Default false: a failed step skips the rest.
+   */
+  keepGoing?: boolean;
 }

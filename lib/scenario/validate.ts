@@ -68,6 +68,29 @@ export const configSchema: Readonly<Record<string, unknown>> = {
       items: { $ref: "#/definitions/step" },
       description: "Steps run in the main session at the start of every scenario under this file.",
     },
+    docs: {
+      type: "boolean",
+      description: "A directory under this file expands to documents too (.md, .rst, .txt), as --docs.",
+    },
+    doctest_options: {
+      type: "array",
+      items: {
+        enum: [
+          "DONT_ACCEPT_TRUE_FOR_1",
+          "DONT_ACCEPT_BLANKLINE",
+          "NORMALIZE_WHITESPACE",
+          "ELLIPSIS",
+          "SKIP",
+          "IGNORE_EXCEPTION_DETAIL",
+          "REPORT_UDIFF",
+          "REPORT_CDIFF",
+          "REPORT_NDIFF",
+          "REPORT_ONLY_FIRST_FAILURE",
+          "FAIL_FAST",
+        ],
+      },
+      description: "doctest option flags of every document example under this file, as doctest -o.",
+    },
   },
 };
 const validateConfigSchema = ajv.compile(configSchema);

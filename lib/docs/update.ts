@@ -1,0 +1,163 @@
+/**
+ * `--update` for documents: each failing example's expected output is replaced, in place, by what
+ * the example printed (an exception as a doctest traceback block); every other byte of the file
+ * (prose, fences, indentation, line endings) stays as it was.
+ *
+ * @module
+ */
+
+import { writeTextFileAtomic } from "../_atomic_write.ts";
+import type { ScenarioReport, StepReport } from "../report/model.ts";
+import { ScenarioChangedError } from "../scenario/errors.ts";
+import { readTextFileStrict } from "../scenario/read_text.ts";
+import type { ExecStep, Scenario } from "../scenario/types.ts";
+
+/** The failure kinds a doctest step reports; only they are rewritten. */
+export const DOCTEST_FAILURE_KEY = "expected output";
+
+/** One rewrite: an example, found by its source and old output, gets a new output. */
+export interface ExampleRewrite {
+  /** 1-based line of the example's `>>>` when the document was loaded. */
+  line: number;
+  /** The example's source (doctest's `Example.source`). */
+  source: string;
+  /** Its expected output as the document has it. */
+  want: string;
+  /** The output to write instead. */
+  newWant: string;
+  /** The indentation of the `>>>`. */
+  indent: number;
+}
+
+// Rewrites of one file wait for each other: the docstrings of a module are scenarios of their own.
+const pending = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes the actual outputs of `report`'s failing examples into `scenario`'s document. The steps
+ * rewritten become `passed` with `updated: true`; the file is written atomically, and only when
+ * something changed.
+ *
+ * @returns true when the file changed.
+ * @throws {ScenarioChangedError} when an example is no longer where (and what) it was.
+ */
+export function updateDoctestDocument(
+  scenario: Scenario,
+  report: ScenarioReport,
+): Promise<boolean> {
+  const file = scenario.file;
+  const run = (pending.get(file) ?? Promise.resolve()).then(() => update(scenario, report));
+  pending.set(file, run.catch(() => {}));
+  return run;
+}
+
+async function update(scenario: Scenario, report: ScenarioReport): Promise<boolean> {
+  const rewrites: { rewrite: ExampleRewrite; step: StepReport }[] = [];
+  for (const step of report.steps) {
+    const source = scenario.steps[step.index];
+    if (step.status !== "failed" || source?.kind !== "exec" || !source.doctest) continue;
+    const failure = step.failures.find((f) => f.key === DOCTEST_FAILURE_KEY);
+    if (failure?.actual === undefined || step.failures.length !== 1 || step.error) continue;
+    rewrites.push({ rewrite: rewriteOf(source, failure.actual), step });
+  }
+  if (rewrites.length === 0) return false;
+  const before = await readTextFileStrict(scenario.file);
+  const after = rewriteExamples(before, rewrites.map((r) => r.rewrite), scenario.file);
+  if (after === before) return false;
+  await writeTextFileAtomic(scenario.file, after);
+  for (const { step } of rewrites) {
+    step.status = "passed";
+    step.updated = true;
+    step.failures = [];
+  }
+  report.updated = true;
+  report.expectationsWritten = (report.expectationsWritten ?? 0) + rewrites.length;
+  report.status = report.steps.some((s) => s.status === "failed") ? "failed" : "passed";
+  return true;
+}
+
+function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
+  const doctest = step.doctest!;
+  return {
+    line: step.line,
+    source: step.code,
+    want: doctest.want,
+    newWant,
+    indent: doctest.indent ?? 0,
+  };
+}
+
+/**
+ * `text` with each example's expected output replaced. An example is found by its source and
+ * old output at its line, or the nearest line that has them (an earlier rewrite of the same file
+ * may have moved it).
+ *
+ * @throws {ScenarioChangedError} when an example cannot be found.
+ * @example
+ * ```ts
+ * import { rewriteExamples } from "./update.ts";
+ * const text = "```pycon\r\n>>> 1 + 1\r\n3\r\n```\r\n";
+ * const out = rewriteExamples(text, [{ line: 2, source: "1 + 1\n", want: "3\n", newWant: "2\n", indent: 0 }], "x.md");
+ * if (out !== "```pycon\r\n>>> 1 + 1\r\n2\r\n```\r\n") throw new Error(out);
+ * ```
+ */
+export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: string): string {
+  const lines = text.split(/(?<=\n)/);
+  let shift = 0;
+  for (const rewrite of [...rewrites].sort((a, b) => a.line - b.line)) {
+    const expected = [
+      ...promptLines(rewrite.source),
+      ...outputLines(rewrite.want),
+    ];
+    const at = find(lines, expected, rewrite.indent, rewrite.line - 1 + shift);
+    if (at === undefined) throw new ScenarioChangedError(file);
+    const wantStart = at + promptLines(rewrite.source).length;
+    const oldCount = outputLines(rewrite.want).length;
+    const eol = /\r?\n$/.exec(lines[at])?.[0] ?? "\n";
+    const pad = lines[at].slice(0, rewrite.indent);
+    const fresh = outputLines(rewrite.newWant).map((l) => `${l === "" ? "" : pad}${l}${eol}`);
+    // The last line of a file may have no line ending: the new output then goes before it.
+    if (wantStart + oldCount >= lines.length && !/\n$/.test(lines[lines.length - 1] ?? "\n")) {
+      if (oldCount === 0) lines[lines.length - 1] += eol;
+      else if (fresh.length > 0) {
+        fresh[fresh.length - 1] = fresh[fresh.length - 1].slice(0, -eol.length);
+      }
+    }
+    lines.splice(wantStart, oldCount, ...fresh);
+    shift += fresh.length - oldCount;
+  }
+  return lines.join("");
+}
+
+/** The document's lines of an example's source: `>>> first`, `... next` (no indentation). */
+function promptLines(source: string): string[] {
+  return source.replace(/\n$/, "").split("\n").map((l, i) =>
+    `${i === 0 ? ">>>" : "..."}${l === "" ? "" : ` ${l}`}`
+  );
+}
+
+/** The lines of an expected output (no trailing empty line). */
+function outputLines(want: string): string[] {
+  return want === "" ? [] : want.replace(/\n$/, "").split("\n");
+}
+
+/** The index of the line where `expected` starts, searching outward from `near`. */
+function find(
+  lines: string[],
+  expected: string[],
+  indent: number,
+  near: number,
+): number | undefined {
+  const matches = (start: number) =>
+    expected.every((want, i) => {
+      const line = lines[start + i];
+      if (line === undefined) return false;
+      const body = line.replace(/\r?\n$/, "");
+      return body.slice(indent).trimEnd() === want.trimEnd() &&
+        body.slice(0, indent).trim() === "";
+    });
+  for (let d = 0; d < lines.length; d++) {
+    if (near - d >= 0 && matches(near - d)) return near - d;
+    if (d > 0 && near + d < lines.length && matches(near + d)) return near + d;
+  }
+  return undefined;
+}

@@ -1,0 +1,290 @@
+"""Docs as tests: find ``>>>`` examples with the standard library's doctest, and run one as doctest would.
+
+Two uses, standard library only:
+- As a script (``python doctest_support.py < request.json``), at load time: parses documents with
+  ``doctest.DocTestParser`` (Markdown: only the lines of its Python fences, every other line blanked so line
+  numbers stay the document's) and modules with ``doctest.DocTestFinder``; prints the examples as JSON.
+- In the worker (interpreter.py imports it for an exec request that carries ``doctest``): runs one example in
+  the session's ``__main__`` through ``doctest.DocTestRunner`` itself, so compiling in 'single' mode, the
+  displayhook, option directives, exception matching and ``OutputChecker`` are doctest's own, whatever the
+  Python version. Output goes to the session's stdout as it is written (a tee), so events stream as usual.
+"""
+from __future__ import annotations
+
+import doctest
+import importlib
+import json
+import os
+import re
+import sys
+import traceback
+from typing import Any, Callable, Optional
+
+FLAG_NAMES = {flag: name for name, flag in doctest.OPTIONFLAGS_BY_NAME.items()}
+PYTHON_INFO = ("pycon", "python", "py")
+# An opening fence: any indentation (fences nested in list items), ``` or ~~~, then the info string.
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
+
+
+# -- parsing (load time) ----------------------------------------------------------------------------------------
+
+def markdown_view(text: str) -> str:
+    """The text with every line outside a Python fence blanked: what DocTestParser sees of a Markdown file.
+
+    A fence counts when its info string's first word is pycon, python or py, or when it has none and its first
+    non-blank line starts with ``>>>``. Fence lines themselves are blanked, so an example's expected output
+    ends at the closing fence.
+    """
+    lines = text.split("\n")
+    out = [""] * len(lines)
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if match is None or (match.group(2)[0] == "`" and "`" in match.group(3)):
+            i += 1
+            continue
+        marker = match.group(2)
+        info = match.group(3).strip().split(" ")[0].lower() if match.group(3).strip() else ""
+        end = i + 1
+        while end < len(lines):
+            close = lines[end].strip()
+            if close.startswith(marker[0] * len(marker)) and close.strip(marker[0]) == "":
+                break
+            end += 1
+        body = lines[i + 1:end]
+        first = next((line.strip() for line in body if line.strip()), "")
+        if info.lstrip("{.").rstrip("}") in PYTHON_INFO or (info == "" and first.startswith(">>>")):
+            out[i + 1:end] = body
+        i = end + 1
+    return "\n".join(out)
+
+
+def example_dict(example: doctest.Example, line: int) -> dict[str, Any]:
+    """The wire form of a parsed example, `line` the 1-based line of its ``>>>`` in the document."""
+    return {
+        "line": line,
+        "source": example.source,
+        "want": example.want,
+        "excMsg": example.exc_msg,
+        "options": {FLAG_NAMES.get(flag, str(flag)): value for flag, value in example.options.items()},
+        "indent": example.indent,
+    }
+
+
+def parse_text(text: str, kind: str, name: str) -> list[dict[str, Any]]:
+    """The examples of a document (`kind` markdown, or text for reST and plain text)."""
+    view = markdown_view(text) if kind == "markdown" else text
+    examples = doctest.DocTestParser().get_examples(view, name)
+    return [example_dict(example, example.lineno + 1) for example in examples]
+
+
+def module_name(path: str) -> tuple[str, str]:
+    """The dotted name of the module at `path` and the directory to import it from (above its packages)."""
+    path = os.path.abspath(path)
+    root, file = os.path.split(path)
+    parts = [os.path.splitext(file)[0]]
+    if parts[0] == "__init__":
+        parts = []
+    while os.path.isfile(os.path.join(root, "__init__.py")):
+        root, package = os.path.split(root)
+        parts.insert(0, package)
+    return ".".join(parts) or os.path.basename(root), root
+
+
+def module_tests(path: str) -> list[dict[str, Any]]:
+    """The docstring tests of a module, as DocTestFinder finds them (sorted by name), imported from `path`."""
+    name, root = module_name(path)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    module = importlib.import_module(name)
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().split("\n")
+    tests = []
+    for test in sorted(doctest.DocTestFinder(exclude_empty=True).find(module, name)):
+        if not test.examples:
+            continue
+        examples = [example_dict(example, _locate(lines, example, (test.lineno or 0) + example.lineno))
+                    for example in test.examples]
+        tests.append({"name": test.name, "line": examples[0]["line"], "examples": examples, "module": name,
+                      "root": root})
+    return tests
+
+
+def _locate(lines: list[str], example: doctest.Example, guess: int) -> int:
+    """The 1-based line of the example's ``>>>`` in the file: doctest's line is a guess (escapes, shebangs)."""
+    first = example.source.split("\n")[0]
+    for line in list(range(max(0, guess), len(lines))) + list(range(0, max(0, guess))):
+        stripped = lines[line].strip()
+        if stripped.startswith(">>>") and stripped[3:].lstrip(" ") == first.strip():
+            return line + 1
+    return guess + 1
+
+
+def parse_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Answers the load-time request {kind, path}: {examples} or {tests}, or {error, line}."""
+    path, kind = request["path"], request["kind"]
+    try:
+        if kind == "python":
+            return {"tests": module_tests(path)}
+        with open(path, encoding="utf-8", newline=None) as handle:
+            text = handle.read()
+        return {"examples": parse_text(text, kind, os.path.basename(path))}
+    except ValueError as error:  # DocTestParser: inconsistent indentation, no space after >>>
+        found = re.search(r"line (\d+) of", str(error))
+        return {"error": f"{type(error).__name__}: {error}", "line": int(found.group(1)) if found else 1}
+    except BaseException as error:  # noqa: BLE001 - importing a module runs its code
+        detail = traceback.format_exception_only(type(error), error)[-1].strip()
+        return {"error": f"importing the module failed: {detail}", "line": 1}
+
+
+# -- running (in the worker) ------------------------------------------------------------------------------------
+
+class _Tee(doctest._SpoofOut):  # type: ignore[name-defined]
+    """doctest's captured stdout, also written through to the session's stdout as it comes."""
+
+    def __init__(self, through: Any) -> None:
+        super().__init__()
+        self.through = through
+
+    def write(self, text: str) -> int:
+        try:
+            self.through.write(text)
+        except Exception:  # noqa: BLE001 - a broken stream must not change the example's verdict
+            pass
+        return super().write(text)
+
+
+class _Runner(doctest.DocTestRunner):
+    """A DocTestRunner that keeps the verdict of its one example instead of printing it."""
+
+    def __init__(self, optionflags: int) -> None:
+        super().__init__(verbose=False, optionflags=optionflags)
+        self.outcome = "skipped"  # no report_* call: +SKIP
+        self.report = ""
+        self.flags = optionflags
+
+    def report_start(self, out: Any, test: Any, example: Any) -> None:
+        self.flags = self.optionflags  # the example's own directives merged in
+
+    def report_success(self, out: Any, test: Any, example: Any, got: str) -> None:
+        self.outcome = "passed"
+
+    def report_failure(self, out: Any, test: Any, example: Any, got: str) -> None:
+        self.outcome = "failed"
+        self.report = self._checker.output_difference(example, got, self.optionflags)
+
+    def report_unexpected_exception(self, out: Any, test: Any, example: Any, exc_info: Any) -> None:
+        self.outcome = "failed"
+        self.report = "Exception raised:\n" + doctest._indent(_example_traceback(exc_info[1]))  # type: ignore
+
+
+def _example_traceback(error: BaseException) -> str:
+    """The traceback of an example's exception without doctest's and the runner's frames."""
+    skip = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(doctest.__file__))
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith(skip)]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.StackSummary.from_list(frames).format()
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
+
+
+def run_example(executor: Any, source: str, spec: dict[str, Any],
+                interrupted: Optional[Callable[[], bool]]) -> dict[str, Any]:
+    """Run one example in the session's namespace as doctest does; the outcome as Executor.run gives it.
+
+    `spec`: want, excMsg, options ({NAME: bool}, the example's directives), runOptions ([NAME], as
+    ``doctest -o``), line, name. The result carries ``doctest``: outcome (passed, failed, skipped), report
+    (doctest's text of a failure), want (what the document should say for the actual output), failFast.
+    """
+    from .executor import error_info
+
+    executor.execution_count += 1
+    flags = 0
+    for name in spec.get("runOptions") or []:
+        flags |= doctest.OPTIONFLAGS_BY_NAME[name]
+    example = doctest.Example(source, spec.get("want") or "", spec.get("excMsg"), lineno=spec.get("line", 1) - 1,
+                              indent=spec.get("indent", 0),
+                              options={doctest.OPTIONFLAGS_BY_NAME[k]: v for k, v in (spec.get("options") or {}).items()})
+    name = spec.get("name") or "example"
+    test = doctest.DocTest([example], {}, name, spec.get("file"), 0, None)
+    test.globs = executor.namespace  # DocTest copies the globals it is given; the session's are meant
+    runner = _Runner(flags)
+    through = sys.stdout
+    runner._fakeout = _Tee(through)
+    raised: list[BaseException] = []
+    got: list[str] = []
+
+    def exec_example(code: Any, globs: dict) -> None:  # doctest's exec, seen from the doctest module
+        try:
+            exec(code, globs)
+        except BaseException as error:
+            raised.append(error)
+            raise
+        finally:
+            got.append(runner._fakeout.getvalue())
+
+    def compile_example(*args: Any) -> Any:  # doctest's compile: a SyntaxError is the example's exception
+        try:
+            return compile(*args)
+        except BaseException as error:
+            raised.append(error)
+            got.append("")
+            raise
+
+    outcome: dict[str, Any] = {"status": "ok"}
+    saved = {name: doctest.__dict__.get(name) for name in ("exec", "compile")}
+    doctest.exec, doctest.compile = exec_example, compile_example  # type: ignore[attr-defined]
+    try:
+        executor.guard.active = True
+        try:
+            if interrupted is not None and interrupted():
+                raise KeyboardInterrupt
+            runner.run(test, out=lambda text: None, clear_globs=False)
+        finally:
+            executor.guard.active = False
+    except KeyboardInterrupt as exc:
+        return {"status": "interrupted", "error": error_info(exc)}
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del doctest.__dict__[name]
+            else:
+                doctest.__dict__[name] = value
+    verdict: dict[str, Any] = {"outcome": runner.outcome}
+    if runner.outcome == "failed":
+        verdict["report"] = runner.report
+        verdict["want"] = _expected_text(got[0] if got else "", raised[0] if raised else None, runner.flags)
+        verdict["failFast"] = bool(runner.flags & doctest.FAIL_FAST)
+        outcome["status"] = "error"
+        outcome["error"] = error_info(raised[0]) if raised else {
+            "type": "DocTestFailure", "message": "the output differs from the example's", "traceback": runner.report}
+        if raised:
+            outcome["error"]["traceback"] = _example_traceback(raised[0])
+    outcome["doctest"] = verdict
+    return outcome
+
+
+def _expected_text(got: str, error: Optional[BaseException], flags: int) -> str:
+    """What the document should say for this outcome: the output, or a doctest traceback block."""
+    if error is not None:
+        lines = traceback.format_exception_only(type(error), error)
+        if isinstance(error, SyntaxError):  # doctest compares from the "SyntaxError: ..." line only
+            prefix = f"{type(error).__qualname__}:"
+            lines = lines[next((i for i, line in enumerate(lines) if line.startswith(prefix)), 0):]
+        got = "Traceback (most recent call last):\n    ...\n" + "".join(lines)
+    if flags & doctest.DONT_ACCEPT_BLANKLINE:
+        return got
+    return re.sub(r"(?m)^[ \t]*$(?=\n)", doctest.BLANKLINE_MARKER, got)
+
+
+def main() -> None:
+    """Load-time entry: a JSON list of {kind, path} on stdin, a JSON list of answers on stdout."""
+    requests = json.load(sys.stdin)
+    out, sys.stdout = sys.stdout, sys.stderr  # what an imported module prints must not break the answer
+    answers = [parse_request(request) for request in requests]
+    out.write(json.dumps(answers))
+
+
+if __name__ == "__main__":
+    main()
