@@ -24,6 +24,7 @@ export { Checkpoint } from "./lib/checkpoint.ts";
 export type { SkippedValue } from "./lib/checkpoint.ts";
 export type {
   CrashInfo,
+  DisplayOutput,
   DoctestRequest,
   DoctestVerdict,
   ExecutionError,
@@ -31,6 +32,7 @@ export type {
   ExecutionResult,
   ExecutionStatus,
   InputReply,
+  MimeBundle,
   TransactionOutcome,
   TransactionPolicy,
 } from "./lib/results.ts";
@@ -79,16 +81,19 @@ export {
 } from "./lib/scenario/errors.ts";
 export type { ScenarioIssue } from "./lib/scenario/errors.ts";
 export type {
+  BundleExpectation,
   CheckpointStep,
   ControlStep,
   ErrorExpectation,
   ExecStep,
   Expectation,
   InputEntry,
+  MimeExpectation,
   Normalizer,
   RestoreStep,
   Scenario,
   ScenarioSource,
+  SnapshotExpectation,
   Step,
   StepBase,
   TextExpectation,
@@ -99,6 +104,7 @@ export type {
   FailureKind,
   RunReport,
   ScenarioReport,
+  SnapshotFailure,
   StepReport,
   StepStatus,
 } from "./lib/report/model.ts";

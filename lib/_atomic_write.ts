@@ -116,3 +116,34 @@ function syncDirectory(dir: string): void {
     // the file is renamed already; only durability across a power loss is at stake
   }
 }
+
+/**
+ * Replaces `path` with `bytes` atomically, synchronously (a temporary file beside it, flushed,
+ * renamed over it), for the image files a check writes (`lib/scenario/snapshot.ts`).
+ *
+ * @throws the file system's error; the target is then untouched and no temporary file is left.
+ */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
+  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  unfinished.add(temp);
+  try {
+    const file = Deno.openSync(temp, { write: true, createNew: true });
+    try {
+      let rest = bytes;
+      while (rest.length > 0) rest = rest.subarray(file.writeSync(rest));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(temp, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // never created
+    }
+    throw error;
+  } finally {
+    unfinished.delete(temp);
+  }
+}

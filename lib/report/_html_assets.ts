@@ -45,6 +45,7 @@ ol.steps { list-style: none; margin: 0; padding: 0 12px 10px; }
 .step { border-top: 1px solid var(--line); padding: 6px 0; }
 .step:focus { outline: 2px solid var(--focus); outline-offset: 2px; border-radius: 4px; }
 .step-head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
+.displays img { max-width: 100%; margin: 6px 8px 6px 0; border: 1px solid var(--line); }
 pre { margin: 6px 0; padding: 6px 8px; background: var(--card); border-radius: 6px; overflow-x: auto;
   font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
 .failure { margin: 6px 0; }

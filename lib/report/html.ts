@@ -10,6 +10,7 @@
 import { crashSummary, skippedText } from "./_format.ts";
 import { REPORT_CSS, REPORT_JS } from "./_html_assets.ts";
 import { htmlDiff } from "./_html_diff.ts";
+import { bundleToJson, mimeSummary } from "./_bundle.ts";
 import { escapeHtml, scriptJson } from "./_html_escape.ts";
 import { formatJson } from "./json.ts";
 import type { ExpectationFailure, RunReport, ScenarioReport, StepReport } from "./model.ts";
@@ -123,6 +124,8 @@ function stepItem(s: ScenarioReport, step: StepReport): string {
   }
   if (step.error !== undefined) parts.push(`<p class="error">${escapeHtml(step.error)}</p>`);
   for (const failure of step.failures) parts.push(failureBlock(failure));
+  const images = imagesOf(step);
+  if (images !== "") parts.push(images);
   const crash = crashSummary(step);
   if (crash !== undefined) {
     const tail = step.actual?.crash?.stderrTail ?? "";
@@ -136,6 +139,23 @@ function stepItem(s: ScenarioReport, step: StepReport): string {
   return `<li class="step ${step.status}"${focus} aria-label="${
     escapeHtml(`${step.status}: ${where}`)
   }">${parts.join("\n")}</li>`;
+}
+
+/** The images a step showed (its displays, then its value's bundle), inline as data: URLs. */
+function imagesOf(step: StepReport): string {
+  const bundles = [...(step.actual?.displays ?? []).map((d) => d.data), step.actual?.data ?? {}];
+  const images = bundles.flatMap((bundle) => {
+    const json = bundleToJson(bundle);
+    return ["image/png", "image/jpeg", "image/svg+xml"].flatMap((mime) => {
+      const data = json[mime];
+      if (typeof data !== "string") return [];
+      const src = mime === "image/svg+xml"
+        ? `data:${mime};charset=utf-8,${encodeURIComponent(data)}`
+        : `data:${mime};base64,${data}`;
+      return [`<img alt="${escapeHtml(mimeSummary(mime, bundle[mime]))}" src="${src}">`];
+    });
+  });
+  return images.length === 0 ? "" : `<div class="displays">${images.join("\n")}</div>`;
 }
 
 function failureBlock(failure: ExpectationFailure): string {

@@ -20,7 +20,9 @@ export type FailureKind =
   | "error.type"
   | "error.message"
   | "duration"
-  | "inputs";
+  | "inputs"
+  | "display"
+  | "data";
 
 /** One failed expectation of a step. */
 export interface ExpectationFailure {
@@ -34,6 +36,22 @@ export interface ExpectationFailure {
   expected?: string;
   /** What came back, rendered as text (for diffs). */
   actual?: string;
+  /** For an image snapshot that did not match: the files involved (`--update` writes `file`). */
+  snapshot?: SnapshotFailure;
+}
+
+/** An image snapshot that did not match, and the images written beside it. */
+export interface SnapshotFailure {
+  /** The snapshot file (resolved). */
+  file: string;
+  /** The display's 0-based index in `actual.displays`, or null for the trailing value's `data`. */
+  display: number | null;
+  /** The MIME type compared, e.g. `image/png`. */
+  mime: string;
+  /** The actual image, written beside the snapshot (`hist.actual.png`). */
+  actualFile?: string;
+  /** The differing pixels in red (`hist.diff.png`), when the sizes agreed. */
+  diffFile?: string;
 }
 
 /** The outcome of one step of a scenario. */
@@ -76,6 +94,10 @@ export interface StepReport {
     repr?: string;
     /** The exception, when one was raised. */
     error?: { type: string; message: string };
+    /** The trailing value's MIME bundle (binary types as `Uint8Array`; base64 in JSON reports). */
+    data?: Record<string, unknown>;
+    /** The rich outputs shown, in order (bundles as in `data`). */
+    displays?: { data: Record<string, unknown>; metadata: Record<string, unknown>; id?: string }[];
     /** Why the interpreter ended, for `crashed` (and a `timeout` that needed a kill). */
     crash?: { exitCode: number | null; signal: string | null; stderrTail: string };
   };

@@ -10,6 +10,7 @@ import { colorsFor } from "./_colors.ts";
 import { failedSteps, formatDuration, scenarioOutcome, skippedText } from "./_format.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { renderStepFailure } from "./step_failure.ts";
+import { bundleSummary } from "./_bundle.ts";
 
 /** Options of the pretty reporter. */
 export interface PrettyOptions {
@@ -55,6 +56,12 @@ export function prettyFailure(scenario: ScenarioReport, options: PrettyOptions =
   ];
   for (const step of failedSteps(scenario)) {
     for (const line of renderStepFailure(scenario, step, options)) lines.push(`  ${line}`);
+    const displays = step.actual?.displays ?? [];
+    if (displays.length > 0) {
+      lines.push(
+        `    ${c.dim("displays:")} ${displays.map((d) => bundleSummary(d.data)).join(" | ")}`,
+      );
+    }
   }
   const skipped = skippedText(scenario);
   if (skipped !== "") lines.push(`  ${c.yellow(skipped)}`);

@@ -11,6 +11,13 @@ import { matchTextKeys, valuesEqual } from "./matchers.ts";
 import { pythonRepr } from "../report/_python_repr.ts";
 import type { ExecStep, TextExpectation } from "./types.ts";
 import { checkDoctest } from "../docs/check.ts";
+import { checkBundle, checkDisplays } from "./_bundle_check.ts";
+
+/** Options of `checkExecution()`. */
+export interface CheckOptions {
+  /** The directory image snapshots are relative to (the step's file's). Default: the current one. */
+  dir?: string;
+}
 
 /**
  * Returns every expectation of `step` that `result` fails (empty when the step passes).
@@ -30,7 +37,11 @@ import { checkDoctest } from "../docs/check.ts";
  * }
  * ```
  */
-export function checkExecution(step: ExecStep, result: ExecutionResult): ExpectationFailure[] {
+export function checkExecution(
+  step: ExecStep,
+  result: ExecutionResult,
+  options: CheckOptions = {},
+): ExpectationFailure[] {
   if (step.doctest) return checkDoctest(step, result); // a document's example: doctest judged it
   const e = step.expect;
   const failures: ExpectationFailure[] = [];
@@ -116,6 +127,9 @@ export function checkExecution(step: ExecStep, result: ExecutionResult): Expecta
       }
     }
   }
+  const where = { dir: options.dir ?? Deno.cwd(), normalize: step.normalize };
+  if (e.display) failures.push(...checkDisplays(e.display, result.displays ?? [], where));
+  if (e.data) failures.push(...checkBundle(e.data, result.data, null, where));
   if (e.durationMaxMs !== undefined && result.durationMs > e.durationMaxMs) {
     failures.push({
       ...failureAbout("duration"),
@@ -153,5 +167,7 @@ export function actualOf(result: ExecutionResult): NonNullable<StepReport["actua
     ...("value" in result && result.value !== undefined ? { value: result.value } : {}),
     ...(result.repr !== undefined ? { repr: result.repr } : {}),
     ...(result.error ? { error: { type: result.error.type, message: result.error.message } } : {}),
+    ...(result.data !== undefined ? { data: result.data } : {}),
+    ...(result.displays?.length ? { displays: result.displays } : {}),
   };
 }

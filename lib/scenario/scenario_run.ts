@@ -5,6 +5,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import type { ExecutionResult, InputReply } from "../results.ts";
 import { type ExecuteOptions, resolveHashSeed, type SessionOptions } from "../options.ts";
 import type { StepReport } from "../report/model.ts";
@@ -290,7 +291,9 @@ export class ScenarioRun implements AsyncDisposable {
           `not used: the code asked for fewer inputs`,
       });
     }
-    const failures = checkExecution(step, result);
+    const failures = checkExecution(step, result, {
+      dir: dirname(step.file ?? this.scenario.file),
+    });
     if (result.status === "timeout") {
       // "Which limit was it?" is the first question a timeout raises: name it and where it was set.
       const why = `; the limit was ${showMs(timeout.ms)}, set by ${timeout.from}`;

@@ -12,6 +12,7 @@ import { parseDuration } from "./duration.ts";
 import { InvalidRegexError, type ScenarioIssue } from "./errors.ts";
 import { compileRegex } from "./regex.ts";
 import type {
+  BundleExpectation,
   ErrorExpectation,
   Expectation,
   InputEntry,
@@ -36,6 +37,8 @@ export interface RawExpect {
   repr?: RawText;
   error?: string | ErrorExpectation;
   duration?: { max: string | number };
+  display?: BundleExpectation[];
+  data?: BundleExpectation;
 }
 /** One step as the schema guarantees it. */
 export interface RawStep {
@@ -172,6 +175,14 @@ export function buildSteps(
       const e = s.expect ?? {};
       const ep = [...path, "expect"];
       for (const key of ["stdout", "stderr", "repr"] as const) checkText([...ep, key], e[key]);
+      e.display?.forEach((bundle, i) => {
+        for (const [mime, want] of Object.entries(bundle)) {
+          checkText([...ep, "display", i, mime], want as RawText);
+        }
+      });
+      for (const [mime, want] of Object.entries(e.data ?? {})) {
+        checkText([...ep, "data", mime], want as RawText);
+      }
       const error = typeof e.error === "string" ? { type: e.error } : e.error;
       if (error?.message !== undefined) checkText([...ep, "error", "message"], error.message);
       checks.checkNormalizers([...path, "normalize"], s.normalize);
@@ -193,6 +204,8 @@ export function buildSteps(
           repr: e.repr,
           error,
           durationMaxMs: duration([...ep, "duration", "max"], e.duration?.max),
+          ...(e.display !== undefined ? { display: e.display } : {}),
+          ...(e.data !== undefined ? { data: e.data } : {}),
         },
       };
     }

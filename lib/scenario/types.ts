@@ -40,6 +40,23 @@ export type InputEntry =
   | { prompt: string; reply_env: string }
   | { eof: true };
 
+/** An image expected to look like a file beside the scenario (compared by decoded pixels). */
+export interface SnapshotExpectation {
+  /** The image file, relative to the directory of the file the step is written in. */
+  snapshot: string;
+  /** The fraction of pixels that may differ (0.01: 1%). Default 0. */
+  tolerance?: number;
+}
+
+/**
+ * What one MIME type of a bundle must hold: a text expectation for text types (`text/html`...),
+ * a {@linkcode SnapshotExpectation} for binary ones (`image/png`), the value for JSON types.
+ */
+export type MimeExpectation = TextExpectation | SnapshotExpectation | unknown;
+
+/** A bundle's expectation: MIME type to what it must hold; types not named are not checked. */
+export type BundleExpectation = Record<string, MimeExpectation>;
+
 /** The expected error of an exec step. */
 export interface ErrorExpectation {
   /** The exception's class name, e.g. `ZeroDivisionError`. */
@@ -66,6 +83,10 @@ export interface Expectation {
   error?: ErrorExpectation;
   /** The longest the execution may take, in milliseconds. */
   durationMaxMs?: number;
+  /** The rich outputs shown (`result.displays`), one bundle expectation per display, in order. */
+  display?: BundleExpectation[];
+  /** The trailing value's bundle (`result.data`). */
+  data?: BundleExpectation;
 }
 
 /** Fields every step has. */

@@ -8,12 +8,18 @@
 
 import { extname } from "node:path";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "npm:yaml@2.9.1";
-import type { FailureKind, ScenarioReport, StepReport } from "../report/model.ts";
+import type {
+  ExpectationFailure,
+  FailureKind,
+  ScenarioReport,
+  StepReport,
+} from "../report/model.ts";
 import { expectationFrom, plainValue } from "./expectation.ts";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { ScenarioChangedError } from "./errors.ts";
 import { readTextFileStrict } from "./read_text.ts";
 import { applyEdits, MapEdit, type TextEdit } from "./_yaml_edit.ts";
+import { writeSnapshot } from "./snapshot.ts";
 
 /**
  * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
@@ -48,10 +54,13 @@ export async function updateScenarioFile(
     throw new ScenarioChangedError(file);
   }
   const update = updateScenario(before, report, extname(file).toLowerCase() === ".json");
-  if (update.text === before) return false;
+  const images = snapshotUpdates(report);
+  if (update.text === before && images.length === 0) return false;
   // Atomic: a Ctrl-C or a crash leaves the old file or the new one, never a truncated one.
-  await writeTextFileAtomic(file, update.text);
-  markUpdated(report, update);
+  if (update.text !== before) await writeTextFileAtomic(file, update.text);
+  for (const image of images) writeSnapshot(image.file, image.bytes);
+  const steps = new Set([...update.steps, ...images.map((i) => i.step)]);
+  markUpdated(report, { ...update, written: update.written + images.length, steps: [...steps] });
   return true;
 }
 
@@ -146,7 +155,31 @@ const FIXABLE: ReadonlySet<FailureKind> = new Set<FailureKind>([
 /** A step that would pass with its expectations rewritten (a crash is never expected). */
 function canFix(step: StepReport): boolean {
   return step.error === undefined && step.actual?.status !== "crashed" &&
-    step.failures.every((f) => FIXABLE.has(f.kind));
+    step.failures.every((f) => FIXABLE.has(f.kind) || snapshotBytes(step, f) !== undefined);
+}
+
+/** The image an image-snapshot failure saw, to be written as the snapshot. */
+function snapshotBytes(step: StepReport, failure: ExpectationFailure): Uint8Array | undefined {
+  const s = failure.snapshot;
+  if (s === undefined) return undefined;
+  const bundle = s.display === null ? step.actual?.data : step.actual?.displays?.[s.display]?.data;
+  const bytes = bundle?.[s.mime];
+  return bytes instanceof Uint8Array ? bytes : undefined;
+}
+
+/** The snapshot files `--update` writes: those of the steps it can fix. */
+function snapshotUpdates(
+  report: ScenarioReport,
+): { file: string; bytes: Uint8Array; step: number }[] {
+  const images = [];
+  for (const step of report.steps) {
+    if (step.kind !== "exec" || !canFix(step)) continue;
+    for (const failure of step.failures) {
+      const bytes = snapshotBytes(step, failure);
+      if (bytes) images.push({ file: failure.snapshot!.file, bytes, step: step.index });
+    }
+  }
+  return images;
 }
 
 /** Records in `report` what `update` did: fixed steps pass, and the scenario's status follows. */

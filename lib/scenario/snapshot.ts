@@ -1,0 +1,169 @@
+/**
+ * Image snapshots: an image a step showed, compared with a file beside the scenario by its decoded
+ * pixels (fast-png, pixelmatch). A failed comparison leaves the actual image and a diff image beside
+ * the snapshot (`hist.png` → `hist.actual.png`, `hist.diff.png`); a passing one removes them.
+ *
+ * @module
+ */
+import { decode, encode } from "npm:fast-png@8.0.0";
+import pixelmatch from "npm:pixelmatch@8.0.0";
+import { isAbsolute, join } from "node:path";
+import { writeFileAtomicSync } from "../_atomic_write.ts";
+
+/** How a snapshot compared. */
+export interface SnapshotVerdict {
+  /** True when the image matches the snapshot within the tolerance. */
+  ok: boolean;
+  /** Why it did not, in one sentence. */
+  reason?: string;
+  /** The snapshot's path (resolved against the scenario's directory). */
+  file: string;
+  /** Where the actual image was written, when it failed. */
+  actualFile?: string;
+  /** Where the diff image was written, when the sizes agreed. */
+  diffFile?: string;
+}
+
+/** The file an image snapshot's actual image or diff is written to: `hist.png` → `hist.actual.png`. */
+export function snapshotSibling(file: string, suffix: "actual" | "diff"): string {
+  const dot = file.lastIndexOf(".");
+  const slash = file.lastIndexOf("/");
+  return dot > slash ? `${file.slice(0, dot)}.${suffix}${file.slice(dot)}` : `${file}.${suffix}`;
+}
+
+/** `snapshot` resolved against `dir` (the directory of the file that names it). */
+export function snapshotPath(snapshot: string, dir: string): string {
+  return isAbsolute(snapshot) ? snapshot : join(dir, snapshot);
+}
+
+/**
+ * Compares `actual` (the image's bytes) with the snapshot file: PNGs by pixels, with at most
+ * `tolerance` (a fraction) of the pixels differing beyond pixelmatch's colour threshold; other
+ * types byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { compareSnapshot } from "./snapshot.ts";
+ * const verdict = compareSnapshot(new Uint8Array([1]), "/nonexistent/x.png", 0, "image/png");
+ * if (verdict.ok) throw new Error("a missing snapshot fails");
+ * ```
+ */
+export function compareSnapshot(
+  actual: Uint8Array,
+  file: string,
+  tolerance = 0,
+  mime = "image/png",
+): SnapshotVerdict {
+  let expected: Uint8Array;
+  try {
+    expected = Deno.readFileSync(file);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "does not exist (run with --update to write it)"
+      : `cannot be read: ${(error as Error).message}`;
+    return failed(file, actual, `snapshot ${file} ${why}`);
+  }
+  if (mime !== "image/png") {
+    const same = expected.length === actual.length && expected.every((b, i) => b === actual[i]);
+    return same ? passed(file) : failed(file, actual, `${mime} differs from snapshot ${file}`);
+  }
+  let want: Rgba, got: Rgba;
+  try {
+    want = rgba(expected);
+  } catch (error) {
+    return failed(file, actual, `snapshot ${file} is not a PNG: ${(error as Error).message}`);
+  }
+  try {
+    got = rgba(actual);
+  } catch (error) {
+    return failed(file, actual, `the image is not a PNG: ${(error as Error).message}`);
+  }
+  if (want.width !== got.width || want.height !== got.height) {
+    return failed(
+      file,
+      actual,
+      `the image is ${got.width}x${got.height}, snapshot ${file} is ${want.width}x${want.height}`,
+    );
+  }
+  const diff = new Uint8Array(got.data.length);
+  const count = pixelmatch(want.data, got.data, diff, got.width, got.height, { threshold: 0.1 });
+  const share = count / (got.width * got.height);
+  if (share <= tolerance) return passed(file);
+  const verdict = failed(
+    file,
+    actual,
+    `${count} of ${got.width * got.height} pixels (${(share * 100).toFixed(2)}%) differ from ` +
+      `snapshot ${file}, more than the tolerance of ${(tolerance * 100).toFixed(2)}%`,
+  );
+  verdict.diffFile = snapshotSibling(file, "diff");
+  writeFileAtomicSync(
+    verdict.diffFile,
+    encode({ width: got.width, height: got.height, data: diff, channels: 4, depth: 8 }),
+  );
+  return verdict;
+}
+
+/** Writes `bytes` as the snapshot (for `--update`) and removes its stale actual and diff images. */
+export function writeSnapshot(file: string, bytes: Uint8Array): void {
+  Deno.mkdirSync(join(file, ".."), { recursive: true });
+  writeFileAtomicSync(file, bytes);
+  removeSiblings(file);
+}
+
+interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** A PNG decoded to 8-bit RGBA, whatever its colour type and depth. */
+function rgba(bytes: Uint8Array): Rgba {
+  const png = decode(bytes);
+  const { width, height, channels, depth, palette } = png;
+  const source = png.data;
+  const out = new Uint8Array(width * height * 4);
+  const at = (i: number) => depth === 16 ? source[i] >> 8 : source[i];
+  for (let p = 0; p < width * height; p++) {
+    let r: number, g: number, b: number, a = 255;
+    if (palette) {
+      const entry = palette[source[p]] ?? [0, 0, 0];
+      [r, g, b] = entry;
+      if (entry.length > 3) a = entry[3] ?? 255;
+    } else if (channels <= 2) {
+      r = g = b = at(p * channels);
+      if (channels === 2) a = at(p * 2 + 1);
+    } else {
+      r = at(p * channels);
+      g = at(p * channels + 1);
+      b = at(p * channels + 2);
+      if (channels === 4) a = at(p * 4 + 3);
+    }
+    out.set([r, g, b, a], p * 4);
+  }
+  return { width, height, data: out };
+}
+
+function passed(file: string): SnapshotVerdict {
+  removeSiblings(file);
+  return { ok: true, file };
+}
+
+function failed(file: string, actual: Uint8Array, reason: string): SnapshotVerdict {
+  const actualFile = snapshotSibling(file, "actual");
+  try {
+    writeFileAtomicSync(actualFile, actual);
+    return { ok: false, reason, file, actualFile };
+  } catch {
+    return { ok: false, reason, file }; // a missing directory: the failure stands without it
+  }
+}
+
+function removeSiblings(file: string): void {
+  for (const suffix of ["actual", "diff"] as const) {
+    try {
+      Deno.removeSync(snapshotSibling(file, suffix));
+    } catch {
+      // not there
+    }
+  }
+}
