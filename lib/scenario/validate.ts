@@ -70,7 +70,8 @@ export const configSchema: Readonly<Record<string, unknown>> = {
     },
     docs: {
       type: "boolean",
-      description: "A directory under this file expands to documents too (.md, .rst, .txt), as --docs.",
+      description:
+        "A directory under this file expands to documents too (.md, .rst, .txt), as --docs.",
     },
     doctest_options: {
       type: "array",
