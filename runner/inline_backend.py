@@ -35,7 +35,7 @@ def show(close: Optional[bool] = None, block: Optional[bool] = None) -> None:
     """Display every open figure, then close them (``close=False`` keeps them open)."""
     try:
         for manager in Gcf.get_all_fig_managers():
-            display.publish(display.figure_data(manager.canvas.figure), {})
+            display.display(manager.canvas.figure)
     finally:
         if close is not False:
             _close_all()
