@@ -75,6 +75,10 @@ export interface RunOptions {
   doctestModules?: boolean;
   /** doctest option flags of every document example (`--doctest-options A,B`, as `doctest -o`). */
   doctestOptions?: string[];
+  /** Notebooks: normalize addresses, ANSI codes and IPython's default reprs (`--nb-sanitize`). */
+  nbSanitize?: boolean;
+  /** Notebooks: compare the images of outputs too, PNGs by pixels (`--nb-images`). */
+  nbImages?: boolean;
 }
 
 /** What `pyrepl3 record FILE` was asked to do. */
@@ -139,6 +143,8 @@ const OPTIONS = {
   docs: { type: "boolean" },
   "doctest-modules": { type: "boolean" },
   "doctest-options": { type: "string", multiple: true },
+  "nb-sanitize": { type: "boolean" },
+  "nb-images": { type: "boolean" },
   cwd: { type: "string" },
   env: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
@@ -236,6 +242,8 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
       ...(values["doctest-options"] === undefined
         ? {}
         : { doctestOptions: parseDoctestOptions(values["doctest-options"]) }),
+      ...(values["nb-sanitize"] ? { nbSanitize: true } : {}),
+      ...(values["nb-images"] ? { nbImages: true } : {}),
     },
   };
 }

@@ -49,6 +49,8 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     doctestModules: options.doctestModules,
     doctestOptions: options.doctestOptions,
     python: options.python,
+    sanitize: options.nbSanitize,
+    images: options.nbImages,
   });
   const selected = selectScenarios(loaded, { ...options, durations });
   if (selected.length === 0 && !options.passWithNoTests) {

@@ -13,6 +13,7 @@ import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import { doctestScenario, documentName } from "./doctest_scenario.ts";
 import { type ParsedExample, parseDocument, type ParsedTest } from "./parse.ts";
 import { updateDoctestDocument } from "./update.ts";
+import { NOTEBOOK_SOURCE } from "../notebook/source.ts";
 
 /** How documents are loaded. */
 export interface DocumentLoadOptions {
@@ -24,6 +25,8 @@ export interface DocumentLoadOptions {
   doctestOptions?: string[];
   /** Notebooks: normalize addresses and ANSI codes (`--nb-sanitize`). */
   sanitize?: boolean;
+  /** Notebooks: compare the images of outputs too (`--nb-images`). */
+  images?: boolean;
 }
 
 /** One kind of document. */
@@ -125,7 +128,7 @@ export const DOCUMENT_SOURCES: Readonly<Record<string, DocumentSource>> = {
   ".rst": textSource("rst"),
   ".txt": textSource("text"),
   ".py": moduleSource,
-  // ".ipynb": notebookSource, // H16b: { kind: "notebook", load: loadNotebook, update: ... }
+  ".ipynb": NOTEBOOK_SOURCE,
 };
 
 /** The document kind of `path` by its extension, or undefined for a scenario file or other file. */

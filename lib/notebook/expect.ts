@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { Expectation } from "../scenario/types.ts";
+import type { BundleExpectation, Expectation } from "../scenario/types.ts";
+import { IMAGE_TYPES, savedImageSnapshot } from "./images.ts";
 import type { NotebookOutput } from "./parse.ts";
 
 /** The tags that change how a cell runs or is compared (nbval's names, and `skip`). */
@@ -42,6 +43,7 @@ export function cellExpectation(
   source: string,
   outputs: readonly NotebookOutput[],
   tags: readonly string[],
+  options: { images?: boolean } = {},
 ): Expectation {
   const raises = hasTag(tags, CELL_TAGS.raises);
   if (hasTag(tags, CELL_TAGS.ignoreOutput)) {
@@ -52,7 +54,14 @@ export function cellExpectation(
   const result = outputs.find((o) => o.output_type === "execute_result");
   const error = outputs.find((o) => o.output_type === "error");
   const plain = result && "data" in result ? result.data["text/plain"] : undefined;
+  // Each display_data by its text/plain (and images when asked); their number must match too.
+  const display = outputs.flatMap((o) =>
+    o.output_type === "display_data" ? [bundleExpectation(o.data, options.images)] : []
+  );
+  const images = result && "data" in result && options.images ? imageExpectations(result.data) : {};
   return {
+    display,
+    ...(Object.keys(images).length > 0 ? { data: images } : {}),
     stdout: stream("stdout"),
     stderr: stream("stderr"),
     // No execute_result saved: the cell must show no value either (None shows none). A cell
@@ -79,4 +88,23 @@ export function valueHidden(source: string): boolean {
   const last = lines.at(-1) ?? "";
   // A `#` inside a string is rare on a line that ends a cell; it only makes the value compared.
   return /;\s*(#.*)?$/.test(last);
+}
+
+/** A saved bundle's expectation: its `text/plain`, and its images when `images`. */
+function bundleExpectation(data: Record<string, unknown>, images = false): BundleExpectation {
+  const plain = data["text/plain"];
+  return {
+    ...(typeof plain === "string" ? { "text/plain": plain } : {}),
+    ...(images ? imageExpectations(data) : {}),
+  };
+}
+
+/** The images of a saved bundle as snapshot expectations (see `images.ts`). */
+function imageExpectations(data: Record<string, unknown>): BundleExpectation {
+  const out: BundleExpectation = {};
+  for (const mime of IMAGE_TYPES) {
+    const value = data[mime];
+    if (typeof value === "string") out[mime] = savedImageSnapshot(mime, value);
+  }
+  return out;
 }

@@ -21,6 +21,11 @@ export interface NotebookOptions {
    * before comparing (`--nb-sanitize`). Default false.
    */
   sanitize?: boolean;
+  /**
+   * Compare the images (`image/png`, `image/jpeg`) of results and displays too (`--nb-images`),
+   * PNGs by decoded pixels (see `images.ts`). Default false: as nbval, images are not compared.
+   */
+  images?: boolean;
   /** The project config file that applies to the notebook (python, env, timeout, setup...). */
   config?: ProjectConfig;
 }
@@ -95,7 +100,7 @@ export function loadNotebook(
       code: cell.source,
       ...(directives.inputs ? { inputs: directives.inputs } : {}),
       ...(directives.rollback ? { transaction: "rollback_always" as const } : {}),
-      expect: cellExpectation(cell.source, cell.outputs, cell.tags),
+      expect: cellExpectation(cell.source, cell.outputs, cell.tags, { images: options.images }),
       normalize,
     };
   });
@@ -104,6 +109,9 @@ export function loadNotebook(
     name: basename(path, extname(path)),
     file: path,
     tags: [],
+    source: "notebook",
+    // Every cell runs and is reported, as nbval reports each cell (`--bail` still stops the run).
+    keepGoing: true,
     // Jupyter starts a notebook's kernel in the notebook's directory.
     cwd: config?.cwd ?? dirname(resolve(path)),
     steps,

@@ -7,7 +7,9 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
+import { mimeKind } from "../report/_bundle.ts";
 import type { FailureKind, ScenarioReport, StepReport } from "../report/model.ts";
 import { ScenarioChangedError } from "../scenario/errors.ts";
 import { readTextFileStrict } from "../scenario/read_text.ts";
@@ -32,6 +34,8 @@ const FIXABLE: ReadonlySet<FailureKind> = new Set([
   "value",
   "error.type",
   "error.message",
+  "display",
+  "data",
 ]);
 
 /**
@@ -131,8 +135,8 @@ export function updatedText(
 }
 
 /**
- * The outputs an execution gives, as nbformat stores them: stdout, then stderr, then the
- * value (`execute_result`, unless `hideValue`: the cell ends in `;`) or the error.
+ * The outputs an execution gives, as nbformat stores them: stdout, then stderr, the displays,
+ * then the value (`execute_result`, unless `hideValue`: the cell ends in `;`) or the error.
  * Interleaving of the streams is not kept.
  */
 export function freshOutputs(
@@ -146,9 +150,16 @@ export function freshOutputs(
       outputs.push({ name, output_type: "stream", text: splitLinesLikePython(actual[name]) });
     }
   }
+  for (const display of actual.displays ?? []) {
+    outputs.push({
+      data: nbformatBundle(display.data),
+      metadata: display.metadata as Json,
+      output_type: "display_data",
+    });
+  }
   if (actual.status === "ok" && actual.repr !== undefined && !hideValue) {
     outputs.push({
-      data: { "text/plain": splitLinesLikePython(actual.repr) },
+      data: nbformatBundle(actual.data ?? { "text/plain": actual.repr }),
       execution_count: count,
       metadata: {},
       output_type: "execute_result",
@@ -164,6 +175,23 @@ export function freshOutputs(
     });
   }
   return outputs;
+}
+
+/**
+ * A MIME bundle as nbformat stores it: binary data (images) as base64, text split into lines,
+ * JSON types as they are.
+ */
+function nbformatBundle(bundle: Record<string, unknown>): Json {
+  const out: Record<string, Json> = {};
+  for (const [mime, value] of Object.entries(bundle)) {
+    const kind = mimeKind(mime);
+    out[mime] = value instanceof Uint8Array
+      ? Buffer.from(value).toString("base64")
+      : kind === "json"
+      ? value as Json
+      : splitLinesLikePython(String(value));
+  }
+  return out;
 }
 
 /** The whitespace that starts the line `offset` is on. */

@@ -27,6 +27,8 @@ export interface LoadOptions {
   python?: string;
   /** Notebooks: normalize addresses and ANSI codes (`--nb-sanitize`). */
   sanitize?: boolean;
+  /** Notebooks: compare the images of outputs too (`--nb-images`). */
+  images?: boolean;
 }
 
 /** Which scenarios to run. */

@@ -1,0 +1,46 @@
+/**
+ * Images saved in a notebook, compared only when asked (`--nb-images`): each is written once to a
+ * content-addressed file under the temporary directory and expected as an image snapshot, so the
+ * rich-output comparison (`lib/scenario/snapshot.ts`: PNGs by decoded pixels) judges it, and a
+ * mismatch leaves the actual and diff images beside that file.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SnapshotExpectation } from "../scenario/types.ts";
+
+/** The image types a notebook's outputs are compared by when images are asked for. */
+export const IMAGE_TYPES: readonly string[] = ["image/png", "image/jpeg"];
+
+const EXTENSIONS: Record<string, string> = { "image/png": ".png", "image/jpeg": ".jpg" };
+
+/**
+ * The snapshot expectation of an image a notebook saved (base64, as nbformat stores it).
+ *
+ * @example
+ * ```ts
+ * import { savedImageSnapshot } from "./images.ts";
+ * const { snapshot } = savedImageSnapshot("image/png", btoa("not really a png"));
+ * if (Deno.readTextFileSync(snapshot) !== "not really a png") throw new Error(snapshot);
+ * ```
+ */
+export function savedImageSnapshot(mime: string, base64: string): SnapshotExpectation {
+  const bytes = Buffer.from(base64.replace(/\s+/g, ""), "base64");
+  const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+  const dir = join(tmpdir(), "pyrepl3-notebook-images");
+  const file = join(dir, `${digest}${EXTENSIONS[mime] ?? ".bin"}`);
+  try {
+    Deno.statSync(file);
+  } catch {
+    Deno.mkdirSync(dir, { recursive: true });
+    // Renamed into place: a reader in another run sees the whole image or none.
+    const temp = `${file}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    Deno.writeFileSync(temp, bytes);
+    Deno.renameSync(temp, file);
+  }
+  return { snapshot: file, tolerance: 0 };
+}
