@@ -101,6 +101,13 @@ export interface ResourceLimits {
 /** Options of `Session.checkpoint()`. */
 export interface CheckpointOptions {
   /**
+   * Have the worker write the checkpoint to this file (conventionally ending in `.pyrepl3ckpt`) instead
+   * of sending its bytes to Deno: written to a temporary file beside it, signed, flushed to disk and
+   * renamed over it, so the file is whole or absent. A relative path is resolved against Deno's working
+   * directory. The returned Checkpoint has `path` set and no `data`.
+   */
+  path?: string;
+  /**
    * Interrupt the checkpoint after this many milliseconds (pickling runs user code, which may hang).
    * Default 300000.
    */
@@ -117,7 +124,10 @@ export function validateCheckpointOptions(options: CheckpointOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new InvalidOptionError("checkpoint options must be an object");
   }
-  checkKeys("checkpoint", options, ["timeoutMs", "graceMs"]);
+  checkKeys("checkpoint", options, ["path", "timeoutMs", "graceMs"]);
+  if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) {
+    throw new InvalidOptionError("checkpoint option path must be a non-empty string");
+  }
   checkDelay("timeoutMs", options.timeoutMs);
   checkDelay("graceMs", options.graceMs, true);
 }

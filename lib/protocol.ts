@@ -85,8 +85,8 @@ export type ControlRequest =
   }
   | { op: "commit" }
   | { op: "rollback" }
-  | { op: "checkpoint" }
-  | { op: "restore"; blob: number }
+  | { op: "checkpoint"; path?: string }
+  | { op: "restore"; blob?: number; path?: string; digest?: string | null }
   | { op: "complete"; source: string };
 
 /** The name of a control operation. */
@@ -100,8 +100,11 @@ export interface ControlReplies {
   commit: Record<never, never>;
   /** The savepoint took over: its pid, and whether user threads were lost. */
   rollback: { pid: number; threadsLost: boolean };
-  /** The checkpoint's bytes, sent raw after the reply frame. */
-  checkpoint: { data: Uint8Array };
+  /**
+   * The checkpoint's bytes, sent raw after the reply frame; or, with `path`, the file's signed digest
+   * (hex), JSON header and size once signed (lib/checkpoint_file.ts).
+   */
+  checkpoint: { data?: Uint8Array; digest?: string; header?: string; size?: number };
   /** The names the restored namespace holds. */
   restore: { names: string[] };
   /** Whether `source` is a whole entry, as Python's interactive console decides (codeop). */

@@ -5,10 +5,16 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { CheckpointError, InvalidOptionError } from "./errors.ts";
 import type { Execution } from "./execution.ts";
 import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
+import {
+  checkpointFilePaths,
+  sealCheckpointFile,
+  verifyCheckpointFile,
+} from "./checkpoint_file.ts";
 import { type Reply, RequestFailure } from "./connection.ts";
 import { InterpreterSlot, type SessionState } from "./interpreter_slot.ts";
 import { type InterpreterSource, ownKeeperSource } from "./keeper_source.ts";
@@ -188,27 +194,57 @@ export class Session implements AsyncDisposable {
    */
   checkpoint(options: CheckpointOptions = {}): Promise<Checkpoint> {
     validateCheckpointOptions(options);
+    const file = options.path === undefined ? null : checkpointFilePaths(options.path);
+    const key = this.#options.checkpointKey;
     return this.#executions.enqueue(async () => {
-      const reply = await this.#withDeadline(
-        () => this.#request({ op: "checkpoint" }),
-        options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
-        options.graceMs ?? DEFAULT_GRACE_MS,
-      );
-      return await sealCheckpoint(reply.data, { key: this.#options.checkpointKey });
+      try {
+        const reply = await this.#withDeadline(
+          () => this.#request({ op: "checkpoint", ...(file && { path: file.temp }) }),
+          options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
+          options.graceMs ?? DEFAULT_GRACE_MS,
+        );
+        if (file) return await sealCheckpointFile(file.temp, file.target, reply, key);
+        return await sealCheckpoint(reply.data!, { key });
+      } catch (error) {
+        // The worker removes its temporary file on an error it sees; this covers its death.
+        if (file) await Deno.remove(file.temp).catch(() => {});
+        throw error;
+      }
     });
   }
 
   /**
    * Makes the namespace hold exactly the checkpoint's names (in this or any other session). The
-   * checkpoint's signature is checked before anything reaches the interpreter; pass `trust: true` to
-   * restore one that was not signed with this session's key.
+   * checkpoint's signature is checked before the interpreter unpickles anything; pass `trust: true` to
+   * restore one that was not signed with this session's key. Pass a Checkpoint, its bytes, or the path of
+   * a checkpoint file (`"run.pyrepl3ckpt"` or `{ path }`): the worker maps the file's arrays copy-on-write
+   * instead of receiving them.
    */
-  async restore(checkpoint: Checkpoint | Uint8Array, options: RestoreOptions = {}): Promise<void> {
+  async restore(
+    checkpoint: Checkpoint | Uint8Array | string | { path: string },
+    options: RestoreOptions = {},
+  ): Promise<void> {
+    const key = this.#options.checkpointKey;
+    const path = typeof checkpoint === "string"
+      ? checkpoint
+      : checkpoint instanceof Checkpoint || checkpoint instanceof Uint8Array
+      ? (checkpoint instanceof Checkpoint ? checkpoint.path : null)
+      : checkpoint?.path;
+    if (typeof path === "string" && path !== "") {
+      const absolute = resolve(path);
+      const digest = await verifyCheckpointFile(absolute, { key, ...options });
+      await this.#executions.enqueue(async () => {
+        await this.#request({ op: "restore", path: absolute, digest });
+      });
+      return;
+    }
     const data = checkpoint instanceof Checkpoint ? checkpoint.data : checkpoint;
     if (!(data instanceof Uint8Array)) {
-      throw new InvalidOptionError("restore(checkpoint): pass a Checkpoint or its bytes");
+      throw new InvalidOptionError(
+        "restore(checkpoint): pass a Checkpoint, its bytes, or a checkpoint file's path",
+      );
     }
-    const raw = await openCheckpoint(data, { key: this.#options.checkpointKey, ...options });
+    const raw = await openCheckpoint(data, { key, ...options });
     await this.#executions.enqueue(async () => {
       await this.#request({ op: "restore", blob: raw.length }, raw);
     });

@@ -3,17 +3,21 @@
 Layout (all integers little-endian)::
 
     b"PYR3CKPT" | u32 format version | u64 n + n bytes of JSON header | u64 n + n bytes of pickle stream
-    | u64 buffer count | per out-of-band buffer: u64 n, zero padding to a 64-byte offset, n bytes
+    | u64 buffer count | per out-of-band buffer: u64 n, zero padding to its alignment, n bytes
 
 The JSON header (``read_header``) holds the Python ``major.minor``, creation time, execution count, the names
-saved and skipped, which pickler wrote the stream, a CRC-32 of the pickle stream and one of every out-of-band
-buffer (pickle protocol 5: numpy arrays, ``PickleBuffer``; zlib's CRC-32 runs at ~2 GB/s, a tenth of the cost
-of sending the bytes). Buffers start at 64-byte offsets so restored arrays are aligned as well as the data allows.
+saved and skipped, which pickler wrote the stream, the SHA-256 of the pickle stream and of every out-of-band
+buffer (pickle protocol 5: numpy arrays, ``PickleBuffer``; runner/_digest.py). A buffer of 1 MiB or more starts
+at a multiple of 64 KiB counted from the start of the signed file (lib/checkpoint.ts puts a 12-byte prefix in
+front of these bytes), so a file's arrays are memory-mapped page-aligned (checkpoint_file.py); smaller buffers
+start at multiples of 64 bytes.
 
 The checksums catch damage, not forgery: anyone can recompute them. Restoring unpickles, which runs code, so
-the library signs these bytes with a key Python never sees (lib/checkpoint.ts) and sends only verified (or
-explicitly trusted) checkpoints here. As a second line, a restore binds only the names the header lists, and
-refuses a header naming a dunder or ``_``: a crafted ``__builtins__`` can never replace the session's.
+the library signs a checkpoint with a key Python never sees (lib/checkpoint.ts): an HMAC of the SHA-256 of
+everything up to the end of the pickle stream (``signed_digest``), which includes the header, which holds the
+SHA-256 of every buffer. A restore checks every buffer against the header before unpickling anything. As a
+second line, a restore binds only the names the header lists, and refuses a header naming a dunder or ``_``:
+a crafted ``__builtins__`` can never replace the session's.
 
 Names saved: every key that is not a dunder and not ``_`` (the REPL's last result, rebound by the display hook
 after every cell; restoring an old one would be misleading). ``load_namespace`` likewise leaves dunders and
@@ -25,16 +29,21 @@ import datetime
 import json
 import pickle
 import struct
+import hashlib
 import sys
-import zlib
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._checkpoint_io import ChunkWriter, DiscardWriter, ViewReader
+from ._digest import buffer_digests
 from ._pickler import NAMESPACE_REF, SessionPickler, SessionUnpickler, cloud_pickler_class
 
 MAGIC = b"PYR3CKPT"
-FORMAT_VERSION = 2  # 2: every out-of-band buffer checksummed, names checked (the library signs it)
+FORMAT_VERSION = 3  # 3: SHA-256 of every part, big buffers page-aligned (2: CRC-32s, signed whole)
+SIGNED_PREFIX = b"PYR3SIGN" + struct.pack("<I", 2)  # lib/checkpoint.ts: signature version 2 signs signed_digest
+MAC_BYTES = 32
 _ALIGN = 64
+_PAGE_ALIGN = 1 << 16  # the largest page size in use (arm64 Linux); 4 KiB and 16 KiB divide it
+_PAGE_MIN = 1 << 20  # buffers this big are page-aligned
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _PYTHON = "%d.%d" % sys.version_info[:2]
@@ -141,16 +150,26 @@ def dump_namespace_parts(namespace: dict,
     them without joining (``os.writev``, ``socket.sendmsg``). Buffers may be views of live objects (numpy
     arrays): write them before running more user code.
     """
+    parts, names, skipped, _signed = _dump(namespace, execution_count)
+    return parts, names, skipped
+
+
+def _padding(offset: int, size: int) -> int:
+    """Zero bytes in front of a buffer of `size` bytes at `offset` of the checkpoint (see the module docstring)."""
+    return -(len(SIGNED_PREFIX) + offset) % (_PAGE_ALIGN if size >= _PAGE_MIN else _ALIGN)
+
+
+def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], List[Dict[str, str]], int]:
+    """dump_namespace_parts, plus how many of the parts ``signed_digest`` covers."""
     values = {name: value for name, value in namespace.items() if is_session_name(name)}
     kind, builder, failures = _pickle_namespace(namespace, values)
     skipped = [{"name": name, "type": _type_name(values[name]), "reason": reason} for name, reason in failures.items()]
     names = [name for name in values if name not in failures]
     chunks, buffers = builder.writer.chunks, builder.buffers
     stream_size = sum(map(len, chunks))
-    buffer_crcs = [zlib.crc32(buffer) for buffer in buffers]
-    crc = 0
+    stream_hash = hashlib.sha256()
     for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
+        stream_hash.update(chunk)
     header = json.dumps({
         "format_version": FORMAT_VERSION,
         "python": _PYTHON,
@@ -159,20 +178,30 @@ def dump_namespace_parts(namespace: dict,
         "names": names,
         "skipped": skipped,
         "pickler": kind,
-        "pickle_crc32": crc,
+        "pickle_sha256": stream_hash.hexdigest(),
         "readonly_buffers": [i for i, buffer in enumerate(buffers) if buffer.readonly],
-        "buffer_crc32": buffer_crcs,
+        "buffer_sha256": buffer_digests(buffers),  # raw(): flat views of bytes
     }).encode()
     parts: List[Any] = [MAGIC, _U32.pack(FORMAT_VERSION), _U64.pack(len(header)), header, _U64.pack(stream_size)]
     parts.extend(chunks)
+    signed = len(parts)
     parts.append(_U64.pack(len(buffers)))
     offset = len(MAGIC) + 4 + 8 + len(header) + 8 + stream_size + 8
     for buffer in buffers:
         offset += 8
-        padding = -offset % _ALIGN
+        padding = _padding(offset, buffer.nbytes)
         parts += [_U64.pack(buffer.nbytes), bytes(padding), buffer]
         offset += padding + buffer.nbytes
-    return parts, names, skipped
+    return parts, names, skipped, signed
+
+
+def signed_digest(covered: List[Any]) -> bytes:
+    """The SHA-256 a checkpoint's signature covers: the signed prefix, then `covered` (the checkpoint's bytes up to
+    the end of the pickle stream: magic, version, header, stream). The header holds every buffer's SHA-256."""
+    digest = hashlib.sha256(SIGNED_PREFIX)
+    for part in covered:
+        digest.update(part)
+    return digest.digest()
 
 
 class _Cursor:
@@ -232,8 +261,8 @@ def _check(header: Dict[str, Any]) -> None:
                               f"{FORMAT_VERSION}); restore it with the PyREPL3 that made it and take a new checkpoint")
     if header.get("python") != _PYTHON:
         raise CheckpointError(f"checkpoint was made by Python {header.get('python')}; this is {_PYTHON}")
-    fields = {"names": list, "execution_count": int, "pickle_crc32": int, "readonly_buffers": list,
-              "buffer_crc32": list}
+    fields = {"names": list, "execution_count": int, "pickle_sha256": str, "readonly_buffers": list,
+              "buffer_sha256": list}
     for field, kind in fields.items():
         if not isinstance(header.get(field), kind):
             raise CheckpointError(f"checkpoint header is corrupt: bad or missing {field!r}")
@@ -244,51 +273,62 @@ def _check(header: Dict[str, Any]) -> None:
         raise CheckpointError(f"checkpoint names {refused[0]!r}, which a checkpoint never holds; refusing it")
     if len(set(header["names"])) != len(header["names"]):
         raise CheckpointError("checkpoint header is corrupt: a name is listed twice")
-    if not all(isinstance(crc, int) for crc in header["buffer_crc32"]):
-        raise CheckpointError("checkpoint header is corrupt: a buffer checksum is not a number")
+    if not all(isinstance(digest, str) for digest in header["buffer_sha256"]):
+        raise CheckpointError("checkpoint header is corrupt: a buffer checksum is not text")
     if header.get("pickler") == "cloudpickle" and cloud_pickler_class() is None:
         raise CheckpointError("checkpoint needs cloudpickle to restore, and cloudpickle is not importable here")
 
 
-def _buffers(cursor: _Cursor, readonly: List[int], crcs: List[int]) -> List[Any]:
-    """Slice the out-of-band buffers and check each one's CRC-32; copy only to make a buffer writable that was
-    writable when saved."""
+def _buffers(cursor: _Cursor, header: Dict[str, Any]) -> List[Any]:
+    """Slice the out-of-band buffers and check each one's SHA-256; copy only to make a buffer writable that was
+    writable when saved, when the data is read-only."""
+    digests = header["buffer_sha256"]
     count = cursor.u64("the buffer count")
-    if count != len(crcs):
+    if count != len(digests):
         raise CheckpointError("checkpoint is corrupt: the buffer count does not match the header's checksums")
-    writable = not cursor.view.readonly
-    frozen = set(readonly)
-    buffers: List[Any] = []
+    views = []
     for index in range(count):
         size = cursor.u64(f"buffer {index}'s length")
-        cursor.take(-cursor.pos % _ALIGN, f"buffer {index}'s padding")
-        view = cursor.take(size, f"buffer {index}")
-        if zlib.crc32(view) != crcs[index]:
-            raise CheckpointError(f"checkpoint is corrupt: out-of-band buffer {index}'s checksum does not match")
-        if index in frozen:
-            buffers.append(view.toreadonly())
-        else:
-            buffers.append(view if writable else bytearray(view))
+        cursor.take(_padding(cursor.pos, size), f"buffer {index}'s padding")
+        views.append(cursor.take(size, f"buffer {index}"))
     if cursor.pos != len(cursor.view):
         raise CheckpointError("checkpoint is corrupt: unexpected data after the last buffer")
-    return buffers
+    for index, digest in enumerate(buffer_digests(views)):
+        if digest != digests[index]:
+            raise CheckpointError(f"checkpoint is corrupt: out-of-band buffer {index}'s checksum does not match")
+    writable = not cursor.view.readonly
+    frozen = set(header["readonly_buffers"])
+    return [view.toreadonly() if index in frozen else view if writable else bytearray(view)
+            for index, view in enumerate(views)]
 
 
-def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict) -> Tuple[List[str], int]:
+def stream_end(data: Union[bytes, bytearray, memoryview]) -> int:
+    """Where the pickle stream ends in a checkpoint's bytes: ``signed_digest`` covers the bytes before it."""
+    _header, cursor = _open(data)
+    cursor.take(cursor.u64("the pickle stream length"), "the pickle stream")
+    return cursor.pos
+
+
+def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict,
+                   digest: Optional[bytes] = None) -> Tuple[List[str], int]:
     """Restore a checkpoint into `target`; return (names, execution_count).
 
-    Validates everything (layout, header, checksums of the stream and of every buffer) and unpickles into a fresh
-    dict first; only then are `target`'s session names replaced (dunders and ``_`` stay; a header naming one is
-    refused). Unpickling runs code: pass only data whose signature the library verified, or that the user trusts. On any error raises CheckpointError and leaves `target` unchanged. Pass a
-    ``bytearray`` to let restored numpy arrays use the data in place; read-only ``bytes`` costs one copy of each
-    writable buffer.
+    Validates everything (layout, header, checksums of the stream and of every buffer, and `digest` when given:
+    the ``signed_digest`` the library verified) and unpickles into a fresh dict first; only then are `target`'s
+    session names replaced (dunders and ``_`` stay; a header naming one is refused). Unpickling runs code: pass
+    only data whose signature the library verified, or that the user trusts. On any error raises CheckpointError
+    and leaves `target` unchanged. Pass a ``bytearray`` (or a writable mapping) to let restored numpy arrays use
+    the data in place; read-only ``bytes`` costs one copy of each writable buffer.
     """
     header, cursor = _open(data)
     _check(header)
     stream = cursor.take(cursor.u64("the pickle stream length"), "the pickle stream")
-    if zlib.crc32(stream) != header["pickle_crc32"]:
+    if digest is not None and signed_digest([cursor.view[:cursor.pos]]) != digest:
+        raise CheckpointError("checkpoint changed after its signature was checked (the file was rewritten?); "
+                              "refusing it")
+    if hashlib.sha256(stream).hexdigest() != header["pickle_sha256"]:
         raise CheckpointError("checkpoint is corrupt: the pickle stream's checksum does not match")
-    buffers = _buffers(cursor, header["readonly_buffers"], header["buffer_crc32"])
+    buffers = _buffers(cursor, header)
     reader = ViewReader(stream)
     unpickler = SessionUnpickler(reader, target, buffers)
     fresh: Dict[str, Any] = {}

@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from . import display, input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
@@ -253,11 +253,13 @@ class Interpreter:
                 reply["threadsLost"] = self.forker.user_threads_lost(point)
                 reply["executionCount"] = point.execution_count
                 self._hand_over(point, reply)
+            elif op == OP_CHECKPOINT and message.get("path"):
+                reply.update(self._checkpoint_file(message["path"]))
             elif op == OP_CHECKPOINT:
                 self._send_checkpoint(reply)
                 return
             elif op == OP_RESTORE:
-                reply.update(self._restore(message["data"]))
+                reply.update(self._restore(message))
             elif op == OP_COMPLETE:
                 reply["status"] = entry_status(message["source"])
             else:
@@ -273,25 +275,42 @@ class Interpreter:
 
     def _send_checkpoint(self, reply: dict[str, Any]) -> None:
         """Reply with the checkpoint's bytes as a blob: a 512 MB array goes out without being joined or copied."""
-        from .checkpoint import CheckpointError, dump_namespace_parts
+        from .checkpoint import dump_namespace_parts
+
+        parts, _names, _skipped = self._pickling(
+            lambda: dump_namespace_parts(self.executor.namespace, self.executor.execution_count))
+        reply["executionCount"] = self.executor.execution_count
+        self.writer.send_with_blob(reply, parts)
+
+    def _checkpoint_file(self, temp_path: str) -> dict[str, Any]:
+        """Write the checkpoint to `temp_path`; Deno signs it and renames it into place (checkpoint_file.py)."""
+        from .checkpoint_file import write_checkpoint_file
+
+        return self._pickling(
+            lambda: write_checkpoint_file(self.executor.namespace, self.executor.execution_count, temp_path))
+
+    def _pickling(self, run: Callable[[], Any]) -> Any:
+        """Run `run` interruptible like a cell: pickling runs user code (__reduce__, __getstate__) that can take
+        long."""
+        from .checkpoint import CheckpointError
 
         try:
-            # Interruptible like a cell: pickling runs user code (__reduce__, __getstate__) that can take long.
             self.guard.active = True
             try:
-                parts, _names, _skipped = dump_namespace_parts(self.executor.namespace,
-                                                               self.executor.execution_count)
+                return run()
             finally:
                 self.guard.active = False
         except (KeyboardInterrupt, CpuTimeLimitExceeded):
             raise CheckpointError("checkpoint() was interrupted; the session is unchanged") from None
-        reply["executionCount"] = self.executor.execution_count
-        self.writer.send_with_blob(reply, parts)
 
-    def _restore(self, data: bytes) -> dict[str, Any]:
+    def _restore(self, message: dict[str, Any]) -> dict[str, Any]:
         from .checkpoint import load_namespace
+        from .checkpoint_file import load_checkpoint_file
 
-        names, count = load_namespace(data, self.executor.namespace)
+        if message.get("path"):
+            names, count = load_checkpoint_file(message["path"], self.executor.namespace, message.get("digest"))
+        else:
+            names, count = load_namespace(message["data"], self.executor.namespace)
         self.executor.execution_count = count
         return {"names": names}
 

@@ -32,5 +32,7 @@ OP_SETUP = "setup"              # {cwd?, env?, limits?, display?} -> {}
 OP_COMMIT = "commit"            # -> {}
 OP_ROLLBACK = "rollback"        # -> {pid, threadsLost}
 OP_CHECKPOINT = "checkpoint"    # -> {blob}: the checkpoint's bytes follow the reply unframed
+#                                 {path} -> {digest, header, size}: written to the temporary file path, unsigned
 OP_RESTORE = "restore"          # {blob}: the checkpoint's bytes follow the request -> {names}
+#                                 {path, digest?}: read from the file, its signed digest checked -> {names}
 OP_COMPLETE = "complete"        # {source} -> {status: complete|incomplete|invalid}: codeop, no namespace touched

@@ -201,14 +201,21 @@ Deno.test("Checkpoint.fromBytes reads the same metadata from signed and unsigned
   deepStrictEqual(read.names, ["pickle", "blob", "words"]);
 });
 
+/** Where the pickle stream ends in the worker's bytes (the signature's digest covers everything before). */
+function streamEnd(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = Number(view.getBigUint64(12, true));
+  return 28 + header + Number(view.getBigUint64(20 + header, true));
+}
+
 Deno.test("a checkpoint with any byte changed is refused, unless trusted", async (t) => {
   const sealed = (await sealCheckpoint(raw, { key: KEY })).data;
+  // The signature's digest covers these bytes: openCheckpoint refuses them before the worker sees them.
   const places: [string, number][] = [
     ["the signature version", 9],
     ["the format version", 12 + 8],
     ["the header", 12 + 40],
-    ["the pickle stream", 12 + Math.floor(raw.length / 3)],
-    ["the last buffer byte", sealed.length - 33],
+    ["the pickle stream", 12 + streamEnd(raw) - 2],
     ["the signature", sealed.length - 1],
   ];
   for (const [what, at] of places) {
@@ -218,10 +225,22 @@ Deno.test("a checkpoint with any byte changed is refused, unless trusted", async
       await rejects(openCheckpoint(tampered, { key: KEY }), CheckpointError);
     });
   }
-  await t.step("the same bytes under trust: true pass to the worker's own checks", async () => {
+  // The buffers are covered through the SHA-256 of each in the (signed) header: the worker checks them
+  // before it unpickles, so restore() refuses them, signed or trusted, and the session keeps its names.
+  await t.step("the last buffer byte: restore() refuses it, even under trust: true", async () => {
     const tampered = sealed.slice();
     tampered[sealed.length - 33] ^= 0x01;
-    deepStrictEqual((await openCheckpoint(tampered, { trust: true })).length, raw.length);
+    deepStrictEqual((await openCheckpoint(tampered, { key: KEY })).length, raw.length);
+    await withSession(async (session) => {
+      await session.execute("kept = 1");
+      for (const trust of [false, true]) {
+        await rejects(
+          session.restore(tampered, { trust }),
+          (error: Error) => error instanceof CheckpointError && /checksum/.test(error.message),
+        );
+      }
+      equal((await session.execute("kept")).value, 1);
+    }, { checkpointKey: KEY });
   });
 });
 

@@ -1,0 +1,100 @@
+"""Checkpoints straight to and from files: the worker writes and reads them, the bytes never pass through Deno.
+
+A checkpoint file holds exactly what ``Checkpoint.data`` holds (lib/checkpoint.ts)::
+
+    b"PYR3SIGN" | u32 signature version 2 | the checkpoint's bytes (checkpoint.py) | HMAC-SHA256 (32 bytes)
+
+The key stays in Deno. Writing, the worker writes everything but the HMAC to a temporary file Deno named, and
+answers with the ``signed_digest``; Deno appends the HMAC of that digest, flushes the file to disk and renames it
+over the target (and removes the temporary file if anything fails, the worker's death included). Reading, Deno
+checks the HMAC against the digest of the file's first part and sends that digest; the worker maps the file
+copy-on-write, checks that its own digest of the same part matches (the file was not swapped in between) and
+that every buffer's SHA-256 matches the header, and only then unpickles. Restored numpy arrays use the mapped
+pages: writable, private to the session, read from the file as they are touched after the checks.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+from .checkpoint import MAC_BYTES, MAGIC, SIGNED_PREFIX, CheckpointError, _dump, load_namespace, signed_digest
+
+_WRITE_BATCH = 512  # iovecs per writev(), under every platform's IOV_MAX
+
+
+def write_checkpoint_file(namespace: dict, execution_count: int, temp_path: str) -> Dict[str, Any]:
+    """Write the namespace's checkpoint, unsigned, to `temp_path` (created: it must not exist).
+
+    Returns ``{"digest": hex signed_digest, "header": the JSON header text, "size": the file's size once signed}``.
+    On a failure the file is removed and CheckpointError raised.
+    """
+    parts, _names, _skipped, signed = _dump(namespace, execution_count)
+    digest = signed_digest(parts[:signed])
+    try:
+        fd = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise CheckpointError(f"cannot create the checkpoint file: {exc}") from exc
+    try:
+        try:
+            size = _write_all(fd, [SIGNED_PREFIX, *parts])
+        finally:
+            os.close(fd)
+    except BaseException as exc:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise CheckpointError(f"cannot write the checkpoint file: {exc}") from exc
+        raise
+    return {"digest": digest.hex(), "header": bytes(parts[3]).decode(), "size": size + MAC_BYTES}
+
+
+def _write_all(fd: int, parts: List[Any]) -> int:
+    views = [memoryview(part).cast("B") for part in parts if len(part)]
+    total = 0
+    while views:
+        written = os.writev(fd, views[:_WRITE_BATCH])
+        total += written
+        while views and written >= len(views[0]):
+            written -= len(views[0])
+            views.pop(0)
+        if views and written:
+            views[0] = views[0][written:]
+    return total
+
+
+def load_checkpoint_file(path: str, target: dict, digest: Optional[str]) -> Tuple[List[str], int]:
+    """Restore the checkpoint file at `path` into `target`; return (names, execution_count).
+
+    `digest` is the hex ``signed_digest`` whose HMAC the library verified; None restores without it (an unsigned
+    file, or ``trust: true``), still checking every checksum. Raises CheckpointError, `target` unchanged.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CheckpointError(f"cannot open the checkpoint file: {exc}") from exc
+    try:
+        size = os.fstat(fd).st_size
+        if size < len(MAGIC):
+            raise CheckpointError("the checkpoint file is truncated or empty")
+        mapping = mmap.mmap(fd, size, access=mmap.ACCESS_COPY)
+    except OSError as exc:
+        raise CheckpointError(f"cannot map the checkpoint file: {exc}") from exc
+    finally:
+        os.close(fd)
+    view = memoryview(mapping)
+    if view[:len(MAGIC)] == MAGIC:
+        if digest is not None:
+            raise CheckpointError("the checkpoint file is not signed")
+        raw = view
+    elif view[:8] == SIGNED_PREFIX[:8]:
+        if view[:len(SIGNED_PREFIX)] != SIGNED_PREFIX:
+            raise CheckpointError("the checkpoint file's signature version is not the one this PyREPL3 reads")
+        if size < len(SIGNED_PREFIX) + MAC_BYTES:
+            raise CheckpointError("the checkpoint file is truncated (signature)")
+        raw = view[len(SIGNED_PREFIX):size - MAC_BYTES]
+    else:
+        raise CheckpointError("not a PyREPL3 checkpoint file (wrong magic number)")
+    return load_namespace(raw, target, None if digest is None else bytes.fromhex(digest))
