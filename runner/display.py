@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import io
 import json
 import sys
 import types
@@ -179,8 +180,6 @@ def _figure_bundle(obj: Any) -> dict[str, Any]:
 
 def figure_data(figure: Any) -> dict[str, Any]:
     """A matplotlib figure rendered in each of the session's figure formats (``png``, ``svg``)."""
-    import io
-
     data: dict[str, Any] = {}
     for fmt in options["formats"]:
         buffer = io.BytesIO()
@@ -292,8 +291,8 @@ def _configure_matplotlib(module: types.ModuleType) -> None:
     if "MPLBACKEND" not in os.environ:
         params["backend"] = BACKEND
     dpi = options["dpi"]
-    # A hair over the pixel size: Agg truncates width * dpi, and 6.4 * 100 may come out as 639.99...
-    params["figure.figsize"] = ((options["width"] + 1e-3) / dpi, (options["height"] + 1e-3) / dpi)
+    # A hair over the pixel size: Agg truncates width * dpi, and w / dpi * dpi may come out as w - 1 ulp.
+    params["figure.figsize"] = (options["width"] / dpi * (1 + 1e-12), options["height"] / dpi * (1 + 1e-12))
     params["figure.dpi"] = dpi
 
 
