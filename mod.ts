@@ -71,6 +71,7 @@ export type { ScenarioSession, SessionFactory } from "./lib/scenario/scenario_ru
 export { scenarioTests } from "./lib/scenario/testing.ts";
 export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";
 export { discoverScenarioFiles } from "./lib/scenario/discover.ts";
+export type { DiscoverOptions } from "./lib/scenario/discover.ts";
 export {
   InvalidRegexError,
   ScenarioChangedError,
