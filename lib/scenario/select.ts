@@ -27,23 +27,6 @@ export interface LoadOptions {
   python?: string;
   /** Notebooks: normalize addresses and ANSI codes (`--nb-sanitize`). */
   sanitize?: boolean;
-}
-import { documentSource } from "../docs/sources.ts";
-import { readDocumentText } from "./document.ts";
-import { join } from "node:path";
-
-/** How `loadScenarios()` finds and reads documents beside scenario files. */
-export interface LoadOptions {
-  /** Directories expand to documents too (`--docs`); default: when their `pyrepl3.yaml` says `docs: true`. */
-  docs?: boolean;
-  /** Take Python modules for their docstring examples (`--doctest-modules`). Default false. */
-  doctestModules?: boolean;
-  /** doctest option flags of every document example (`--doctest-options`, as `doctest -o`). */
-  doctestOptions?: string[];
-  /** The interpreter that finds documents' examples (`--python`); default the config's, else python3. */
-  python?: string;
-  /** Notebooks: normalize addresses and ANSI codes (`--nb-sanitize`). */
-  sanitize?: boolean;
   /** Notebooks: compare the images of outputs too (`--nb-images`). */
   images?: boolean;
 }
