@@ -178,7 +178,7 @@ export function freshOutputs(
 }
 
 /**
- * A MIME bundle as nbformat stores it: binary data (images) as base64, text split into lines,
+ * A MIME bundle as nbformat stores it: binary data (images) as base64 ending in a newline, text split into lines,
  * JSON types as they are.
  */
 function nbformatBundle(bundle: Record<string, unknown>): Json {
@@ -186,7 +186,7 @@ function nbformatBundle(bundle: Record<string, unknown>): Json {
   for (const [mime, value] of Object.entries(bundle)) {
     const kind = mimeKind(mime);
     out[mime] = value instanceof Uint8Array
-      ? Buffer.from(value).toString("base64")
+      ? `${Buffer.from(value).toString("base64")}\n` // as IPython stores it (binascii.b2a_base64)
       : kind === "json"
       ? value as Json
       : splitLinesLikePython(String(value));
