@@ -106,6 +106,8 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
     """The bundle and metadata of ``obj`` in wire form; ``plain=False`` leaves out ``text/plain``."""
     data: dict[str, Any] = {}
     metadata: dict[str, Any] = {}
+    if type(obj) in _PLAIN:  # no formatter to look for: display(i) in a loop stays cheap
+        return ({"text/plain": _repr(obj)} if plain and _wanted("text/plain", include, exclude) else {}), {}
     bundler = _method(obj, "_repr_mimebundle_")
     if bundler is not None:
         try:
@@ -135,10 +137,7 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
     for mime, value in figure.items():
         data.setdefault(mime, value)
     if plain and "text/plain" not in data:
-        try:
-            data["text/plain"] = repr(obj)
-        except Exception as exc:  # noqa: BLE001
-            data["text/plain"] = f"<repr failed: {type(exc).__name__}: {exc}>"
+        data["text/plain"] = _repr(obj)
     if not plain:
         data.pop("text/plain", None)
     wire: dict[str, Any] = {}
@@ -150,6 +149,13 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
         except Exception as exc:  # noqa: BLE001 - bad base64, a dict that is not JSON...
             warn(f"{type(obj).__name__} {mime} data", exc)
     return wire, _plain_metadata(metadata)
+
+
+def _repr(obj: Any) -> str:
+    try:
+        return repr(obj)
+    except Exception as exc:  # noqa: BLE001 - a broken __repr__ is the user's; say so
+        return f"<repr failed: {type(exc).__name__}: {exc}>"
 
 
 def _wanted(mime: str, include: Any, exclude: Any) -> bool:
