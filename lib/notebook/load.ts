@@ -9,8 +9,8 @@ import { basename, dirname, extname, resolve } from "node:path";
 import type { ProjectConfig } from "../scenario/config.ts";
 import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
-import type { ExecStep, Normalizer, Scenario } from "../scenario/types.ts";
-import { parseDirectives } from "./directives.ts";
+import type { Normalizer, Scenario, Step } from "../scenario/types.ts";
+import { type ExampleDirectives, parseExampleDirectives } from "../docs/directives.ts";
 import { CELL_TAGS, cellExpectation, hasTag } from "./expect.ts";
 import { type CodeCell, parseNotebook } from "./parse.ts";
 
@@ -40,6 +40,8 @@ export const SANITIZE_NORMALIZERS: readonly Normalizer[] = [
   "ansi",
   { regex: "<([\\w.]+) object at 0x", replace: "<\\1 at 0x" },
 ];
+
+const DIRECTIVE = /#\s*pyrepl3:/;
 
 /** The text each notebook scenario was read from, for `--update`'s check that it is unchanged. */
 const sources = new WeakMap<Scenario, string>();
@@ -86,20 +88,27 @@ export function loadNotebook(
     ...(options.sanitize ? SANITIZE_NORMALIZERS : []),
   ];
   const issues: ScenarioIssue[] = [];
-  const steps = runCells(notebook.cells).map((cell, index): ExecStep => {
-    const { directives, problems } = parseDirectives(cell.source);
-    for (const problem of problems) {
-      const at = cell.sourceLines[problem.line] ?? cell.sourceLines[0];
-      issues.push({ file: path, ...at, message: `cell ${cell.cellIndex + 1}: ${problem.message}` });
+  const steps = runCells(notebook.cells).map((cell, index): Step => {
+    const base = { index, ...cell.sourceLines[0], session: DEFAULT_SESSION };
+    let directives: ExampleDirectives = {};
+    try {
+      directives = parseExampleDirectives(cell.source);
+    } catch (e) {
+      const line = cell.source.split("\n").findIndex((l) => DIRECTIVE.test(l));
+      const at = cell.sourceLines[line] ?? cell.sourceLines[0];
+      const message = `cell ${cell.cellIndex + 1}: ${(e as Error).message}`;
+      issues.push({ file: path, ...at, message });
     }
+    // A cell of nothing but `# pyrepl3: checkpoint=NAME` (restore, commit...) is that step.
+    const control = directives.control;
+    if (control) return { ...base, ...control };
     return {
-      index,
-      ...cell.sourceLines[0],
-      session: DEFAULT_SESSION,
+      ...base,
       kind: "exec",
       code: cell.source,
       ...(directives.inputs ? { inputs: directives.inputs } : {}),
-      ...(directives.rollback ? { transaction: "rollback_always" as const } : {}),
+      ...(directives.transaction ? { transaction: directives.transaction } : {}),
+      ...(directives.timeoutMs !== undefined ? { timeoutMs: directives.timeoutMs } : {}),
       expect: cellExpectation(cell.source, cell.outputs, cell.tags, { images: options.images }),
       normalize,
     };

@@ -23,5 +23,4 @@ export {
   SANITIZE_NORMALIZERS,
 } from "./load.ts";
 export { updateNotebook, type UpdateNotebookOptions } from "./update.ts";
-export { type CellDirectives, parseDirectives } from "./directives.ts";
 export { CELL_TAGS } from "./expect.ts";
