@@ -66,7 +66,7 @@ export type { PoolStats } from "./lib/pool_stats.ts";
 export { loadScenario } from "./lib/scenario/load.ts";
 export { runScenario, runScenarios } from "./lib/scenario/run.ts";
 export type { RunOptions, RunScenarioOptions } from "./lib/scenario/run.ts";
-export type { SelectOptions } from "./lib/scenario/select.ts";
+export type { LoadOptions, SelectOptions } from "./lib/scenario/select.ts";
 export type { ScenarioSession, SessionFactory } from "./lib/scenario/scenario_run.ts";
 export { scenarioTests } from "./lib/scenario/testing.ts";
 export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";

@@ -24,6 +24,7 @@ FLAG_NAMES = {flag: name for name, flag in doctest.OPTIONFLAGS_BY_NAME.items()}
 PYTHON_INFO = ("pycon", "python", "py")
 # An opening fence: any indentation (fences nested in list items), ``` or ~~~, then the info string.
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
+_CONTROL = re.compile(r"^(\s*)>>> *(#\s*pyrepl3:.*?)\s*$")
 
 
 # -- parsing (load time) ----------------------------------------------------------------------------------------
@@ -75,7 +76,14 @@ def parse_text(text: str, kind: str, name: str) -> list[dict[str, Any]]:
     """The examples of a document (`kind` markdown, or text for reST and plain text)."""
     view = markdown_view(text) if kind == "markdown" else text
     examples = doctest.DocTestParser().get_examples(view, name)
-    return [example_dict(example, example.lineno + 1) for example in examples]
+    found = [example_dict(example, example.lineno + 1) for example in examples]
+    # doctest drops comment-only examples; a `>>> # pyrepl3: ...` one is a control step of ours.
+    for number, line in enumerate(view.split("\n")):
+        match = _CONTROL.match(line)
+        if match:
+            found.append({"line": number + 1, "source": match.group(2) + "\n", "want": "", "excMsg": None,
+                          "options": {}, "indent": len(match.group(1)), "control": True})
+    return sorted(found, key=lambda example: example["line"])
 
 
 def module_name(path: str) -> tuple[str, str]:

@@ -73,6 +73,15 @@ export function doctestScenario(
       directives = {};
     }
     const control = directives.control;
+    if (example.control && control === undefined && issues.length === 0) {
+      issues.push({
+        file,
+        line: example.line,
+        column: 1,
+        message: "a `>>> # pyrepl3:` line of its own takes checkpoint=NAME, restore=NAME, " +
+          "commit, rollback or restart (inputs=, transaction= and timeout= go on an example's line)",
+      });
+    }
     if (control?.kind === "checkpoint") checkpoints.add(control.name);
     if (control?.kind === "restore" && !checkpoints.has(control.name)) {
       issues.push({

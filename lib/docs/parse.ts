@@ -27,6 +27,8 @@ export interface ParsedExample {
   options: Record<string, boolean>;
   /** The indentation of the `>>>`. */
   indent: number;
+  /** A `>>> # pyrepl3: ...` line: no doctest example (doctest skips comments), a control step. */
+  control?: boolean;
 }
 
 /** One docstring's examples (a module's test, named as doctest names it). */

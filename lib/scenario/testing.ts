@@ -11,14 +11,13 @@ import { ScenarioValidationError } from "./errors.ts";
 import { loadScenario } from "./load.ts";
 import { defaultSessionFactory, type RunOptions } from "./run.ts";
 import { ScenarioRun } from "./scenario_run.ts";
-import { selectScenarios } from "./select.ts";
+import { type LoadOptions, loadScenarios, selectScenarios } from "./select.ts";
 import type { Scenario } from "./types.ts";
 
 /** Options of `scenarioTests()`. */
-export type ScenarioTestOptions = Pick<
-  RunOptions,
-  "filter" | "tags" | "timeoutMs" | "python" | "sessionFactory"
->;
+export type ScenarioTestOptions =
+  & Pick<RunOptions, "filter" | "tags" | "timeoutMs" | "python" | "sessionFactory">
+  & Pick<LoadOptions, "docs" | "doctestModules" | "doctestOptions">;
 
 /** A step of a scenario failed; the message has file:line and the expectation diffs. */
 export class ScenarioStepFailure extends Error {
@@ -42,9 +41,12 @@ export async function scenarioTests(
   options: ScenarioTestOptions = {},
 ): Promise<void> {
   const valid: Scenario[] = [];
-  for (const file of await discoverScenarioFiles([pathOrDir])) {
+  const { docs, doctestModules, doctestOptions, python } = options;
+  const load = { docs, doctestModules, doctestOptions, python };
+  for (const file of await discoverScenarioFiles([pathOrDir], load)) {
     try {
-      valid.push(await loadScenario(file));
+      // Documents (Markdown, reST, modules) load through the same path as the CLI's.
+      valid.push(...await loadScenarios([file], load));
     } catch (e) {
       if (!(e instanceof ScenarioValidationError)) throw e;
       Deno.test(`${file} is a valid scenario`, () => {
@@ -64,7 +66,7 @@ export async function scenarioTests(
         const setup = step.file !== undefined ? "setup " : "";
         await t.step({
           name: `${setup}${step.index + 1}. ${run.skip(step).label}`,
-          ignore: run.failed,
+          ignore: run.failed && !scenario.keepGoing, // a document runs every example
           fn: async () => {
             const report = await run.runStep(step);
             if (report.status === "failed") {
