@@ -116,30 +116,32 @@ Deno.test("a module's docstrings: one scenario per docstring, each with a copy o
 
 Deno.test("# pyrepl3: directives: inputs, rollback, explicit transactions, checkpoint and restore", async () => {
   const dir = await tempScenarios({
-    "d.md": fence([
-      '>>> name = input("Name? ")  # pyrepl3: inputs=["Alice"]',
-      "Name? ",
-      ">>> name",
-      "'Alice'",
-      ">>> name = 'temporary'  # pyrepl3: rollback",
-      ">>> name",
-      "'Alice'",
-      ">>> # pyrepl3: checkpoint=saved",
-      ">>> name = 'changed'",
-      ">>> # pyrepl3: restore=saved",
-      ">>> name",
-      "'Alice'",
-      ">>> count = 1  # pyrepl3: transaction=explicit",
-      ">>> count = 2",
-      ">>> # pyrepl3: rollback",
-      ">>> count",
-      "Traceback (most recent call last):",
-      "NameError: name 'count' is not defined",
-      '>>> 1 / 0  # pyrepl3: transaction=rollback_on_failure',
-      "0",
-      ">>> input()  # pyrepl3: timeout=5s",
-      "",
-    ].join("\n") + "\n"),
+    "d.md": fence(
+      [
+        '>>> name = input("Name? ")  # pyrepl3: inputs=["Alice"]',
+        "Name? ",
+        ">>> name",
+        "'Alice'",
+        ">>> name = 'temporary'  # pyrepl3: rollback",
+        ">>> name",
+        "'Alice'",
+        ">>> # pyrepl3: checkpoint=saved",
+        ">>> name = 'changed'",
+        ">>> # pyrepl3: restore=saved",
+        ">>> name",
+        "'Alice'",
+        ">>> count = 1  # pyrepl3: transaction=explicit",
+        ">>> count = 2",
+        ">>> # pyrepl3: rollback",
+        ">>> count",
+        "Traceback (most recent call last):",
+        "NameError: name 'count' is not defined",
+        ">>> 1 / 0  # pyrepl3: transaction=rollback_on_failure",
+        "0",
+        ">>> input()  # pyrepl3: timeout=5s",
+        "",
+      ].join("\n") + "\n",
+    ),
   });
   const report = await run([`${dir}/d.md`]);
   const [doc] = report.scenarios;
@@ -169,11 +171,13 @@ Deno.test("a bad directive or an unparsable document is a validation error at it
     "restore.md": fence(">>> # pyrepl3: restore=nothing\n"),
     "indent.txt": "   >>> 1\n  1\n",
   });
-  for (const [file, line, pattern] of [
-    ["bad.md", 4, /inputs=Alice: expected a JSON list/],
-    ["restore.md", 2, /no earlier example takes a checkpoint/],
-    ["indent.txt", 2, /inconsistent leading whitespace/],
-  ] as const) {
+  for (
+    const [file, line, pattern] of [
+      ["bad.md", 4, /inputs=Alice: expected a JSON list/],
+      ["restore.md", 2, /no earlier example takes a checkpoint/],
+      ["indent.txt", 2, /inconsistent leading whitespace/],
+    ] as const
+  ) {
     const error = await loadScenarios([`${dir}/${file}`], { python: TEST_PYTHON }).then(
       () => undefined,
       (e) => e,
