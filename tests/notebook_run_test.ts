@@ -166,7 +166,7 @@ Deno.test("notebook: a bad directive is reported at its line in the notebook", a
     ok(e instanceof ScenarioValidationError);
     const line = text.split("\n").findIndex((l) => l.includes("answers=")) + 1;
     ok(e.message.startsWith(`input.ipynb:${line}:`), e.message);
-    ok(e.message.includes("unknown pyrepl3 directive"), e.message);
+    ok(e.message.includes("unknown directive 'answers'"), e.message);
   }
 });
 
@@ -181,4 +181,41 @@ Deno.test("notebook: --nb-sanitize normalizes addresses, ANSI codes and IPython'
   const plain = text.replace("\\u001b[31mred\\u001b[0m\\n", "red\\n");
   equal((await run("sanitize.ipynb", plain)).steps[1].status, "failed");
   equal((await run("sanitize.ipynb", plain, { sanitize: true })).steps[1].status, "passed");
+});
+
+Deno.test("notebook: cells of only a directive are checkpoint and restore steps", async () => {
+  const code = (source: string, outputs: unknown[] = []) => ({
+    cell_type: "code",
+    execution_count: null,
+    metadata: {},
+    outputs,
+    source: [source],
+  });
+  const value = (text: string) => ({
+    data: { "text/plain": [text] },
+    execution_count: null,
+    metadata: {},
+    output_type: "execute_result",
+  });
+  const text = JSON.stringify(
+    {
+      cells: [
+        code("x = 1"),
+        code("# pyrepl3: checkpoint=start"),
+        code("x = 2"),
+        code("x", [value("2")]),
+        code("# pyrepl3: restore=start"),
+        code("x", [value("1")]),
+      ],
+      metadata: { kernelspec: { language: "python", name: "python3" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  );
+  const [scenario] = loadNotebook(`${FIXTURES}checkpoints.ipynb`, text);
+  equal(scenario.steps.map((s) => s.kind).join(), "exec,checkpoint,exec,exec,restore,exec");
+  const report = await run("checkpoints.ipynb", text);
+  equal(report.status, "passed", JSON.stringify(report.steps.map((s) => s.failures)));
 });
