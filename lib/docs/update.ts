@@ -115,12 +115,12 @@ export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: 
     const eol = /\r?\n$/.exec(lines[at])?.[0] ?? "\n";
     const pad = lines[at].slice(0, rewrite.indent);
     const fresh = outputLines(rewrite.newWant).map((l) => `${l === "" ? "" : pad}${l}${eol}`);
-    // The last line of a file may have no line ending: the new output then goes before it.
+    // The last line of a file may have no line ending, and keeps having none.
     if (wantStart + oldCount >= lines.length && !/\n$/.test(lines[lines.length - 1] ?? "\n")) {
-      if (oldCount === 0) lines[lines.length - 1] += eol;
-      else if (fresh.length > 0) {
+      if (fresh.length > 0) {
+        if (oldCount === 0) lines[lines.length - 1] += eol;
         fresh[fresh.length - 1] = fresh[fresh.length - 1].slice(0, -eol.length);
-      }
+      } else if (oldCount > 0) lines[wantStart - 1] = lines[wantStart - 1].replace(/\r?\n$/, "");
     }
     lines.splice(wantStart, oldCount, ...fresh);
     shift += fresh.length - oldCount;

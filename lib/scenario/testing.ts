@@ -8,7 +8,6 @@ import type { StepReport } from "../report/model.ts";
 import { renderStepFailure } from "../report/step_failure.ts";
 import { discoverScenarioFiles } from "./discover.ts";
 import { ScenarioValidationError } from "./errors.ts";
-import { loadScenario } from "./load.ts";
 import { defaultSessionFactory, type RunOptions } from "./run.ts";
 import { ScenarioRun } from "./scenario_run.ts";
 import { type LoadOptions, loadScenarios, selectScenarios } from "./select.ts";
