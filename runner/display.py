@@ -94,6 +94,14 @@ def _method(obj: Any, name: str) -> Any:
     return method if callable(method) else None
 
 
+def _claims_every_attribute(obj: Any) -> bool:
+    """True for objects whose ``__getattr__`` answers any name, as IPython checks with the same canary."""
+    try:
+        return getattr(obj, "_ipython_canary_method_should_not_exist_", None) is not None
+    except Exception:  # noqa: BLE001
+        return True
+
+
 def warn(what: str, exc: BaseException) -> None:
     try:
         sys.stderr.write(f"{what} failed: {type(exc).__name__}: {exc}\n")
@@ -108,6 +116,8 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
     metadata: dict[str, Any] = {}
     if type(obj) in _PLAIN:  # no formatter to look for: display(i) in a loop stays cheap
         return ({"text/plain": _repr(obj)} if plain and _wanted("text/plain", include, exclude) else {}), {}
+    if _claims_every_attribute(obj):  # a Mock: its "formatters" would return Mocks
+        return ({"text/plain": _repr(obj)} if plain else {}), {}
     bundler = _method(obj, "_repr_mimebundle_")
     if bundler is not None:
         try:

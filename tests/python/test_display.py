@@ -56,6 +56,11 @@ class MimeBundleTest(unittest.TestCase):
         self.assertIsNone(display.rich_data(3))
         self.assertEqual(display.rich_data(Rich())["text/html"], "<b>rich</b>")
 
+    def test_an_object_that_has_every_attribute_is_shown_by_its_repr(self) -> None:
+        from unittest import mock
+
+        self.assertEqual(set(display.mime_bundle(mock.Mock())[0]), {"text/plain"})
+
     def test_mime_kinds(self) -> None:
         for mime, kind in [("text/html", "text"), ("image/svg+xml", "text"), ("application/json", "json"),
                            ("application/vnd.vegalite.v5+json", "json"), ("image/png", "binary"),
