@@ -1,23 +1,9 @@
 import { equal, ok } from "node:assert/strict";
-import { loadNotebook, type NotebookOptions, updateNotebook } from "../lib/notebook/mod.ts";
+import { updateNotebook } from "../lib/notebook/mod.ts";
 import type { ScenarioReport } from "../lib/report/model.ts";
-import { runScenario } from "../lib/scenario/run.ts";
-import { TEST_PYTHON } from "./_helpers/session.ts";
+import { NOTEBOOK_FIXTURES, runNotebook as run, tempDir } from "./_helpers/notebooks.ts";
 
-const FIXTURE = new URL("./fixtures/notebooks/display.ipynb", import.meta.url).pathname;
-
-async function run(
-  path: string,
-  text: string,
-  options: NotebookOptions = {},
-): Promise<ScenarioReport> {
-  const [scenario] = loadNotebook(path, text, options);
-  return await runScenario(scenario, {
-    python: TEST_PYTHON,
-    timeoutMs: 20_000,
-    continueOnFailure: true,
-  });
-}
+const FIXTURE = `${NOTEBOOK_FIXTURES}display.ipynb`;
 
 function failures(report: ScenarioReport): string {
   return JSON.stringify(report.steps.map((s) => s.failures.map((f) => f.message)));
@@ -47,29 +33,25 @@ Deno.test("notebook: display() outputs IPython saved compare by text/plain, imag
 
 Deno.test("notebook --update: displays and images are written as IPython writes them", async () => {
   const original = await Deno.readTextFile(FIXTURE);
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/display.ipynb`;
-    const nb = JSON.parse(original);
-    for (const cell of nb.cells) cell.outputs = [];
-    await Deno.writeTextFile(path, JSON.stringify(nb, null, 1) + "\n");
-    const emptied = await Deno.readTextFile(path);
-    const report = await run(path, emptied, { images: true });
-    ok(await updateNotebook(path, report, { expectedText: emptied }));
-    const after = JSON.parse(await Deno.readTextFile(path));
-    // The image bytes, text/plain and order of each cell's outputs are IPython's.
-    const saved = JSON.parse(original).cells;
-    for (const i of [1, 3]) {
-      equal(JSON.stringify(after.cells[i].outputs), JSON.stringify(saved[i].outputs));
-    }
-    // Streams first, then displays: the interleaving of print() and display() is not kept.
-    equal(
-      JSON.stringify(after.cells[2].outputs.map((o: { output_type: string }) => o.output_type)),
-      '["stream","display_data"]',
-    );
-    const again = await run(path, await Deno.readTextFile(path), { images: true });
-    equal(again.status, "passed", failures(again));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using dir = await tempDir();
+  const path = `${dir.path}/display.ipynb`;
+  const nb = JSON.parse(original);
+  for (const cell of nb.cells) cell.outputs = [];
+  await Deno.writeTextFile(path, JSON.stringify(nb, null, 1) + "\n");
+  const emptied = await Deno.readTextFile(path);
+  const report = await run(path, emptied, { images: true });
+  ok(await updateNotebook(path, report, { expectedText: emptied }));
+  const after = JSON.parse(await Deno.readTextFile(path));
+  // The image bytes, text/plain and order of each cell's outputs are IPython's.
+  const saved = JSON.parse(original).cells;
+  for (const i of [1, 3]) {
+    equal(JSON.stringify(after.cells[i].outputs), JSON.stringify(saved[i].outputs));
   }
+  // Streams first, then displays: the interleaving of print() and display() is not kept.
+  equal(
+    JSON.stringify(after.cells[2].outputs.map((o: { output_type: string }) => o.output_type)),
+    '["stream","display_data"]',
+  );
+  const again = await run(path, await Deno.readTextFile(path), { images: true });
+  equal(again.status, "passed", failures(again));
 });

@@ -2,27 +2,15 @@ import { equal, ok, throws } from "node:assert/strict";
 import { loadNotebook, type NotebookOptions } from "../lib/notebook/mod.ts";
 import type { ScenarioReport } from "../lib/report/model.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
-import { runScenario } from "../lib/scenario/run.ts";
-import { TEST_PYTHON } from "./_helpers/session.ts";
-
-const FIXTURES = new URL("./fixtures/notebooks/", import.meta.url).pathname;
-
-function fixture(name: string): Promise<string> {
-  return Deno.readTextFile(`${FIXTURES}${name}`);
-}
+import {
+  NOTEBOOK_FIXTURES as FIXTURES,
+  notebookFixture as fixture,
+  runNotebook,
+} from "./_helpers/notebooks.ts";
 
 /** Runs notebook text as the file `name` in the fixtures directory, every cell reported. */
-async function run(
-  name: string,
-  text: string,
-  options: NotebookOptions = {},
-): Promise<ScenarioReport> {
-  const [scenario] = loadNotebook(`${FIXTURES}${name}`, text, options);
-  return await runScenario(scenario, {
-    python: TEST_PYTHON,
-    timeoutMs: 20_000,
-    continueOnFailure: true,
-  });
+function run(name: string, text: string, options: NotebookOptions = {}): Promise<ScenarioReport> {
+  return runNotebook(`${FIXTURES}${name}`, text, options);
 }
 
 function statuses(report: ScenarioReport): string {

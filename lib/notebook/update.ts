@@ -11,8 +11,7 @@ import { Buffer } from "node:buffer";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { mimeKind } from "../report/_bundle.ts";
 import type { FailureKind, ScenarioReport, StepReport } from "../report/model.ts";
-import { ScenarioChangedError } from "../scenario/errors.ts";
-import { readTextFileStrict } from "../scenario/read_text.ts";
+import { readUnchanged } from "../scenario/update.ts";
 import { pathKey, type Span, valueSpans } from "./_json_spans.ts";
 import { dumpsLikePython, type Json, splitLinesLikePython } from "./_nbjson.ts";
 import { valueHidden } from "./expect.ts";
@@ -67,10 +66,7 @@ export async function updateNotebook(
   report: ScenarioReport,
   options: UpdateNotebookOptions = {},
 ): Promise<boolean> {
-  const before = await readTextFileStrict(file);
-  if (options.expectedText !== undefined && before !== options.expectedText) {
-    throw new ScenarioChangedError(file);
-  }
+  const before = await readUnchanged(file, options.expectedText);
   const { text, rewritten } = updatedText(before, file, report);
   if (rewritten.length === 0) return false;
   await writeTextFileAtomic(file, text);

@@ -49,10 +49,7 @@ export async function updateScenarioFile(
   report: ScenarioReport,
   options: UpdateFileOptions = {},
 ): Promise<boolean> {
-  const before = await readTextFileStrict(file);
-  if (options.expectedText !== undefined && before !== options.expectedText) {
-    throw new ScenarioChangedError(file);
-  }
+  const before = await readUnchanged(file, options.expectedText);
   const update = updateScenario(before, report, extname(file).toLowerCase() === ".json");
   const images = snapshotUpdates(report);
   if (update.text === before && images.length === 0) return false;
@@ -62,6 +59,19 @@ export async function updateScenarioFile(
   const steps = new Set([...update.steps, ...images.map((i) => i.step)]);
   markUpdated(report, { ...update, written: update.written + images.length, steps: [...steps] });
   return true;
+}
+
+/**
+ * The text of `file`, read to be updated: when `expectedText` is given, only while the file still
+ * holds it (results land in the steps they belong to, or nowhere).
+ *
+ * @throws {ScenarioChangedError} when the file differs from `expectedText`; `TextFileError` or
+ * the file system's error when it cannot be read.
+ */
+export async function readUnchanged(file: string, expectedText?: string): Promise<string> {
+  const text = await readTextFileStrict(file);
+  if (expectedText !== undefined && text !== expectedText) throw new ScenarioChangedError(file);
+  return text;
 }
 
 /** Options of `updateScenarioFile()`. */
