@@ -12,8 +12,9 @@ import { DOCTEST_FAILURE_KEY } from "./update.ts";
 
 /**
  * The failures of a doctest example: none when doctest passed (or skipped) it; else one, whose
- * message is doctest's own report (`Failed example: ... Expected: ... Got: ...`), `expected` the
- * document's output and `actual` what the document should say instead (what `--update` writes).
+ * message says what differs and then gives doctest's own report (`Expected: ... Got: ...`),
+ * `expected` the document's output and `actual` what the document should say instead (what
+ * `--update` writes).
  *
  * @example
  * ```ts
@@ -38,13 +39,20 @@ export function checkDoctest(step: ExecStep, result: ExecutionResult): Expectati
     }];
   }
   if (verdict.outcome !== "failed") return [];
-  const source = step.code.replace(/\n$/, "").split("\n").map((l) => `    ${l}`).join("\n");
+  const raised = result.error && result.error.type !== "DocTestFailure" ? result.error : undefined;
+  const summary = raised && !step.doctest?.excMsg
+    ? `${raised.type}: ${raised.message} was raised, which the example does not expect`
+    : raised
+    ? `the exception differs from the example's`
+    : step.doctest?.excMsg
+    ? "the example expects an exception, but none was raised"
+    : "the output differs from the example's";
+  // doctest's own report follows, indented (REPORT_NDIFF and the other report flags shape it).
+  const report = (verdict.report ?? "").replace(/\n$/, "").replace(/^/gm, "    ");
   return [{
-    kind: result.error && result.error.type !== "DocTestFailure" && !step.doctest?.excMsg
-      ? "error.type"
-      : "stdout",
+    kind: raised && !step.doctest?.excMsg ? "error.type" : "stdout",
     key: DOCTEST_FAILURE_KEY,
-    message: `Failed example:\n${source}\n${(verdict.report ?? "").replace(/\n$/, "")}`,
+    message: `${summary} (doctest)\n${report}`,
     expected: step.doctest?.want ?? "",
     actual: verdict.want ?? "",
   }];
