@@ -41,10 +41,17 @@ export function valueSpans(
   const space = () => {
     while (i < text.length && " \t\n\r".includes(text[i])) i++;
   };
+  // Jumps from quote to quote (a notebook's base64 images are long strings): a quote closes the
+  // string unless an odd number of backslashes escapes it.
   const string = () => {
-    i++; // the opening quote
-    while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    i++;
+    let end = i;
+    for (;;) {
+      end = text.indexOf('"', end + 1);
+      let slashes = 0;
+      while (text[end - 1 - slashes] === "\\") slashes++;
+      if (slashes % 2 === 0) break;
+    }
+    i = end + 1;
   };
   const value = (path: (string | number)[]) => {
     space();
@@ -108,7 +115,9 @@ export class LineIndex {
   readonly #starts: number[] = [0];
 
   constructor(text: string) {
-    for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.#starts.push(i + 1);
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+      this.#starts.push(i + 1);
+    }
   }
 
   /** The 1-based line and column of `offset`. */
