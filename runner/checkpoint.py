@@ -31,6 +31,7 @@ import pickle
 import struct
 import hashlib
 import sys
+import types
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._checkpoint_io import ChunkWriter, DiscardWriter, ViewReader
@@ -178,6 +179,7 @@ def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], 
         "names": names,
         "skipped": skipped,
         "pickler": kind,
+        "modules": _modules(values[name] for name in names),
         "pickle_sha256": stream_hash.hexdigest(),
         "readonly_buffers": [i for i, buffer in enumerate(buffers) if buffer.readonly],
         "buffer_sha256": buffer_digests(buffers),  # raw(): flat views of bytes
@@ -193,6 +195,17 @@ def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], 
         parts += [_U64.pack(buffer.nbytes), bytes(padding), buffer]
         offset += padding + buffer.nbytes
     return parts, names, skipped, signed
+
+
+def _modules(values: Any) -> List[str]:
+    """The top-level packages the values' types (or the modules themselves) come from, for a restore to import
+    while the bytes still arrive (_checkpoint_recv.py)."""
+    found = set()
+    for value in values:
+        module = value.__name__ if isinstance(value, types.ModuleType) else type(value).__module__
+        if isinstance(module, str):
+            found.add(module.partition(".")[0])
+    return sorted(found - {"builtins", "__main__", "_io"})
 
 
 def signed_digest(covered: List[Any]) -> bytes:
@@ -279,7 +292,7 @@ def _check(header: Dict[str, Any]) -> None:
         raise CheckpointError("checkpoint needs cloudpickle to restore, and cloudpickle is not importable here")
 
 
-def _buffers(cursor: _Cursor, header: Dict[str, Any]) -> List[Any]:
+def _buffers(cursor: _Cursor, header: Dict[str, Any], known: Optional[List[str]]) -> List[Any]:
     """Slice the out-of-band buffers and check each one's SHA-256; copy only to make a buffer writable that was
     writable when saved, when the data is read-only."""
     digests = header["buffer_sha256"]
@@ -293,7 +306,8 @@ def _buffers(cursor: _Cursor, header: Dict[str, Any]) -> List[Any]:
         views.append(cursor.take(size, f"buffer {index}"))
     if cursor.pos != len(cursor.view):
         raise CheckpointError("checkpoint is corrupt: unexpected data after the last buffer")
-    for index, digest in enumerate(buffer_digests(views)):
+    # `known`: the digests of these very bytes, hashed as they arrived (_checkpoint_recv.py)
+    for index, digest in enumerate(known if known is not None and len(known) == count else buffer_digests(views)):
         if digest != digests[index]:
             raise CheckpointError(f"checkpoint is corrupt: out-of-band buffer {index}'s checksum does not match")
     writable = not cursor.view.readonly
@@ -309,12 +323,13 @@ def stream_end(data: Union[bytes, bytearray, memoryview]) -> int:
     return cursor.pos
 
 
-def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict,
-                   digest: Optional[bytes] = None) -> Tuple[List[str], int]:
+def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict, digest: Optional[bytes] = None,
+                   known_digests: Optional[List[str]] = None) -> Tuple[List[str], int]:
     """Restore a checkpoint into `target`; return (names, execution_count).
 
     Validates everything (layout, header, checksums of the stream and of every buffer, and `digest` when given:
-    the ``signed_digest`` the library verified) and unpickles into a fresh dict first; only then are `target`'s
+    the ``signed_digest`` the library verified; `known_digests`: the buffers' SHA-256, already computed over
+    these very bytes) and unpickles into a fresh dict first; only then are `target`'s
     session names replaced (dunders and ``_`` stay; a header naming one is refused). Unpickling runs code: pass
     only data whose signature the library verified, or that the user trusts. On any error raises CheckpointError
     and leaves `target` unchanged. Pass a ``bytearray`` (or a writable mapping) to let restored numpy arrays use
@@ -328,7 +343,7 @@ def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict,
                               "refusing it")
     if hashlib.sha256(stream).hexdigest() != header["pickle_sha256"]:
         raise CheckpointError("checkpoint is corrupt: the pickle stream's checksum does not match")
-    buffers = _buffers(cursor, header)
+    buffers = _buffers(cursor, header, known_digests)
     reader = ViewReader(stream)
     unpickler = SessionUnpickler(reader, target, buffers)
     fresh: Dict[str, Any] = {}

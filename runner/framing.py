@@ -12,7 +12,7 @@ import struct
 import threading
 from os import read as _read, readv as _readv, write as _write  # bound now: user code may replace os.write
 from select import select as _select
-from typing import Any
+from typing import Any, Callable, Optional
 
 from .msgpack import ExtType, packb, unpackb
 
@@ -116,9 +116,13 @@ class FrameReader:
         except (ValueError, TypeError) as error:
             raise ProtocolError(f"malformed frame: {error}") from error
 
-    def read_blob(self, count: int) -> bytearray:
-        """Read ``count`` raw bytes that follow a frame into one new buffer (no intermediate copies)."""
-        blob = bytearray(count)
+    def read_blob(self, count: int, allocate: Callable[[int], Any] = bytearray,
+                  progress: Optional[Callable[[int], None]] = None) -> Any:
+        """Read ``count`` raw bytes that follow a frame into one new buffer (no intermediate copies).
+
+        ``allocate(count)`` makes the writable buffer; ``progress(filled)`` is told how many bytes have arrived
+        after each read (checkpoint restores hash what arrived while the rest is still on its way)."""
+        blob = allocate(count)
         view = memoryview(blob)
         taken = min(len(self._buffer), count)
         view[:taken] = self._buffer[:taken]
@@ -129,6 +133,8 @@ class FrameReader:
             if not read:
                 raise EOFError("peer closed the protocol stream inside a blob")
             filled += read
+            if progress is not None:
+                progress(filled)
         return blob
 
     def buffered(self) -> bool:

@@ -93,7 +93,11 @@ class Interpreter:
             if kind == EXEC:
                 self._execute(message)
             elif kind == REQUEST:
-                if isinstance(message.get("blob"), int):
+                if isinstance(message.get("blob"), int) and message.get("op") == OP_RESTORE:
+                    with RunnerImport():
+                        from ._checkpoint_recv import receive_checkpoint  # hashes buffers as they arrive
+                    message["data"] = receive_checkpoint(self.reader, message["blob"])
+                elif isinstance(message.get("blob"), int):
                     message["data"] = self.reader.read_blob(message["blob"])
                 self._request(message)
             elif kind == INPUT_REPLY or kind == INTERRUPT:
@@ -310,7 +314,10 @@ class Interpreter:
         if message.get("path"):
             names, count = load_checkpoint_file(message["path"], self.executor.namespace, message.get("digest"))
         else:
-            names, count = load_namespace(message["data"], self.executor.namespace)
+            from ._checkpoint_recv import precomputed
+
+            data, digests = precomputed(message["data"])
+            names, count = load_namespace(data, self.executor.namespace, known_digests=digests)
         self.executor.execution_count = count
         return {"names": names}
 
