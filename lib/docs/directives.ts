@@ -113,7 +113,7 @@ function tokens(text: string): [string, string | undefined][] {
   let i = 0;
   while (i < text.length) {
     while (i < text.length && /[\s,]/.test(text[i])) i++;
-    if (i >= text.length) break;
+    if (i >= text.length || text[i] === "#") break; // another comment follows (# doctest: ...)
     const key = /^[A-Za-z_][\w-]*/.exec(text.slice(i))?.[0];
     if (!key) throw new Error(`cannot read the directive at '${text.slice(i).trim()}'`);
     i += key.length;

@@ -8,6 +8,7 @@
 
 import { dirname, resolve } from "node:path";
 import { runnerBootPath } from "../runner_files.ts";
+import { resolvePython } from "../python.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
 
 /** How `doctest_support.py` reads a file: Markdown (Python fences only), text, or a module. */
@@ -74,7 +75,9 @@ export async function parseDocument(
   const python = options.python ?? "python3";
   let output: Deno.CommandOutput;
   try {
-    const child = new Deno.Command(python, {
+    // The binary behind a pyenv-like shim starts in a fraction of the shim's time (lib/python.ts).
+    const executable = await resolvePython(python);
+    const child = new Deno.Command(executable, {
       // Run by path from -c: the runner's folder must not come first on sys.path (its msgpack.py
       // would shadow a module's own imports).
       args: ["-c", `import runpy; runpy.run_path(${JSON.stringify(script)}, run_name="__main__")`],
