@@ -151,8 +151,8 @@ def dump_namespace_parts(namespace: dict,
     them without joining (``os.writev``, ``socket.sendmsg``). Buffers may be views of live objects (numpy
     arrays): write them before running more user code.
     """
-    parts, names, skipped, _signed = _dump(namespace, execution_count)
-    return parts, names, skipped
+    dumped = _dump(namespace, execution_count)
+    return dumped.parts, dumped.names, dumped.skipped
 
 
 def _padding(offset: int, size: int) -> int:
@@ -160,8 +160,28 @@ def _padding(offset: int, size: int) -> int:
     return -(len(SIGNED_PREFIX) + offset) % (_PAGE_ALIGN if size >= _PAGE_MIN else _ALIGN)
 
 
-def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], List[Dict[str, str]], int]:
-    """dump_namespace_parts, plus how many of the parts ``signed_digest`` covers."""
+class Dumped:
+    """A pickled namespace laid out as parts (see dump_namespace_parts) and what made them."""
+
+    def __init__(self, parts: List[Any], names: List[str], skipped: List[Dict[str, str]], signed: int,
+                 fields: Dict[str, Any], buffers: List[Any]) -> None:
+        self.parts, self.names, self.skipped = parts, names, skipped
+        self.signed = signed  # how many of the parts signed_digest covers
+        self.fields = fields  # the JSON header's fields
+        self.buffers = buffers  # the out-of-band buffers, as flat views of bytes
+
+    def set_digests(self, digests: List[str]) -> None:
+        """Put the buffers' digests in a header made with placeholders (same length: it changes in place)."""
+        self.fields["buffer_sha256"] = digests
+        header = json.dumps(self.fields).encode()
+        if len(header) != len(self.parts[3]):
+            raise CheckpointError("internal error: the header changed length")
+        self.parts[3] = header
+
+
+def _dump(namespace: dict, execution_count: int, digests: bool = True) -> Dumped:
+    """dump_namespace_parts; with `digests` False, the header holds placeholders of the same length
+    (``Dumped.set_digests``), so the caller hashes the buffers while it writes them."""
     values = {name: value for name, value in namespace.items() if is_session_name(name)}
     kind, builder, failures = _pickle_namespace(namespace, values)
     skipped = [{"name": name, "type": _type_name(values[name]), "reason": reason} for name, reason in failures.items()]
@@ -171,7 +191,7 @@ def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], 
     stream_hash = hashlib.sha256()
     for chunk in chunks:
         stream_hash.update(chunk)
-    header = json.dumps({
+    fields = {
         "format_version": FORMAT_VERSION,
         "python": _PYTHON,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -182,8 +202,10 @@ def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], 
         "modules": _modules(values[name] for name in names),
         "pickle_sha256": stream_hash.hexdigest(),
         "readonly_buffers": [i for i, buffer in enumerate(buffers) if buffer.readonly],
-        "buffer_sha256": buffer_digests(buffers),  # raw(): flat views of bytes
-    }).encode()
+        # raw(): flat views of bytes
+        "buffer_sha256": buffer_digests(buffers) if digests else ["0" * 64] * len(buffers),
+    }
+    header = json.dumps(fields).encode()
     parts: List[Any] = [MAGIC, _U32.pack(FORMAT_VERSION), _U64.pack(len(header)), header, _U64.pack(stream_size)]
     parts.extend(chunks)
     signed = len(parts)
@@ -194,7 +216,7 @@ def _dump(namespace: dict, execution_count: int) -> Tuple[List[Any], List[str], 
         padding = _padding(offset, buffer.nbytes)
         parts += [_U64.pack(buffer.nbytes), bytes(padding), buffer]
         offset += padding + buffer.nbytes
-    return parts, names, skipped, signed
+    return Dumped(parts, names, skipped, signed, fields, buffers)
 
 
 def _modules(values: Any) -> List[str]:

@@ -4,7 +4,8 @@ A checkpoint file holds exactly what ``Checkpoint.data`` holds (lib/checkpoint.t
 
     b"PYR3SIGN" | u32 signature version 2 | the checkpoint's bytes (checkpoint.py) | HMAC-SHA256 (32 bytes)
 
-The key stays in Deno. Writing, the worker writes everything but the HMAC to a temporary file Deno named, and
+The key stays in Deno. Writing, the worker writes everything but the HMAC to a temporary file Deno named (hashing the buffers on a
+thread meanwhile, then putting their digests in the header, which was written with placeholders), and
 answers with the ``signed_digest``; Deno appends the HMAC of that digest, flushes the file to disk and renames it
 over the target (and removes the temporary file if anything fails, the worker's death included). Reading, Deno
 checks the HMAC against the digest of the file's first part and sends that digest; the worker maps the file
@@ -16,9 +17,12 @@ from __future__ import annotations
 
 import mmap
 import os
+import threading
 from typing import Any, Dict, List, Optional, Tuple
 
-from .checkpoint import MAC_BYTES, MAGIC, SIGNED_PREFIX, CheckpointError, _dump, load_namespace, signed_digest
+from ._digest import buffer_digests
+from .checkpoint import (MAC_BYTES, MAGIC, SIGNED_PREFIX, CheckpointError, Dumped, _dump, load_namespace,
+                         signed_digest)
 
 _WRITE_BATCH = 512  # iovecs per writev(), under every platform's IOV_MAX
 
@@ -29,15 +33,14 @@ def write_checkpoint_file(namespace: dict, execution_count: int, temp_path: str)
     Returns ``{"digest": hex signed_digest, "header": the JSON header text, "size": the file's size once signed}``.
     On a failure the file is removed and CheckpointError raised.
     """
-    parts, _names, _skipped, signed = _dump(namespace, execution_count)
-    digest = signed_digest(parts[:signed])
+    dumped = _dump(namespace, execution_count, digests=False)
     try:
         fd = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as exc:
         raise CheckpointError(f"cannot create the checkpoint file: {exc}") from exc
     try:
         try:
-            size = _write_all(fd, [SIGNED_PREFIX, *parts])
+            size = _write_hashing(fd, dumped)
         finally:
             os.close(fd)
     except BaseException as exc:
@@ -48,7 +51,26 @@ def write_checkpoint_file(namespace: dict, execution_count: int, temp_path: str)
         if isinstance(exc, OSError):
             raise CheckpointError(f"cannot write the checkpoint file: {exc}") from exc
         raise
-    return {"digest": digest.hex(), "header": bytes(parts[3]).decode(), "size": size + MAC_BYTES}
+    digest = signed_digest(dumped.parts[:dumped.signed])
+    return {"digest": digest.hex(), "header": dumped.parts[3].decode(), "size": size + MAC_BYTES}
+
+
+def _write_hashing(fd: int, dumped: Dumped) -> int:
+    """Write the file while a thread hashes the buffers (both release the GIL: they overlap), then rewrite the
+    header in place with the digests. Returns the size written."""
+    digests: List[str] = []
+    hasher = threading.Thread(target=lambda: digests.extend(buffer_digests(dumped.buffers)), daemon=True,
+                              name="pyrepl3-checkpoint-digest")
+    hasher.start()
+    try:
+        size = _write_all(fd, [SIGNED_PREFIX, *dumped.parts])
+    finally:
+        hasher.join()
+    if len(digests) != len(dumped.buffers):
+        raise CheckpointError("could not hash the checkpoint's buffers")
+    dumped.set_digests(digests)
+    os.pwrite(fd, dumped.parts[3], len(SIGNED_PREFIX) + len(MAGIC) + 4 + 8)
+    return size
 
 
 def _write_all(fd: int, parts: List[Any]) -> int:
