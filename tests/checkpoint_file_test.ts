@@ -8,6 +8,8 @@ import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/
 import { Checkpoint, CheckpointError, type Session } from "../mod.ts";
 import { openCheckpoint } from "../lib/checkpoint.ts";
 import { CHECKPOINT_FILE_EXTENSION } from "../lib/checkpoint_file.ts";
+import { loadScenario } from "../lib/scenario/load.ts";
+import { runScenarios } from "../lib/scenario/run.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 import { pythonHas } from "./_helpers/python_has.ts";
 
@@ -285,5 +287,65 @@ Deno.test("checkpoint({ path }) validates its option and names a relative path f
       await session.restore(`${dir}/relative.pyrepl3ckpt`);
       equal(await run(session, "x"), 1);
     }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("scenario steps checkpoint: { name, path } and restore: { path } use checkpoint files", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/saved`);
+    await Deno.writeTextFile(
+      `${dir}/files.yaml`,
+      [
+        "name: checkpoint files",
+        "steps:",
+        "  - exec: kept = [1, 2, 3]",
+        "  - checkpoint: { name: first, path: saved/first.pyrepl3ckpt }",
+        "  - exec: kept = 'changed'",
+        "  - restore: { path: saved/first.pyrepl3ckpt }",
+        "  - exec: kept",
+        "    expect: { value: [1, 2, 3] }",
+        "  - exec: kept = 'again'",
+        "  - restore: first",
+        "  - exec: kept",
+        "    expect: { value: [1, 2, 3] }",
+        "  - restart: true",
+        "  - restore: { path: saved/first.pyrepl3ckpt }",
+        "    session: other",
+        "  - exec: kept",
+        "    session: other",
+        "    expect: { value: [1, 2, 3] }",
+      ].join("\n") + "\n",
+    );
+    const report = await runScenarios([`${dir}/files.yaml`]);
+    deepStrictEqual(
+      report.scenarios.map((s) => [s.name, s.status]),
+      [["checkpoint files", "passed"]],
+      JSON.stringify(report.scenarios[0]?.steps?.filter((s) => s.status !== "passed")),
+    );
+    deepStrictEqual(await listing(`${dir}/saved`), ["first.pyrepl3ckpt"]);
+    ok((await Checkpoint.fromFile(`${dir}/saved/first.pyrepl3ckpt`)).names.includes("kept"));
+  });
+});
+
+Deno.test("a scenario step restoring a corrupt checkpoint file fails with CheckpointError's message", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/bad.pyrepl3ckpt`, "not a checkpoint");
+    await Deno.writeTextFile(
+      `${dir}/bad.yaml`,
+      "name: bad file\nsteps:\n  - restore: { path: bad.pyrepl3ckpt }\n",
+    );
+    const [scenario] = (await runScenarios([`${dir}/bad.yaml`])).scenarios;
+    equal(scenario.status, "failed");
+    match(JSON.stringify(scenario.steps), /PyREPL3 checkpoint/);
+  });
+});
+
+Deno.test("scenario files refuse a checkpoint step with a path but no name", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/invalid.yaml`,
+      "name: invalid\nsteps:\n  - checkpoint: { path: x.pyrepl3ckpt }\n",
+    );
+    await rejects(loadScenario(`${dir}/invalid.yaml`), /name/);
   });
 });

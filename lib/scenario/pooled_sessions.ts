@@ -93,7 +93,7 @@ function releasing(session: Session, pool: SessionPool): ScenarioSession {
   let released = false;
   return {
     execute: (code, options) => session.execute(code, options),
-    checkpoint: () => session.checkpoint(),
+    checkpoint: (options) => session.checkpoint(options),
     restore: (checkpoint) => session.restore(checkpoint as Parameters<Session["restore"]>[0]),
     commit: () => session.commit(),
     rollback: () => session.rollback(),

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { ExecutionResult, InputReply } from "../results.ts";
 import { type ExecuteOptions, resolveHashSeed, type SessionOptions } from "../options.ts";
 import type { StepReport } from "../report/model.ts";
@@ -17,9 +17,12 @@ import { DEFAULT_SESSION } from "./load.ts";
 export interface ScenarioSession {
   /** Runs code; the returned value is awaitable for the result. */
   execute(code: string, options?: ExecuteOptions): PromiseLike<ExecutionResult>;
-  /** Saves the namespace; the result is what `restore()` takes back. */
-  checkpoint(): Promise<unknown>;
-  /** Puts back a namespace that `checkpoint()` saved. */
+  /**
+   * Saves the namespace; the result is what `restore()` takes back. With `path`, the worker writes it to
+   * that file.
+   */
+  checkpoint(options?: { path?: string }): Promise<unknown>;
+  /** Puts back a namespace that `checkpoint()` saved, or the checkpoint file `{ path }`. */
   restore(checkpoint: unknown): Promise<unknown>;
   /** Keeps the changes of the open transaction. */
   commit(): Promise<unknown>;
@@ -124,9 +127,16 @@ export class ScenarioRun implements AsyncDisposable {
           await this.#exec(session, step, report);
           break;
         case "checkpoint":
-          this.#checkpoints.set(step.name, await session.checkpoint());
+          this.#checkpoints.set(
+            step.name,
+            await session.checkpoint(step.path === undefined ? {} : { path: this.#path(step) }),
+          );
           break;
         case "restore": {
+          if (step.path !== undefined) {
+            await session.restore({ path: this.#path(step) });
+            break;
+          }
           if (!this.#checkpoints.has(step.name)) {
             throw new Error(`no checkpoint named '${step.name}' was taken`);
           }
@@ -208,6 +218,11 @@ export class ScenarioRun implements AsyncDisposable {
   /** The Python version of the scenario's first session (empty until one started). */
   get pythonVersion(): string {
     return this.#pythonVersion;
+  }
+
+  /** A checkpoint step's file, a relative path taken from the scenario file's directory. */
+  #path(step: Step & { path?: string }): string {
+    return resolve(dirname(resolve(step.file ?? this.scenario.file)), step.path!);
   }
 
   #session(name: string): Promise<ScenarioSession> {

@@ -50,8 +50,8 @@ export interface RawStep {
   normalize?: Normalizer[];
   session?: string;
   expect?: RawExpect;
-  checkpoint?: string;
-  restore?: string;
+  checkpoint?: string | { name: string; path: string };
+  restore?: string | { path: string };
   commit?: true;
   rollback?: true;
   restart?: true;
@@ -210,8 +210,15 @@ export function buildSteps(
       };
     }
     if (s.checkpoint !== undefined) {
+      if (typeof s.checkpoint === "object") {
+        checkpoints.add(s.checkpoint.name);
+        return { ...base, kind: "checkpoint", name: s.checkpoint.name, path: s.checkpoint.path };
+      }
       checkpoints.add(s.checkpoint);
       return { ...base, kind: "checkpoint", name: s.checkpoint };
+    }
+    if (typeof s.restore === "object") {
+      return { ...base, kind: "restore", name: s.restore.path, path: s.restore.path };
     }
     if (s.restore !== undefined) {
       if (!checkpoints.has(s.restore)) {

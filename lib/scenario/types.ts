@@ -131,14 +131,18 @@ export interface CheckpointStep extends StepBase {
   kind: "checkpoint";
   /** The name a later `restore` step refers to the checkpoint by. */
   name: string;
+  /** The file the worker writes the checkpoint to (`checkpoint: { name, path }`), as written. */
+  path?: string;
 }
 
 /** Restores a named checkpoint (taken in any session of the scenario). */
 export interface RestoreStep extends StepBase {
   /** Marks the step as one that restores a checkpoint. */
   kind: "restore";
-  /** The name of a checkpoint an earlier step took. */
+  /** The name of a checkpoint an earlier step took; for `restore: { path }`, the path as written. */
   name: string;
+  /** The checkpoint file to restore (`restore: { path }`), as written. */
+  path?: string;
 }
 
 /** Commits, rolls back, or restarts the session. */
