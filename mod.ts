@@ -22,6 +22,7 @@ export type { SessionState } from "./lib/session.ts";
 export { Execution } from "./lib/execution.ts";
 export { Checkpoint } from "./lib/checkpoint.ts";
 export type { SkippedValue } from "./lib/checkpoint.ts";
+export { CHECKPOINT_FILE_EXTENSION } from "./lib/checkpoint_file.ts";
 export type {
   CrashInfo,
   DisplayOutput,
