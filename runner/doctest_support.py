@@ -104,6 +104,7 @@ def module_tests(path: str) -> list[dict[str, Any]]:
     name, root = module_name(path)
     if root not in sys.path:
         sys.path.insert(0, root)
+    sys.dont_write_bytecode = True  # finding the examples leaves no __pycache__ in the user's tree
     module = importlib.import_module(name)
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().split("\n")

@@ -72,7 +72,7 @@ Deno.test("Markdown: examples of pycon/python/py fences and untagged fences star
     "failed",
   ]]);
   equal(doc.steps[4].column, 3);
-  match(doc.steps[4].failures[0].message, /Expected:\n\s+6\nGot:\n\s+5/);
+  match(doc.steps[4].failures[0].message, /Expected:\n\s+6\n\s+Got:\n\s+5/);
   equal(doc.steps[4].failures[0].expected, "6\n");
   equal(doc.steps[4].failures[0].actual, "5\n");
 });

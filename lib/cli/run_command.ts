@@ -18,6 +18,7 @@ import type { CliIO } from "./io.ts";
 import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
 import { openReporter } from "./_reporter_output.ts";
 import { watchCommand } from "./watch_command.ts";
+import { documentOptions } from "./_document_options.ts";
 
 /** Exit code: every scenario passed. */
 export const EXIT_PASSED = 0;
@@ -44,14 +45,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
   const durations = await readDurations(options);
-  const loaded = await loadScenarios(options.patterns, {
-    docs: options.docs,
-    doctestModules: options.doctestModules,
-    doctestOptions: options.doctestOptions,
-    python: options.python,
-    sanitize: options.nbSanitize,
-    images: options.nbImages,
-  });
+  const loaded = await loadScenarios(options.patterns, documentOptions(options));
   const selected = selectScenarios(loaded, { ...options, durations });
   if (selected.length === 0 && !options.passWithNoTests) {
     throw new NoScenariosError(noScenariosMessage(options, loaded.length));

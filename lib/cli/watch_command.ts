@@ -17,6 +17,7 @@ import { describeError } from "./errors.ts";
 import type { CliIO } from "./io.ts";
 import { openReporter } from "./_reporter_output.ts";
 import { WatchTriggers } from "./_watch_triggers.ts";
+import { documentOptions } from "./_document_options.ts";
 
 /** Clears the screen and its scrollback, and moves the cursor home. */
 const CLEAR = "\x1b[2J\x1b[3J\x1b[H";
@@ -27,7 +28,7 @@ const HINT = "\nWatching for changes. Press a to run all, f to run failed, q to 
 export async function watchCommand(options: RunOptions, io: CliIO): Promise<number> {
   const roots = await watchRoots(
     options.patterns,
-    await loadScenarios(options.patterns).catch(() => []),
+    await loadScenarios(options.patterns, documentOptions(options)).catch(() => []),
   );
   const ignored = options.reporters.flatMap((spec) => spec.file === undefined ? [] : [spec.file]);
   using triggers = new WatchTriggers(roots, ignored);
@@ -41,7 +42,7 @@ export async function watchCommand(options: RunOptions, io: CliIO): Promise<numb
     const stop = new AbortController();
     triggers.onQuit = () => stop.abort();
     try {
-      const loaded = await loadScenarios(options.patterns);
+      const loaded = await loadScenarios(options.patterns, documentOptions(options));
       const selected = selectScenarios(loaded, { filter: options.filter, tags: options.tags });
       const chosen = mode === "failed" ? selected.filter((s) => failed.has(key(s))) : selected;
       const ordered = prioritize(chosen, { failed, changed });

@@ -98,11 +98,16 @@ const moduleSource: DocumentSource = {
  */
 function moduleGlobalsStep(test: ParsedTest): ExecStep {
   const code = [
+    `# the globals of module ${test.module}, copied as doctest copies them for each docstring`,
     "def __pyrepl3_module_globals():",
     "    import importlib, sys",
     `    if ${JSON.stringify(test.root)} not in sys.path:`,
     `        sys.path.insert(0, ${JSON.stringify(test.root)})`,
-    `    return dict(vars(importlib.import_module(${JSON.stringify(test.module)})))`,
+    "    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ left behind",
+    "    try:",
+    `        return dict(vars(importlib.import_module(${JSON.stringify(test.module)})))`,
+    "    finally:",
+    "        sys.dont_write_bytecode = saved",
     "globals().update({k: v for k, v in __pyrepl3_module_globals().items()",
     "                  if k not in ('__name__', '__builtins__')})",
     "del __pyrepl3_module_globals",
