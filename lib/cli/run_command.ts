@@ -135,7 +135,9 @@ function noScenariosMessage(options: RunOptions, found: number): string {
     options.shard === undefined ? "" : `--shard ${options.shard.index}/${options.shard.total}`,
   ].filter((s) => s !== "").join(" ");
   const why = found === 0
-    ? `no scenario file (*.yaml, *.yml, *.json) found in ${paths}`
+    ? `no scenario file (*.yaml, *.yml, *.json)${
+      options.docs ? " or document with >>> examples" : ""
+    } found in ${paths}${options.docs ? "" : " (documents: name them, or give --docs)"}`
     : `${narrowing} selected none of the ${found} scenario${found === 1 ? "" : "s"} in ${paths}`;
   return `no scenarios to run: ${why}; pass --pass-with-no-tests to allow an empty run`;
 }
