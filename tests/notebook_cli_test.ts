@@ -100,3 +100,29 @@ Deno.test("cli: --help names the notebook flags", async () => {
   match(run.stdout, /--nb-sanitize/);
   match(run.stdout, /--nb-images/);
 });
+
+Deno.test("cli: the project's pyrepl3.yaml applies to notebooks (env, setup steps)", async () => {
+  const cell = (source: string, stdout: string) => ({
+    cell_type: "code",
+    execution_count: 1,
+    metadata: {},
+    outputs: [{ name: "stdout", output_type: "stream", text: [stdout] }],
+    source: [source],
+  });
+  const notebook = {
+    cells: [cell("import os\nprint(os.environ['GREETING'], base)", "hello 40\n")],
+    metadata: { kernelspec: { language: "python", name: "python3" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const dir = await tempScenarios({
+    "pyrepl3.yaml": "env: { GREETING: hello }\nsetup:\n  - exec: base = 40\n",
+    "nb.ipynb": JSON.stringify(notebook, null, 1) + "\n",
+  });
+  try {
+    const run = await runCli([`${dir}/nb.ipynb`, "--python", TEST_PYTHON]);
+    equal(run.code, 0, run.stdout + run.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
