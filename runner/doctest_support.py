@@ -192,13 +192,9 @@ class _Runner(doctest.DocTestRunner):
 
 def _example_traceback(error: BaseException) -> str:
     """The traceback of an example's exception without doctest's and the runner's frames."""
-    skip = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(doctest.__file__))
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if not frame.filename.startswith(skip)]
-    lines = ["Traceback (most recent call last):\n"] if frames else []
-    lines += traceback.StackSummary.from_list(frames).format()
-    lines += traceback.format_exception_only(type(error), error)
-    return "".join(lines)
+    from .executor import user_traceback
+
+    return user_traceback(error, (os.path.abspath(doctest.__file__),))
 
 
 def run_example(executor: Any, source: str, spec: dict[str, Any],
@@ -218,7 +214,7 @@ def run_example(executor: Any, source: str, spec: dict[str, Any],
     example = doctest.Example(source, spec.get("want") or "", spec.get("excMsg"), lineno=spec.get("line", 1) - 1,
                               indent=spec.get("indent", 0),
                               options={doctest.OPTIONFLAGS_BY_NAME[k]: v for k, v in (spec.get("options") or {}).items()})
-    name = spec.get("name") or "example"
+    name = f'{spec.get("name") or "example"}:{spec.get("line", 1)}'  # tracebacks: <doctest README.md:42[0]>
     test = doctest.DocTest([example], {}, name, spec.get("file"), 0, None)
     test.globs = executor.namespace  # DocTest copies the globals it is given; the session's are meant
     runner = _Runner(flags)

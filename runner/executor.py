@@ -75,10 +75,13 @@ class UserCodeGuard:
                 raise pending
 
 
-def user_traceback(exc: BaseException) -> str:
-    """Format exc with the user's frames only: runner frames (before or after user code) are dropped."""
+def user_traceback(exc: BaseException, skip: tuple[str, ...] = ()) -> str:
+    """Format exc with the user's frames only: runner frames (before or after user code) are dropped.
+
+    ``skip``: more path prefixes whose frames are dropped (doctest's own, for a document's example).
+    """
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-              if not frame.filename.startswith(RUNNER_DIR)]
+              if not frame.filename.startswith((RUNNER_DIR,) + skip)]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     lines += traceback.StackSummary.from_list(frames).format()
     lines += traceback.format_exception_only(type(exc), exc)

@@ -13,20 +13,7 @@ import type { ExecStep, Scenario, ScenarioSource, Step } from "../scenario/types
 import { parseExampleDirectives } from "./directives.ts";
 import type { ParsedExample } from "./parse.ts";
 
-/** The names `doctest -o` (and `--doctest-options`) accepts. */
-export const DOCTEST_OPTION_NAMES: readonly string[] = [
-  "DONT_ACCEPT_TRUE_FOR_1",
-  "DONT_ACCEPT_BLANKLINE",
-  "NORMALIZE_WHITESPACE",
-  "ELLIPSIS",
-  "SKIP",
-  "IGNORE_EXCEPTION_DETAIL",
-  "REPORT_UDIFF",
-  "REPORT_CDIFF",
-  "REPORT_NDIFF",
-  "REPORT_ONLY_FIRST_FAILURE",
-  "FAIL_FAST",
-];
+export { DOCTEST_OPTION_NAMES } from "./option_names.ts";
 
 /** What a document scenario is built with. */
 export interface DoctestScenarioOptions {

@@ -21,6 +21,7 @@ import {
 } from "npm:yaml@2.9.1";
 import schema from "./schema.json" with { type: "json" };
 import type { ScenarioIssue } from "./errors.ts";
+import { DOCTEST_OPTION_NAMES } from "../docs/option_names.ts";
 
 type SchemaObject = {
   title?: string;
@@ -75,21 +76,7 @@ export const configSchema: Readonly<Record<string, unknown>> = {
     },
     doctest_options: {
       type: "array",
-      items: {
-        enum: [
-          "DONT_ACCEPT_TRUE_FOR_1",
-          "DONT_ACCEPT_BLANKLINE",
-          "NORMALIZE_WHITESPACE",
-          "ELLIPSIS",
-          "SKIP",
-          "IGNORE_EXCEPTION_DETAIL",
-          "REPORT_UDIFF",
-          "REPORT_CDIFF",
-          "REPORT_NDIFF",
-          "REPORT_ONLY_FIRST_FAILURE",
-          "FAIL_FAST",
-        ],
-      },
+      items: { enum: DOCTEST_OPTION_NAMES },
       description: "doctest option flags of every document example under this file, as doctest -o.",
     },
   },
