@@ -95,9 +95,9 @@ function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
  * @example
  * ```ts
  * import { rewriteExamples } from "./update.ts";
- * const text = "```pycon\r\n>>> 1 + 1\r\n3\r\n```\r\n";
+ * const text = "~~~pycon\r\n>>> 1 + 1\r\n3\r\n~~~\r\n";
  * const out = rewriteExamples(text, [{ line: 2, source: "1 + 1\n", want: "3\n", newWant: "2\n", indent: 0 }], "x.md");
- * if (out !== "```pycon\r\n>>> 1 + 1\r\n2\r\n```\r\n") throw new Error(out);
+ * if (out !== "~~~pycon\r\n>>> 1 + 1\r\n2\r\n~~~\r\n") throw new Error(out);
  * ```
  */
 export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: string): string {
