@@ -209,3 +209,22 @@ Deno.test("notebook: cells of only a directive are checkpoint and restore steps"
   const report = await run("checkpoints.ipynb", text);
   equal(report.status, "passed", JSON.stringify(report.steps.map((s) => s.failures)));
 });
+
+Deno.test("notebook: a notebook with no cell to run gives no scenario", () => {
+  const text = JSON.stringify({
+    cells: [
+      { cell_type: "markdown", metadata: {}, source: ["# Notes"] },
+      {
+        cell_type: "code",
+        execution_count: null,
+        metadata: { tags: ["skip"] },
+        outputs: [],
+        source: ["1 / 0"],
+      },
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+  equal(loadNotebook("notes.ipynb", text).length, 0);
+});

@@ -63,7 +63,7 @@ export function runCells(cells: readonly CodeCell[]): CodeCell[] {
  * (cells tagged `skip` or `nbval-skip` are left out), at the line of the cell's source in the
  * JSON text, run in one session whose working directory is the notebook's.
  *
- * @returns one scenario (a list, as every document source returns).
+ * @returns one scenario (a list, as every document source returns), none when no cell runs.
  * @throws {ScenarioValidationError} when the notebook is not nbformat 4 JSON, its kernel is not
  * Python, or a `# pyrepl3:` directive cannot be read.
  * @example
@@ -116,6 +116,8 @@ export function loadNotebook(
     };
   });
   if (issues.length > 0) throw new ScenarioValidationError(issues);
+  // Nothing to run (markdown only, or every cell skipped): no scenario, as a document without examples.
+  if (steps.length === 0) return [];
   const scenario: Scenario = {
     name: basename(path, extname(path)),
     file: path,
