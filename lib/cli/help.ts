@@ -52,13 +52,6 @@ Options:
       --list                  print the selected scenarios and their files; run nothing
       --docs                  directories also expand to documents: the >>> examples of
                               .md (Python fences), .rst and .txt files, run as doctest
-                              runs them (files named on the command line always run)
-      --doctest-modules       also run the docstring examples of .py modules
-      --doctest-options A,B   doctest option flags of every example, as doctest -o:
-                              ELLIPSIS, NORMALIZE_WHITESPACE, IGNORE_EXCEPTION_DETAIL,
-                              SKIP, FAIL_FAST, DONT_ACCEPT_BLANKLINE, REPORT_NDIFF, ...
-      --docs                  directories also expand to documents: the >>> examples of
-                              .md (Python fences), .rst and .txt files, run as doctest
                               runs them, and .ipynb notebooks, cell by cell (files
                               named on the command line always run)
       --doctest-modules       also run the docstring examples of .py modules
@@ -66,7 +59,8 @@ Options:
                               ELLIPSIS, NORMALIZE_WHITESPACE, IGNORE_EXCEPTION_DETAIL,
                               SKIP, FAIL_FAST, DONT_ACCEPT_BLANKLINE, REPORT_NDIFF, ...
       --nb-sanitize           notebooks (.ipynb): normalize memory addresses, ANSI codes
-                              and IPython's default reprs before comparing outputs
+                              and IPython's display forms (default reprs, long
+                              containers broken after commas) before comparing
       --nb-images             notebooks: compare images (PNG by pixels) as well as text
   -j, --jobs N                scenarios run at once (default: the number of CPUs)
       --shard I/N             run only the I-th of N equal parts (1 <= I <= N), for CI
