@@ -96,3 +96,19 @@ Deno.test("--watch stops on SIGINT with exit code 130", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--watch re-runs a Markdown document when it changes", async () => {
+  const doc = (want: number) => "# Doc\n\n```pycon\n>>> 1 + 1\n" + want + "\n```\n";
+  const dir = await tempScenarios({ "doc.md": doc(2) });
+  const watch = startWatch([`${dir}/doc.md`]);
+  try {
+    match(await watch.waitFor(/Watching for changes/), /1 passed, 0 failed/);
+    await Deno.writeTextFile(`${dir}/doc.md`, doc(3));
+    match(await watch.waitFor(/Watching for changes/), /0 passed, 1 failed/);
+    await watch.press("q");
+  } finally {
+    const { status, stderr } = await watch.close();
+    equal(status.code, 0, stderr);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

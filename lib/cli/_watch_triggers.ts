@@ -14,8 +14,17 @@ export type Trigger =
   | { kind: "failed" }
   | { kind: "quit"; exitCode: number };
 
-/** Files whose change re-runs: scenario files, config files, and Python sources. */
-const WATCHED_EXTENSIONS = new Set([".yaml", ".yml", ".json", ".py"]);
+/** Files whose change re-runs: scenario files, config files, Python sources and documents. */
+const WATCHED_EXTENSIONS = new Set([
+  ".yaml",
+  ".yml",
+  ".json",
+  ".py",
+  ".md",
+  ".rst",
+  ".txt",
+  ".ipynb",
+]);
 
 /** How long the files must be quiet before a change re-runs, in milliseconds. */
 const DEBOUNCE_MS = 150;
