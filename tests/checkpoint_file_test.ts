@@ -349,3 +349,33 @@ Deno.test("scenario files refuse a checkpoint step with a path but no name", asy
     await rejects(loadScenario(`${dir}/invalid.yaml`), /name/);
   });
 });
+
+Deno.test({
+  name:
+    "a restored array rolls back: a savepoint's writes never reach the session (bytes and file)",
+  ignore: !numpy,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const path = `${dir}/rollback${CHECKPOINT_FILE_EXTENSION}`;
+      let checkpoint: Checkpoint | null = null;
+      await withSession(async (session) => {
+        await run(session, STATE);
+        checkpoint = await session.checkpoint();
+        await session.checkpoint({ path });
+      }, { checkpointKey: KEY });
+      for (const source of [checkpoint!, path]) {
+        await withSession(async (session) => {
+          await session.restore(source);
+          const result = await session.execute("arr[0, 0] = 99.0\nsame[1, 1] = 98.0", {
+            transaction: "rollback_always",
+          });
+          equal(result.status, "ok");
+          deepStrictEqual(await run(session, "[float(arr[0, 0]), float(arr[1, 1])]"), [
+            0,
+            2 ** 18 + 1,
+          ]);
+        }, { checkpointKey: KEY });
+      }
+    });
+  },
+});
