@@ -201,3 +201,12 @@ Deno.test("documents keep going after a failed example; bail and FAIL_FAST stop 
   const fast = (await run([path], { doctestOptions: ["FAIL_FAST"] })).scenarios[0];
   deepStrictEqual(statuses(fast), [[1, "failed"], [3, "skipped"], [5, "skipped"]]);
 });
+
+Deno.test("a document whose interpreter dies skips the rest of its examples", async () => {
+  const dir = await tempScenarios({
+    "crash.txt": ">>> x = 1\n>>> import os; os._exit(3)\n>>> x\n1\n",
+  });
+  const [doc] = (await run([`${dir}/crash.txt`])).scenarios;
+  deepStrictEqual(statuses(doc), [[1, "passed"], [2, "failed"], [3, "skipped"]]);
+  match(doc.steps[1].failures[0].message, /status crashed/);
+});

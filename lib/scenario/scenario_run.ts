@@ -316,7 +316,10 @@ export class ScenarioRun implements AsyncDisposable {
     }
     report.failures.push(...failures);
     if (result.doctest?.outcome === "skipped") report.status = "skipped";
-    if (result.doctest?.failFast) this.#failFast = true; // doctest's FAIL_FAST: the rest is skipped
+    // doctest's FAIL_FAST, or a document's session that died (its state is gone): the rest is skipped.
+    if (result.doctest?.failFast || result.stateLost && this.scenario.keepGoing) {
+      this.#failFast = true;
+    }
   }
 
   /**
