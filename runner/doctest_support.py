@@ -129,6 +129,20 @@ def _locate(lines: list[str], example: doctest.Example, guess: int) -> int:
     return guess + 1
 
 
+def _docstring_line(path: str, test_name: str) -> int:
+    """The 0-based line where the docstring of `test_name` (pkg.mod.Class.meth) starts in `path`; 0 if unknown."""
+    try:
+        name, _root = module_name(path)
+        obj: Any = sys.modules[name]
+        for part in test_name[len(name):].split(".")[1:]:
+            obj = getattr(obj, part)
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines(True)
+        return doctest.DocTestFinder()._find_lineno(obj, lines) or 0  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - only a better line number is lost
+        return 0
+
+
 def parse_request(request: dict[str, Any]) -> dict[str, Any]:
     """Answers the load-time request {kind, path}: {examples} or {tests}, or {error, line}."""
     path, kind = request["path"], request["kind"]
@@ -139,10 +153,12 @@ def parse_request(request: dict[str, Any]) -> dict[str, Any]:
             text = handle.read()
         return {"examples": parse_text(text, kind, os.path.basename(path))}
     except ValueError as error:  # DocTestParser: inconsistent indentation, no space after >>>
-        found = re.search(r"line (\d+) of", str(error))
+        found = re.search(r"line (\d+) of the \w+ for (\S+)", str(error))
         line = int(found.group(1)) if found else 1
         if "option directive" in str(error):
             line += 1  # doctest counts this one from 0
+        if found and kind == "python":  # the line is the docstring's: make it the file's
+            line += _docstring_line(path, found.group(2))
         return {"error": f"{type(error).__name__}: {error}", "line": line}
     except BaseException as error:  # noqa: BLE001 - importing a module runs its code
         detail = traceback.format_exception_only(type(error), error)[-1].strip()

@@ -210,3 +210,16 @@ Deno.test("a document whose interpreter dies skips the rest of its examples", as
   deepStrictEqual(statuses(doc), [[1, "passed"], [2, "failed"], [3, "skipped"]]);
   match(doc.steps[1].failures[0].message, /status crashed/);
 });
+
+Deno.test("a module's unparsable docstring is refused at the file's line", async () => {
+  const dir = await tempScenarios({
+    "badmod.py": 'def f():\n    """Doc.\n\n    >>> 1\n  1\n    """\n',
+  });
+  const error = await loadScenarios([`${dir}/badmod.py`], {
+    python: TEST_PYTHON,
+    doctestModules: true,
+  }).then(() => undefined, (e) => e);
+  ok(error instanceof ScenarioValidationError);
+  equal(error.issues[0].line, 5);
+  match(error.issues[0].message, /inconsistent leading whitespace/);
+});
