@@ -8,7 +8,8 @@ the transfer, and load_namespace only compares the digests. The modules the valu
 session. (A signed checkpoint's header was verified before it was sent; under ``trust: true`` the user accepted
 that restoring runs what the checkpoint names.) The bytes land in a private anonymous memory map: unlike
 ``bytearray(n)`` it is not zero-filled by a pass of its own before the data is written over it (writing 512 MB
-into fresh memory here: 0.29-0.34 s, against 0.37-0.41 s for a bytearray and 0.38-0.47 s for a shared map).
+into fresh memory here: 0.26-0.27 s populated at once with MAP_POPULATE, 0.29-0.34 s faulted page by page,
+against 0.37-0.41 s for a bytearray and 0.38-0.47 s for a shared map).
 
 The thread only reads what has arrived. If the layout is not what it expects (a truncated or corrupt
 checkpoint) it stops, and load_namespace computes and reports as it would without it.
@@ -63,8 +64,10 @@ class _ArrivalHasher:
         self._thread = threading.Thread(target=self._run, name="pyrepl3-restore-digest", daemon=True)
 
     def allocate(self, count: int) -> Any:
-        # Private, never shared: a savepoint's fork must get its own copy of a page it writes.
-        memory: Any = mmap.mmap(-1, count, flags=mmap.MAP_PRIVATE) if count else bytearray()
+        # Private, never shared: a savepoint's fork must get its own copy of a page it writes. Populated at once
+        # (Linux): one call faults the pages in, cheaper than a fault per page as the data arrives.
+        flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
+        memory: Any = mmap.mmap(-1, count, flags=flags) if count else bytearray()
         self._view = memoryview(memory)
         self._thread.start()
         return memory
