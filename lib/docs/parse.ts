@@ -59,20 +59,79 @@ export interface ParseOptions {
   env?: Record<string, string>;
 }
 
+/** One file to parse, for `prefetchDocuments()`. */
+export interface ParseRequest extends ParseOptions {
+  /** The document's path. */
+  path: string;
+  /** How to read it. */
+  kind: ParseKind;
+}
+
+// Answers fetched ahead, by request: `parseDocument()` takes (and forgets) them.
+const prefetched = new Map<string, Promise<Answer>>();
+const keyOf = (r: ParseRequest) =>
+  JSON.stringify([resolve(r.path), r.kind, r.python ?? "python3", r.env ?? {}]);
+
+/**
+ * Parses many documents with one Python per interpreter and environment (a start costs ~100 ms,
+ * parsing a document ~1 ms), so that the `parseDocument()` calls that follow find their answers
+ * ready. Modules are left out: importing modules of different folders in one process could mix
+ * up modules of the same name.
+ */
+export function prefetchDocuments(requests: ParseRequest[]): void {
+  const groups = new Map<string, ParseRequest[]>();
+  for (const request of requests) {
+    if (request.kind === "python" || prefetched.has(keyOf(request))) continue;
+    const group = JSON.stringify([request.python ?? "python3", request.env ?? {}]);
+    groups.set(group, [...(groups.get(group) ?? []), request]);
+  }
+  for (const group of groups.values()) {
+    const answers = runParser(group);
+    group.forEach((request, i) => {
+      const answer = answers.then((all) => all[i]);
+      answer.catch(() => {}); // the parseDocument() call that takes it reports the failure
+      prefetched.set(keyOf(request), answer);
+    });
+  }
+}
+
 /**
  * Parses one document: its examples (Markdown, text) or its docstring tests (a module, which is
  * imported to find them, as doctest does).
  *
  * @throws {ScenarioValidationError} when doctest cannot parse it (inconsistent indentation, no
- * space after `>>>`) or the module cannot be imported; `WorkerStartError` when Python cannot run.
+ * space after `>>>`) or the module cannot be imported, or Python cannot run.
  */
 export async function parseDocument(
   path: string,
   kind: ParseKind,
   options: ParseOptions = {},
 ): Promise<ParsedExample[] | ParsedTest[]> {
+  const request = { path, kind, ...options };
+  const key = keyOf(request);
+  const ready = prefetched.get(key);
+  prefetched.delete(key);
+  const answer = await (ready ?? runParser([request]).then((all) => all[0]));
+  if ("error" in answer) {
+    const issue: ScenarioIssue = {
+      file: path,
+      line: answer.line,
+      column: 1,
+      message: answer.error,
+    };
+    throw new ScenarioValidationError([issue]);
+  }
+  return "tests" in answer ? answer.tests : answer.examples;
+}
+
+/** Runs `runner/doctest_support.py` on `requests` (one interpreter and environment). */
+async function runParser(requests: ParseRequest[]): Promise<Answer[]> {
+  const { path, python = "python3", env } = requests[0];
+  const fail = (message: string) =>
+    new ScenarioValidationError(
+      requests.map((r) => ({ file: r.path, line: 1, column: 1, message })),
+    );
   const script = resolve(dirname(await runnerBootPath()), "doctest_support.py");
-  const python = options.python ?? "python3";
   let output: Deno.CommandOutput;
   try {
     // The binary behind a pyenv-like shim starts in a fraction of the shim's time (lib/python.ts).
@@ -85,44 +144,25 @@ export async function parseDocument(
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      env: { PYTHONDONTWRITEBYTECODE: "1", ...options.env },
+      env: { PYTHONDONTWRITEBYTECODE: "1", ...env },
     }).spawn();
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(JSON.stringify([{ path: resolve(path), kind }])));
+    const body = requests.map((r) => ({ path: resolve(r.path), kind: r.kind }));
+    await writer.write(new TextEncoder().encode(JSON.stringify(body)));
     await writer.close();
     output = await child.output();
   } catch (cause) {
-    throw new ScenarioValidationError([{
-      file: path,
-      line: 1,
-      column: 1,
-      message: `cannot run ${JSON.stringify(python)} to find the examples: ${
-        (cause as Error).message
-      }; give --python or python: in pyrepl3.yaml`,
-    }]);
+    throw fail(
+      `cannot run ${JSON.stringify(python)} to find the examples: ${(cause as Error).message}; ` +
+        "give --python or python: in pyrepl3.yaml",
+    );
   }
-  const text = new TextDecoder().decode(output.stdout);
-  let answers: Answer[];
   try {
-    answers = JSON.parse(text);
+    const answers = JSON.parse(new TextDecoder().decode(output.stdout));
+    if (Array.isArray(answers) && answers.length === requests.length) return answers;
   } catch {
-    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").slice(-3).join(" ");
-    throw new ScenarioValidationError([{
-      file: path,
-      line: 1,
-      column: 1,
-      message: `finding the examples failed (${python} exited with ${output.code}): ${stderr}`,
-    }]);
+    // reported below, with what Python said
   }
-  const answer = answers[0];
-  if ("error" in answer) {
-    const issue: ScenarioIssue = {
-      file: path,
-      line: answer.line,
-      column: 1,
-      message: answer.error,
-    };
-    throw new ScenarioValidationError([issue]);
-  }
-  return "tests" in answer ? answer.tests : answer.examples;
+  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").slice(-3).join(" ");
+  throw fail(`finding the examples failed (${python} exited with ${output.code}): ${stderr}`);
 }

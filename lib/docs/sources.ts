@@ -11,7 +11,7 @@ import type { ProjectConfig } from "../scenario/config.ts";
 import type { ExecStep, Scenario, ScenarioSource } from "../scenario/types.ts";
 import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import { doctestScenario, documentName } from "./doctest_scenario.ts";
-import { type ParsedExample, parseDocument, type ParsedTest } from "./parse.ts";
+import { type ParsedExample, parseDocument, type ParsedTest, prefetchDocuments } from "./parse.ts";
 import { updateDoctestDocument } from "./update.ts";
 import { NOTEBOOK_SOURCE } from "../notebook/source.ts";
 
@@ -46,17 +46,33 @@ export interface DocumentSource {
    * true when the file changed. Throws `ScenarioChangedError` when the file changed since loading.
    */
   update(scenario: Scenario, report: ScenarioReport): Promise<boolean>;
+  /**
+   * Optional: told of every document of this kind a run will load, before the first `load()`, so
+   * that it can read them in one go (Markdown and text: one Python for all).
+   */
+  prefetch?(documents: { path: string; options: DocumentLoadOptions }[]): void;
 }
 
 /** Markdown, reST and text: the doctest examples of the file. */
 function textSource(kind: "markdown" | "rst" | "text"): DocumentSource {
+  const parseKind = kind === "markdown" ? "markdown" : "text";
+  const parseOptions = (options: DocumentLoadOptions) => ({
+    python: options.python ?? options.config?.python,
+    env: options.config?.env,
+  });
   return {
     kind,
+    prefetch(documents) {
+      prefetchDocuments(
+        documents.map(({ path, options }) => ({ path, kind: parseKind, ...parseOptions(options) })),
+      );
+    },
     async load(path, _text, options) {
-      const examples = await parseDocument(path, kind === "markdown" ? "markdown" : "text", {
-        python: options.python ?? options.config?.python,
-        env: options.config?.env,
-      }) as ParsedExample[];
+      const examples = await parseDocument(
+        path,
+        parseKind,
+        parseOptions(options),
+      ) as ParsedExample[];
       if (examples.length === 0) return [];
       return [doctestScenario(path, examples, {
         name: documentName(path),

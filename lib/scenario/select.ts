@@ -11,7 +11,7 @@ import { loadScenarioUnder } from "./load.ts";
 import { ConfigFinder } from "./config.ts";
 import type { Scenario } from "./types.ts";
 import { balanceShards } from "./shard_durations.ts";
-import { documentSource } from "../docs/sources.ts";
+import { type DocumentLoadOptions, type DocumentSource, documentSource } from "../docs/sources.ts";
 import { readDocumentText } from "./document.ts";
 import { join } from "node:path";
 
@@ -75,6 +75,7 @@ export async function loadScenarios(
   const scenarios: Scenario[] = [];
   const issues: ScenarioIssue[] = [];
   const seen = new Set<string>();
+  await prefetch(files, options, configs);
   for (const file of files) {
     try {
       const document = documentSource(file);
@@ -97,6 +98,23 @@ export async function loadScenarios(
   }
   if (issues.length > 0) throw new ScenarioValidationError(issues);
   return scenarios;
+}
+
+/** Tells each document kind which of its files the run loads, so it can read them in one go. */
+async function prefetch(files: string[], options: LoadOptions, configs: ConfigFinder) {
+  const byKind = new Map<DocumentSource, { path: string; options: DocumentLoadOptions }[]>();
+  for (const path of files) {
+    const source = documentSource(path);
+    if (source?.prefetch === undefined) continue;
+    let config;
+    try {
+      config = await configs.find(path);
+    } catch {
+      continue; // a broken pyrepl3.yaml is reported by the load that follows
+    }
+    byKind.set(source, [...(byKind.get(source) ?? []), { path, options: { ...options, config } }]);
+  }
+  for (const [source, documents] of byKind) source.prefetch!(documents);
 }
 
 /**
