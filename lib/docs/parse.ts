@@ -81,7 +81,7 @@ const keyOf = (r: ParseRequest) =>
 export function prefetchDocuments(requests: ParseRequest[]): void {
   const groups = new Map<string, ParseRequest[]>();
   for (const request of requests) {
-    if (request.kind === "python" || prefetched.has(keyOf(request))) continue;
+    if (request.kind === "python") continue; // a fresh answer replaces one never taken
     const group = JSON.stringify([request.python ?? "python3", request.env ?? {}]);
     groups.set(group, [...(groups.get(group) ?? []), request]);
   }
