@@ -52,13 +52,6 @@ Options:
       --list                  print the selected scenarios and their files; run nothing
       --docs                  directories also expand to documents: the >>> examples of
                               .md (Python fences), .rst and .txt files, run as doctest
-                              runs them (files named on the command line always run)
-      --doctest-modules       also run the docstring examples of .py modules
-      --doctest-options A,B   doctest option flags of every example, as doctest -o:
-                              ELLIPSIS, NORMALIZE_WHITESPACE, IGNORE_EXCEPTION_DETAIL,
-                              SKIP, FAIL_FAST, DONT_ACCEPT_BLANKLINE, REPORT_NDIFF, ...
-      --docs                  directories also expand to documents: the >>> examples of
-                              .md (Python fences), .rst and .txt files, run as doctest
                               runs them, and .ipynb notebooks, cell by cell (files
                               named on the command line always run)
       --doctest-modules       also run the docstring examples of .py modules
