@@ -112,8 +112,13 @@ def module_tests(path: str) -> list[dict[str, Any]]:
     for test in sorted(doctest.DocTestFinder(exclude_empty=True).find(module, name)):
         if not test.examples:
             continue
-        examples = [example_dict(example, _locate(lines, example, (test.lineno or 0) + example.lineno))
-                    for example in test.examples]
+        examples = []
+        for example in test.examples:
+            found = example_dict(example, _locate(lines, example, (test.lineno or 0) + example.lineno))
+            # The docstring's value may be dedented (Python 3.13 strips it): the file's indentation counts.
+            text = lines[found["line"] - 1] if found["line"] <= len(lines) else ""
+            found["indent"] = len(text) - len(text.lstrip())
+            examples.append(found)
         tests.append({"name": test.name, "line": examples[0]["line"], "examples": examples, "module": name,
                       "root": root})
     return tests
