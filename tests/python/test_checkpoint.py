@@ -26,14 +26,15 @@ RUNNER = Path(__file__).resolve().parents[2] / "runner"
 INTERPRETERS = [p for p in ("/root/.pyenv/versions/3.11.7/bin/python3", "/usr/bin/python3") if os.path.exists(p)]
 
 
-def load_checkpoint_module() -> types.ModuleType:
-    """Import runner/checkpoint.py under the worker's private package name (runner/load.py)."""
+def load_checkpoint_module(name: str = "checkpoint") -> types.ModuleType:
+    """Import runner/checkpoint.py (or another runner module) under the worker's private package name
+    (runner/load.py)."""
     sys.path.insert(0, str(RUNNER))
     try:
         from load import load_module  # runner/load.py
     finally:
         sys.path.pop(0)
-    return load_module("checkpoint")
+    return load_module(name)
 
 
 ck = load_checkpoint_module()
@@ -598,7 +599,7 @@ class CheckpointFileTest(unittest.TestCase):
     """runner/checkpoint_file.py: the worker's side of checkpoint({ path }) and restore(path)."""
 
     def setUp(self) -> None:
-        self.files = load_checkpoint_file_module()
+        self.files = load_checkpoint_module("checkpoint_file")
         self.dir = tempfile.mkdtemp(prefix="pyrepl3_ckpt_")
         self.path = os.path.join(self.dir, "state.pyrepl3ckpt")
 
@@ -658,11 +659,3 @@ class CheckpointFileTest(unittest.TestCase):
             self.files.load_checkpoint_file(self.path, new_namespace(), None)
         self.assertIn("checksum", str(caught.exception))
 
-
-def load_checkpoint_file_module() -> types.ModuleType:
-    sys.path.insert(0, str(RUNNER))
-    try:
-        from load import load_module  # runner/load.py
-    finally:
-        sys.path.pop(0)
-    return load_module("checkpoint_file")
