@@ -658,4 +658,3 @@ class CheckpointFileTest(unittest.TestCase):
         with self.assertRaises(ck.CheckpointError) as caught:
             self.files.load_checkpoint_file(self.path, new_namespace(), None)
         self.assertIn("checksum", str(caught.exception))
-
