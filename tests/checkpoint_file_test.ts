@@ -185,6 +185,12 @@ Deno.test("corrupt, truncated, unsigned and mis-signed files are refused, the se
         await openCheckpoint(bytes, { key: KEY }),
         /not signed/,
       );
+      await t.step("unsigned, trusted explicitly: restored", async () => {
+        await Deno.writeFile(bad, await openCheckpoint(bytes, { key: KEY }));
+        await session.restore(bad, { trust: true });
+        deepStrictEqual(await run(session, "words"), { a: [1, 2] });
+        await run(session, "del words\nkept = 'mine'");
+      });
       await t.step("a missing file", async () => {
         await rejects(
           session.restore(`${dir}/missing${CHECKPOINT_FILE_EXTENSION}`),
