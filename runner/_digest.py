@@ -16,8 +16,8 @@ _THREADED = 32 << 20  # below this, one thread: starting threads costs more than
 _MAX_THREADS = 4
 
 
-def buffer_digests(views: List[Any]) -> List[str]:
-    """The hex digest of each of `views` (flat, byte-sized memoryviews), in order."""
+def buffer_digests(views: List[Any], max_threads: int = _MAX_THREADS) -> List[str]:
+    """The hex digest of each of `views` (flat, byte-sized memoryviews), in order, on up to `max_threads`."""
     pieces: List[Tuple[int, int]] = [(index, start) for index, view in enumerate(views)
                                      for start in range(0, max(len(view), 1), PIECE)]
     done: Dict[Tuple[int, int], bytes] = {}
@@ -31,7 +31,7 @@ def buffer_digests(views: List[Any]) -> List[str]:
             done[index, start] = hashlib.sha256(views[index][start:start + PIECE]).digest()
 
     todo = list(reversed(pieces))
-    threads = min(len(pieces), os.cpu_count() or 1, _MAX_THREADS)
+    threads = min(len(pieces), os.cpu_count() or 1, max_threads)
     if threads < 2 or sum(len(view) for view in views) < _THREADED:
         work(todo)
     else:

@@ -59,7 +59,8 @@ def _write_hashing(fd: int, dumped: Dumped) -> int:
     """Write the file while a thread hashes the buffers (both release the GIL: they overlap), then rewrite the
     header in place with the digests. Returns the size written."""
     digests: List[str] = []
-    hasher = threading.Thread(target=lambda: digests.extend(buffer_digests(dumped.buffers)), daemon=True,
+    # One hashing thread: the write is the other one busy (more threads only slowed the write, measured).
+    hasher = threading.Thread(target=lambda: digests.extend(buffer_digests(dumped.buffers, 1)), daemon=True,
                               name="pyrepl3-checkpoint-digest")
     hasher.start()
     try:
