@@ -65,6 +65,9 @@ def _write_hashing(fd: int, dumped: Dumped) -> int:
     hasher.start()
     try:
         size = _write_all(fd, [SIGNED_PREFIX, *dumped.parts])
+        # Flush the bulk to disk while the hashing finishes: Deno's fsync after the signature then has only
+        # the header and the signature left to write.
+        os.fsync(fd)
     finally:
         hasher.join()
     if len(digests) != len(dumped.buffers):
