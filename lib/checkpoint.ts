@@ -190,8 +190,10 @@ export interface CheckpointHeader {
 }
 
 /** A header, and the offset in the worker's bytes where the pickle stream ends (what the MAC covers). */
-interface ParsedHeader {
+export interface ParsedHeader {
+  /** The header's fields. */
   header: CheckpointHeader;
+  /** Where the pickle stream ends in the worker's bytes. */
   streamEnd: number;
 }
 
@@ -200,10 +202,10 @@ function readHeader(data: Uint8Array): CheckpointHeader {
 }
 
 /**
- * Parses the worker's bytes up to the end of the pickle stream (or as far as `data` goes: pass at least
- * the first `needed` bytes, see {@linkcode headerBytesNeeded}).
+ * Parses the worker's bytes' header and finds where their pickle stream ends. With `allowShort`, `data`
+ * may stop after the header (checkpoint_file.ts reads a file's first bytes with it).
  */
-function parseHeader(data: Uint8Array, allowShort = false): ParsedHeader {
+export function parseHeader(data: Uint8Array, allowShort = false): ParsedHeader {
   if (!(data instanceof Uint8Array)) {
     throw new CheckpointError("a checkpoint is a Uint8Array of its bytes");
   }
@@ -401,7 +403,8 @@ export async function openCheckpoint(
   return raw;
 }
 
-function isSigned(data: Uint8Array): boolean {
+/** Whether `data` starts like signed checkpoint data (`PYR3SIGN`). */
+export function isSigned(data: Uint8Array): boolean {
   return data instanceof Uint8Array && data.length >= SIGNED_MAGIC.length &&
     SIGNED_MAGIC.every((byte, i) => data[i] === byte);
 }
@@ -427,16 +430,12 @@ export function checkSignatureVersion(data: Uint8Array): void {
   if (version !== SIGNATURE_VERSION) {
     throw new CheckpointError(
       `checkpoint signature version ${version} is not the one this PyREPL3 reads (${SIGNATURE_VERSION}); ` +
-        "an older PyREPL3 made it: restore it with that one and take a new checkpoint",
+        (version > SIGNATURE_VERSION
+          ? "a newer PyREPL3 made it: upgrade to restore it"
+          : "an older PyREPL3 made it: restore it with that one and take a new checkpoint"),
     );
   }
 }
-
-/** Whether `data` starts like signed checkpoint data (`PYR3SIGN`). */
-export { isSigned };
-
-/** Parses the worker's bytes' header (internal: checkpoint_file.ts reads a file's first bytes with it). */
-export { parseHeader };
 
 /** The length of the signed prefix (`PYR3SIGN` and the signature version). */
 export const SIGNED_PREFIX_BYTES: number = SIGNED_PREFIX;

@@ -22,6 +22,7 @@ import {
   isSigned,
   MAC_BYTES,
   macOfDigest,
+  type ParsedHeader,
   parseHeader,
   SIGNED_PREFIX_BYTES,
   UNSIGNED_MESSAGE,
@@ -36,7 +37,7 @@ const CHUNK = 1024 * 1024;
 /** A checkpoint file's header, size, and what its signature covers. */
 export interface CheckpointFilePrefix {
   /** The header and where the pickle stream ends (in the worker's bytes). */
-  parsed: ReturnType<typeof parseHeader>;
+  parsed: ParsedHeader;
   /** The file's size in bytes. */
   size: number;
   /** The SHA-256 the signature covers; `null` for an unsigned file. */
