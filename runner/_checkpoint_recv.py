@@ -129,13 +129,7 @@ class _ArrivalHasher:
     def _prefetch(self, header: bytes) -> None:
         """Import the modules the checkpoint's values come from (numpy: ~0.15 s) on a thread of their own, while
         the bytes still arrive, instead of in the unpickler afterwards."""
-        modules = json.loads(header.decode()).get("modules")
-        if isinstance(modules, list):
-            missing = [name for name in modules if isinstance(name, str) and name not in sys.modules]
-            if missing:
-                self._importer = threading.Thread(target=_import_all, args=(missing,), daemon=True,
-                                                  name="pyrepl3-restore-import")
-                self._importer.start()
+        self._importer = prefetch_modules(json.loads(header.decode()).get("modules"))
 
     def _hash_all(self, which: int) -> bool:
         """Hash every THREADS-th piece, starting at piece `which` (thread 0 also notes the sizes and prefetches)."""
@@ -172,6 +166,18 @@ class _ArrivalHasher:
                 self._pieces[index, piece] = hashlib.sha256(view[start:end]).digest()  # type: ignore[index]
             at += size
         return True
+
+
+def prefetch_modules(modules: Any) -> Optional[threading.Thread]:
+    """Start importing the header's ``modules`` not imported yet on a thread; None when there are none."""
+    if not isinstance(modules, list):
+        return None
+    missing = [name for name in modules if isinstance(name, str) and name not in sys.modules]
+    if not missing:
+        return None
+    thread = threading.Thread(target=_import_all, args=(missing,), daemon=True, name="pyrepl3-restore-import")
+    thread.start()
+    return thread
 
 
 def _import_all(names: List[str]) -> None:
