@@ -187,7 +187,8 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * Saves the session's namespace as a signed {@linkcode Checkpoint}. Pickling runs user code
+   * Saves the session's namespace as a signed {@linkcode Checkpoint}; with `path`, the worker writes it
+   * to that file (atomically, signed) and the bytes never enter Deno. Pickling runs user code
    * (`__reduce__`, `__getstate__`): `interrupt()` stops it, and so does `timeoutMs` (then, if the
    * code ignores the interrupt for `graceMs`, the interpreter is replaced). Either way it throws
    * CheckpointError.
