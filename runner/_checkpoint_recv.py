@@ -26,10 +26,9 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._digest import PIECE
+from .checkpoint import _padding
 
 _U64 = struct.Struct("<Q")
-_SIGNED_PREFIX = 12  # checkpoint.SIGNED_PREFIX; the alignment rule counts from the start of the signed bytes
-_ALIGN, _PAGE_ALIGN, _PAGE_MIN = 64, 1 << 16, 1 << 20  # checkpoint._padding
 
 
 class ReceivedCheckpoint:
@@ -155,7 +154,7 @@ class _ArrivalHasher:
             if which == 0:
                 self._sizes.append(size)
             at += 8
-            at += -(_SIGNED_PREFIX + at) % (_PAGE_ALIGN if size >= _PAGE_MIN else _ALIGN)
+            at += _padding(at, size)
             for piece, start in enumerate(range(at, at + max(size, 1), PIECE)):
                 turn += 1
                 if turn % self.THREADS != which:
