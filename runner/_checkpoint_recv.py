@@ -86,8 +86,8 @@ class _ArrivalHasher:
                 self._ready.notify_all()
 
     def finish(self, count: int) -> Optional[List[str]]:
-        if not self._threads[0].is_alive():
-            return None
+        if self._view is None:
+            return None  # never allocated: the threads never started
         with self._ready:
             self._filled = count
             self._done = True
@@ -96,7 +96,7 @@ class _ArrivalHasher:
             thread.join()
         if self._importer is not None:
             self._importer.join()
-        self._view = None
+        self._view = None  # (the threads are done with it)
         if self._failed:
             return None
         return [hashlib.sha256(b"".join(self._pieces[index, piece] for piece in range(max(1, -(-size // PIECE)))))
