@@ -658,3 +658,42 @@ class CheckpointFileTest(unittest.TestCase):
         with self.assertRaises(ck.CheckpointError) as caught:
             self.files.load_checkpoint_file(self.path, new_namespace(), None)
         self.assertIn("checksum", str(caught.exception))
+
+
+class ReceiveCheckpointTest(unittest.TestCase):
+    """runner/_checkpoint_recv.py: the buffers' digests are computed while the bytes arrive, and kept."""
+
+    def receive(self, data: bytes) -> Any:
+        import socket
+        import threading
+        recv = load_checkpoint_module("_checkpoint_recv")
+        framing = load_checkpoint_module("framing")
+        ours, theirs = socket.socketpair()
+        try:
+            sender = threading.Thread(target=ours.sendall, args=(data,))
+            sender.start()
+            received = recv.receive_checkpoint(framing.FrameReader(theirs.fileno()), len(data))
+            sender.join()
+            return received
+        finally:
+            ours.close()
+            theirs.close()
+
+    def test_digests_of_every_buffer_come_back_with_the_bytes(self) -> None:
+        data, _, _ = ck.dump_namespace(session(
+            "import pickle\nbig = pickle.PickleBuffer(bytearray(3 << 20))\n"
+            "small = pickle.PickleBuffer(bytearray(b'x' * 10))"), 1)
+        received = self.receive(data)
+        self.assertEqual(bytes(received.data), data)
+        self.assertEqual(received.digests, ck.read_header(data)["buffer_sha256"])
+        target = new_namespace()
+        ck.load_namespace(received.data, target, known_digests=received.digests)
+        self.assertEqual(bytes(target["small"]), b"x" * 10)
+
+    def test_a_corrupt_buffer_still_fails_its_checksum(self) -> None:
+        data, _, _ = ck.dump_namespace(session("import pickle\nbig = pickle.PickleBuffer(bytearray(1 << 20))"), 1)
+        corrupt = bytearray(data)
+        corrupt[-10] ^= 1
+        received = self.receive(bytes(corrupt))
+        with self.assertRaises(ck.CheckpointError):
+            ck.load_namespace(received.data, new_namespace(), known_digests=received.digests)
