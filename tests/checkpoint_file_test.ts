@@ -71,7 +71,8 @@ Deno.test("a checkpoint file round-trips in the same and in a fresh session", as
       await fresh.restore(checkpoint!);
       deepStrictEqual(await run(fresh, "words"), { a: [1, 2] });
       await fresh.restore({ path });
-      equal(await run(fresh, "arr is same"), true);
+      // Aliases stay aliases (numpy arrays are memoized; a bare PickleBuffer is not, by pickle).
+      if (numpy) equal(await run(fresh, "arr is same"), true);
     }, { checkpointKey: KEY });
     // The file holds what Checkpoint.data holds: its bytes restore through the bytes path too.
     const bytes = await Deno.readFile(path);
