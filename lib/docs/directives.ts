@@ -37,6 +37,27 @@ export interface ExampleDirectives {
 const MARK = /#\s*pyrepl3:(.*)$/;
 
 /**
+ * The fields an exec step takes from an example's directives: its inputs, transaction policy and
+ * timeout, each only when the directives set it.
+ *
+ * @example
+ * ```ts
+ * import { execStepFields } from "./directives.ts";
+ * const fields = execStepFields({ transaction: "rollback_always" });
+ * if (fields.transaction !== "rollback_always" || "inputs" in fields) throw new Error("fields");
+ * ```
+ */
+export function execStepFields(
+  directives: ExampleDirectives,
+): Pick<ExampleDirectives, "inputs" | "transaction" | "timeoutMs"> {
+  return {
+    ...(directives.inputs ? { inputs: directives.inputs } : {}),
+    ...(directives.transaction ? { transaction: directives.transaction } : {}),
+    ...(directives.timeoutMs !== undefined ? { timeoutMs: directives.timeoutMs } : {}),
+  };
+}
+
+/**
  * The `# pyrepl3:` directives of an example's source.
  *
  * @throws {Error} with a message naming the bad directive (the caller adds file and line).

@@ -10,7 +10,7 @@ import type { ProjectConfig } from "../scenario/config.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
 import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import type { ExecStep, Scenario, ScenarioSource, Step } from "../scenario/types.ts";
-import { parseExampleDirectives } from "./directives.ts";
+import { execStepFields, parseExampleDirectives } from "./directives.ts";
 import type { ParsedExample } from "./parse.ts";
 
 export { DOCTEST_OPTION_NAMES } from "./option_names.ts";
@@ -84,9 +84,7 @@ export function doctestScenario(
       ...base,
       kind: "exec",
       code: example.source,
-      ...(directives.inputs ? { inputs: directives.inputs } : {}),
-      ...(directives.transaction ? { transaction: directives.transaction } : {}),
-      ...(directives.timeoutMs !== undefined ? { timeoutMs: directives.timeoutMs } : {}),
+      ...execStepFields(directives),
       expect: { hasValue: false },
       normalize: [],
       doctest: {

@@ -10,7 +10,11 @@ import type { ProjectConfig } from "../scenario/config.ts";
 import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
 import type { Normalizer, Scenario, Step } from "../scenario/types.ts";
-import { type ExampleDirectives, parseExampleDirectives } from "../docs/directives.ts";
+import {
+  type ExampleDirectives,
+  execStepFields,
+  parseExampleDirectives,
+} from "../docs/directives.ts";
 import { CELL_TAGS, cellExpectation, hasTag } from "./expect.ts";
 import { type CodeCell, parseNotebook } from "./parse.ts";
 
@@ -108,9 +112,7 @@ export function loadNotebook(
       ...base,
       kind: "exec",
       code: cell.source,
-      ...(directives.inputs ? { inputs: directives.inputs } : {}),
-      ...(directives.transaction ? { transaction: directives.transaction } : {}),
-      ...(directives.timeoutMs !== undefined ? { timeoutMs: directives.timeoutMs } : {}),
+      ...execStepFields(directives),
       expect: cellExpectation(cell.source, cell.outputs, cell.tags, { images: options.images }),
       normalize,
     };
