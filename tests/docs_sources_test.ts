@@ -162,7 +162,10 @@ Deno.test("# pyrepl3: directives: inputs, rollback, explicit transactions, check
     ["exec", "failed"],
   ]);
   // input() with no reply fails clearly and never hangs.
-  match(doc.steps[13].failures.map((f) => f.message).join("\n"), /no scripted reply was left/);
+  match(
+    doc.steps[13].failures.map((f) => f.message).join("\n"),
+    /no scripted reply was left \(add one with a directive: # pyrepl3: inputs=/,
+  );
 });
 
 Deno.test("a bad directive or an unparsable document is a validation error at its line", async () => {

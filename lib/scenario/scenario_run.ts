@@ -251,7 +251,7 @@ export class ScenarioRun implements AsyncDisposable {
       const entry = replies.shift();
       if (entry === undefined) {
         inputProblem ??= `the code asked for input with prompt ${JSON.stringify(prompt)}, ` +
-          `but no scripted reply was left (add one to 'inputs')`;
+          `but no scripted reply was left (${howToReply(this.scenario.source)})`;
         return null;
       }
       if (typeof entry === "string") return entry;
@@ -386,4 +386,11 @@ export function stepLabel(step: Step): string {
     default:
       return `${step.kind}${where}`;
   }
+}
+
+/** Where a reply to an input prompt is scripted, in the words of the scenario's source. */
+function howToReply(source: Scenario["source"]): string {
+  return source === undefined || source === "scenario"
+    ? "add one to 'inputs'"
+    : `add one with a directive: # pyrepl3: inputs=["..."]`;
 }
