@@ -100,17 +100,44 @@ class FrameWriter:
 class FrameReader:
     """Reads frames from a file descriptor with one growing buffer."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, shield: Any = None) -> None:
         self.fd = fd
         self._buffer = bytearray()
+        # Entered where a KeyboardInterrupt would lose bytes, in an interruptible read (see ``read``).
+        self.shield = shield if shield is not None else contextlib.nullcontext()
 
-    def read(self) -> Any:
-        """Return the next message, or raise EOFError when the peer closed the stream."""
-        header = self._read_exactly(4)
-        (length,) = _LENGTH.unpack(header)
-        if length >= MAX_FRAME:
-            raise ProtocolError(f"frame of {length} bytes is too large")
-        payload = self._read_exactly(length)
+    def read(self, interruptible: bool = False) -> Any:
+        """Return the next message, or raise EOFError when the peer closed the stream.
+
+        ``interruptible``: a KeyboardInterrupt may end the wait (``input()`` waits for its reply in the main
+        thread). It then never costs the stream its place: the wait is a ``select()``, and the bytes are read,
+        kept and taken as a frame under ``shield``, so no byte read is dropped and no frame is half taken.
+        """
+        buffer = self._buffer
+        while True:
+            if len(buffer) >= 4:
+                (length,) = _LENGTH.unpack_from(buffer)
+                if length >= MAX_FRAME:
+                    raise ProtocolError(f"frame of {length} bytes is too large")
+                end = 4 + length
+                if len(buffer) >= end:
+                    break
+                wanted = end - len(buffer)
+            else:
+                wanted = 4 - len(buffer)
+            if interruptible:
+                _select([self.fd], [], [])
+                with self.shield:
+                    chunk = _read(self.fd, max(65536, wanted))
+                    buffer += chunk
+            else:
+                chunk = _read(self.fd, max(65536, wanted))
+                buffer += chunk
+            if not chunk:
+                raise EOFError("peer closed the protocol stream")
+        with self.shield:
+            payload = bytes(buffer[4:end])
+            del buffer[:end]
         try:
             return unpackb(payload)
         except (ValueError, TypeError) as error:
@@ -152,14 +179,3 @@ class FrameReader:
         while len(self._buffer) >= 4 and len(self._buffer) >= 4 + _LENGTH.unpack_from(self._buffer)[0]:
             messages.append(self.read())
         return messages
-
-    def _read_exactly(self, count: int) -> bytes:
-        buffer = self._buffer
-        while len(buffer) < count:
-            chunk = _read(self.fd, max(65536, count - len(buffer)))
-            if not chunk:
-                raise EOFError("peer closed the protocol stream")
-            buffer += chunk
-        data = bytes(buffer[:count])
-        del buffer[:count]
-        return data

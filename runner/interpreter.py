@@ -29,8 +29,8 @@ class Interpreter:
     def __init__(self, retire_fd: int) -> None:
         self.retire_fd = retire_fd
         self.connection: Optional[socket.socket] = None
-        self.reader = FrameReader(-1)
         self.guard = UserCodeGuard()
+        self.reader = FrameReader(-1, shield=self.guard)
         self.writer = FrameWriter(-1, shield=self.guard)
         self.hub = OutputHub(self.writer.send)
         self.capture = FdCapture(self.hub)
@@ -212,7 +212,7 @@ class Interpreter:
                           "password": password})
         while True:
             try:
-                message = self.reader.read()
+                message = self.reader.read(interruptible=True)
             except (EOFError, OSError):
                 os._exit(0)
             if isinstance(message, dict) and message.get("t") == INPUT_REPLY and message.get("inputId") == input_id:
