@@ -61,6 +61,8 @@ def wire_data(mime: str, data: Any) -> Any:
     if kind == "binary":
         if isinstance(data, str):
             return base64.b64decode(data.encode("ascii"))
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(10**10) would allocate 10 GB
+            raise TypeError(f"{mime} data must be bytes or a base64 str, not {type(data).__name__}")
         return bytes(data)
     if kind == "text":
         if isinstance(data, (bytes, bytearray)):
@@ -89,7 +91,8 @@ def _method(obj: Any, name: str) -> Any:
         return None
     try:
         method = getattr(obj, name, None)
-    except Exception:  # noqa: BLE001 - a __getattr__ that fails is no formatter
+    except BaseException as exc:  # noqa: BLE001 - a __getattr__ that fails is no formatter
+        _reraise_interrupt(exc)
         return None
     return method if callable(method) else None
 
@@ -98,14 +101,25 @@ def _claims_every_attribute(obj: Any) -> bool:
     """True for objects whose ``__getattr__`` answers any name, as IPython checks with the same canary."""
     try:
         return getattr(obj, "_ipython_canary_method_should_not_exist_", None) is not None
-    except Exception:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001
+        _reraise_interrupt(exc)
         return True
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Formatters are the user's code: anything they raise is reported, but an interrupt stays one.
+
+    SystemExit, GeneratorExit or another BaseException from a ``_repr_*_`` method must not end the worker
+    (the trailing value's bundle is built outside the cell's own exception handling).
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
 
 
 def warn(what: str, exc: BaseException) -> None:
     try:
-        sys.stderr.write(f"{what} failed: {type(exc).__name__}: {exc}\n")
-    except Exception:  # noqa: BLE001 - stderr replaced by user code
+        sys.stderr.write(f"{what} failed: {type(exc).__name__}: {_str(exc)}\n")
+    except BaseException:  # noqa: BLE001 - stderr replaced by user code
         pass
 
 
@@ -126,7 +140,8 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
                 data.update(raw)
             if isinstance(raw_metadata, dict):
                 metadata.update(raw_metadata)
-        except Exception as exc:  # noqa: BLE001 - the user's formatter; the other forms still count
+        except BaseException as exc:  # noqa: BLE001 - the user's formatter; the other forms still count
+            _reraise_interrupt(exc)
             warn(f"{type(obj).__name__}._repr_mimebundle_", exc)
     for mime, name in REPR_METHODS:
         if mime in data:
@@ -136,7 +151,8 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
             continue
         try:
             value, value_metadata = _split(method())
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001
+            _reraise_interrupt(exc)
             warn(f"{type(obj).__name__}.{name}", exc)
             continue
         if value is not None:
@@ -156,7 +172,8 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
             continue
         try:
             wire[mime] = wire_data(mime, value)
-        except Exception as exc:  # noqa: BLE001 - bad base64, a dict that is not JSON...
+        except BaseException as exc:  # noqa: BLE001 - bad base64, a dict that is not JSON, a str() that exits...
+            _reraise_interrupt(exc)
             warn(f"{type(obj).__name__} {mime} data", exc)
     return wire, _plain_metadata(metadata)
 
@@ -164,8 +181,16 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
 def _repr(obj: Any) -> str:
     try:
         return repr(obj)
-    except Exception as exc:  # noqa: BLE001 - a broken __repr__ is the user's; say so
-        return f"<repr failed: {type(exc).__name__}: {exc}>"
+    except BaseException as exc:  # noqa: BLE001 - a broken __repr__ is the user's; say so
+        _reraise_interrupt(exc)
+        return f"<repr failed: {type(exc).__name__}: {_str(exc)}>"
+
+
+def _str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001 - a broken __str__ too
+        return "(its str() failed)"
 
 
 def _wanted(mime: str, include: Any, exclude: Any) -> bool:
@@ -183,8 +208,19 @@ def rich_data(value: Any) -> Optional[dict[str, Any]]:
     """The trailing value's bundle without ``text/plain`` (the result's repr is that), or None when empty."""
     if type(value) in _PLAIN:
         return None
-    data, _metadata = mime_bundle(value, plain=False)
+    try:
+        data, _metadata = mime_bundle(value, plain=False)
+    except BaseException as exc:  # noqa: BLE001 - built after the cell, outside its handling: never fatal
+        warn(f"{_type_name(value)} rich output", exc)
+        return None
     return data or None
+
+
+def _type_name(obj: Any) -> str:
+    try:
+        return type(obj).__name__
+    except BaseException:  # noqa: BLE001
+        return "value"
 
 
 def _figure_bundle(obj: Any) -> dict[str, Any]:
