@@ -131,9 +131,10 @@ export function updatedText(
 }
 
 /**
- * The outputs an execution gives, as nbformat stores them: stdout, then stderr, the displays,
- * then the value (`execute_result`, unless `hideValue`: the cell ends in `;`) or the error.
- * Interleaving of the streams is not kept.
+ * The outputs an execution gives, as nbformat stores them: its streams and displays in the order
+ * they were written (`actual.outputs`; without it, stdout, then stderr, then the displays), then
+ * the value (`execute_result`, unless `hideValue`: the cell ends in `;`) or the error, with its
+ * traceback as a list of lines as Jupyter stores it.
  */
 export function freshOutputs(
   actual: NonNullable<StepReport["actual"]>,
@@ -141,16 +142,34 @@ export function freshOutputs(
   hideValue = false,
 ): Json[] {
   const outputs: Json[] = [];
-  for (const name of ["stdout", "stderr"] as const) {
-    if (actual[name] !== "") {
-      outputs.push({ name, output_type: "stream", text: splitLinesLikePython(actual[name]) });
+  const stream = (name: "stdout" | "stderr", text: string) => {
+    if (text !== "") {
+      outputs.push({ name, output_type: "stream", text: splitLinesLikePython(text) });
     }
-  }
-  for (const display of actual.displays ?? []) {
+  };
+  const display = (shown: NonNullable<typeof actual.displays>[number] | undefined) => {
+    if (shown === undefined) return;
     outputs.push({
-      data: nbformatBundle(display.data),
-      metadata: display.metadata as Json,
+      data: nbformatBundle(shown.data),
+      metadata: shown.metadata as Json,
       output_type: "display_data",
+    });
+  };
+  if (actual.outputs === undefined) {
+    stream("stdout", actual.stdout);
+    stream("stderr", actual.stderr);
+    for (const shown of actual.displays ?? []) display(shown);
+  } else {
+    // Streams are spans of the step's text; what lies past the last span of a stream (the marker
+    // of a capped output) goes with that last span.
+    const last = { stdout: -1, stderr: -1 };
+    actual.outputs.forEach((o, i) => {
+      if ("stream" in o) last[o.stream] = i;
+    });
+    actual.outputs.forEach((o, i) => {
+      if (!("stream" in o)) return display(actual.displays?.[o.display]);
+      const text = actual[o.stream];
+      stream(o.stream, text.slice(o.start, i === last[o.stream] ? text.length : o.end));
     });
   }
   if (actual.status === "ok" && actual.repr !== undefined && !hideValue) {
@@ -162,12 +181,13 @@ export function freshOutputs(
     });
   }
   if (actual.error) {
+    const { type, message, traceback } = actual.error;
     outputs.push({
-      ename: actual.error.type,
-      evalue: actual.error.message,
+      ename: type,
+      evalue: message,
       output_type: "error",
-      // The step report keeps no traceback: its last line stands for it.
-      traceback: [`${actual.error.type}: ${actual.error.message}`],
+      // Jupyter stores the traceback as a list of lines, without their newlines.
+      traceback: traceback ? traceback.replace(/\n$/, "").split("\n") : [`${type}: ${message}`],
     });
   }
   return outputs;

@@ -92,16 +92,26 @@ export interface StepReport {
     value?: unknown;
     /** The `repr()` of the trailing expression's value, when there was one. */
     repr?: string;
-    /** The exception, when one was raised. */
-    error?: { type: string; message: string };
+    /** The exception, when one was raised (notebooks: with its formatted traceback). */
+    error?: { type: string; message: string; traceback?: string };
     /** The trailing value's MIME bundle (binary types as `Uint8Array`; base64 in JSON reports). */
     data?: Record<string, unknown>;
     /** The rich outputs shown, in order (bundles as in `data`). */
     displays?: { data: Record<string, unknown>; metadata: Record<string, unknown>; id?: string }[];
+    /** Notebooks: the order the streams and displays were written in (see `OutputOrderEntry`). */
+    outputs?: OutputOrderEntry[];
     /** Why the interpreter ended, for `crashed` (and a `timeout` that needed a kill). */
     crash?: { exitCode: number | null; signal: string | null; stderrTail: string };
   };
 }
+
+/**
+ * One output of an execution, in the order written: stream text as the span `start..end` of the
+ * step's `actual.stdout` or `actual.stderr`, or the display at index `display` of `actual.displays`.
+ */
+export type OutputOrderEntry =
+  | { stream: "stdout" | "stderr"; start: number; end: number }
+  | { display: number };
 
 /** The outcome of one scenario file. */
 export interface ScenarioReport {

@@ -8,7 +8,8 @@
 import { dirname, resolve } from "node:path";
 import type { ExecutionResult, InputReply } from "../results.ts";
 import { type ExecuteOptions, resolveHashSeed, type SessionOptions } from "../options.ts";
-import type { StepReport } from "../report/model.ts";
+import type { OutputOrderEntry, StepReport } from "../report/model.ts";
+import { resultInOrder } from "../notebook/output_order.ts";
 import { actualOf, checkExecution } from "./check.ts";
 import type { ExecStep, Scenario, Step } from "./types.ts";
 import { DEFAULT_SESSION } from "./load.ts";
@@ -282,19 +283,29 @@ export class ScenarioRun implements AsyncDisposable {
       ? stop
       : AbortSignal.any([abort.signal, stop]);
     let result: ExecutionResult;
+    let outputs: OutputOrderEntry[] | undefined;
     try {
-      result = await session.execute(step.code, {
+      const running = session.execute(step.code, {
         onInput,
         timeoutMs: timeout.ms,
         ...(step.transaction ? { transaction: step.transaction } : {}),
         ...(signal !== undefined ? { signal } : {}),
         ...(step.doctest ? { doctest: step.doctest } : {}),
       });
+      // A notebook's `--update` writes streams and displays in the order they came.
+      if (this.scenario.source === "notebook") ({ result, outputs } = await resultInOrder(running));
+      else result = await running;
     } finally {
       clearTimeout(timer);
     }
     // The crash (exit code or signal, stderr tail) goes with it: every reporter shows it.
     report.actual = { ...actualOf(result), ...(result.crash ? { crash: result.crash } : {}) };
+    if (outputs !== undefined) {
+      report.actual.outputs = outputs;
+      if (report.actual.error && result.error) {
+        report.actual.error.traceback = result.error.traceback;
+      }
+    }
     if (inputProblem !== undefined) {
       report.failures.push({ kind: "inputs", key: "inputs", message: inputProblem });
     } else if (replies.length > 0) {
