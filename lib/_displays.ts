@@ -1,37 +1,84 @@
 /**
  * The rich outputs of one execution as they arrive: events for the caller, and the list its result
- * keeps (updates applied in place, `clear_output()` honoured).
+ * keeps (updates applied in place, `clear_output()` honoured), within a byte budget.
  *
  * @module
  */
+import { truncationMarker } from "./_capped_text.ts";
 import type { ClearOutputMessage, DisplayMessage } from "./protocol.ts";
-import type { DisplayOutput, ExecutionEvent } from "./results.ts";
+import type { DisplayOutput, ExecutionEvent, MimeBundle } from "./results.ts";
 
-/** Collects the displays of one execution. */
+/** The size a MIME value counts for: characters of text, bytes of binary, JSON text of a value. */
+export function mimeValueSize(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (value instanceof Uint8Array) return value.byteLength;
+  try {
+    return JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v)?.length ?? 0;
+  } catch {
+    return 0; // a Map or another shape JSON cannot write: small, as the worker built it
+  }
+}
+
+/**
+ * `data` within `room` (characters/bytes): text values that do not fit are cut with a truncation
+ * marker, other values are left out; `omitted` maps each cut or dropped MIME type to the size
+ * not kept.
+ */
+export function capBundle(
+  data: MimeBundle,
+  room: number,
+): { data: MimeBundle; size: number; omitted?: Record<string, number> } {
+  const kept: MimeBundle = {};
+  const omitted: Record<string, number> = {};
+  let size = 0;
+  for (const [mime, value] of Object.entries(data)) {
+    const length = mimeValueSize(value);
+    if (size + length <= room) {
+      kept[mime] = value;
+      size += length;
+    } else if (typeof value === "string") {
+      const fits = Math.max(room - size, 0);
+      kept[mime] = value.slice(0, fits) + truncationMarker(length - fits);
+      size += fits;
+      omitted[mime] = length - fits;
+    } else {
+      omitted[mime] = length;
+    }
+  }
+  return Object.keys(omitted).length > 0 ? { data: kept, size, omitted } : { data: kept, size };
+}
+
+/** Collects the displays of one execution, keeping at most `budget` characters/bytes of data. */
 export class DisplayCollector {
-  #outputs: DisplayOutput[] = [];
+  #outputs: (DisplayOutput & { size: number })[] = [];
+  #size = 0;
   /** `clear_output(wait=True)`: the list is cleared when the next output arrives. */
   #clearPending = false;
 
-  /** Records a display frame and returns the event it becomes. */
+  /** `budget`: the data all kept outputs may hold together (the session's `maxOutputChars`). */
+  constructor(readonly budget: number = Infinity) {}
+
+  /** Records a display frame and returns the event it becomes (events are never capped). */
   add(message: DisplayMessage | ClearOutputMessage): ExecutionEvent {
     if (message.t === "clear_output") {
       if (message.wait) this.#clearPending = true;
-      else this.#outputs = [];
+      else this.#clear();
       return { type: "clear_output", wait: message.wait };
     }
     const { data, metadata, displayId: id } = message;
     if (message.update && id !== undefined) {
       for (const output of this.#outputs) {
-        if (output.id === id) Object.assign(output, { data, metadata });
+        if (output.id === id) {
+          this.#size -= output.size;
+          delete output.omitted;
+          Object.assign(output, this.#keep(data), { metadata });
+        }
       }
       return { type: "display", data, metadata, id, update: true };
     }
-    if (this.#clearPending) {
-      this.#outputs = [];
-      this.#clearPending = false;
-    }
-    this.#outputs.push(id === undefined ? { data, metadata } : { data, metadata, id });
+    if (this.#clearPending) this.#clear();
+    const kept = this.#keep(data);
+    this.#outputs.push(id === undefined ? { ...kept, metadata } : { ...kept, metadata, id });
     return id === undefined ? { type: "display", data, metadata } : {
       type: "display",
       data,
@@ -42,6 +89,18 @@ export class DisplayCollector {
 
   /** The outputs so far, in the order they were shown. */
   list(): DisplayOutput[] {
-    return this.#outputs.map((output) => ({ ...output }));
+    return this.#outputs.map(({ size: _size, ...output }) => output);
+  }
+
+  #keep(data: MimeBundle): { data: MimeBundle; size: number; omitted?: Record<string, number> } {
+    const kept = capBundle(data, this.budget - this.#size);
+    this.#size += kept.size;
+    return kept;
+  }
+
+  #clear(): void {
+    this.#outputs = [];
+    this.#size = 0;
+    this.#clearPending = false;
   }
 }

@@ -221,7 +221,9 @@ export class ExecutionQueue {
       if (message.hasValue) result.value = message.value;
       if (message.repr !== undefined) {
         result.repr = message.repr;
-        result.data = { "text/plain": message.repr, ...message.data };
+        const { data, omitted } = running.valueData({ "text/plain": message.repr, ...message.data });
+        result.data = data;
+        if (omitted) result.dataOmitted = omitted;
       }
       if (message.error) result.error = message.error;
       if (message.doctest) result.doctest = message.doctest;

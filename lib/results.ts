@@ -68,6 +68,11 @@ export interface DisplayOutput {
   metadata: Record<string, unknown>;
   /** The `display_id` it was shown with, when one was given (later updates replace `data`). */
   id?: string;
+  /**
+   * Set when the execution's displays went over their budget (`maxOutputChars` characters/bytes
+   * in all): each MIME type cut (text, with a truncation marker) or left out, with the size not kept.
+   */
+  omitted?: Record<string, number>;
 }
 
 /** What a document's `>>>` example asks of its execution (`ExecuteOptions.doctest`). */
@@ -113,6 +118,8 @@ export interface ExecutionResult {
    * `_repr_png_`... (or `_repr_mimebundle_`) give (undefined when `repr` is).
    */
   data?: MimeBundle;
+  /** The MIME types of `data` cut or left out for being over `maxOutputChars`, with the size not kept. */
+  dataOmitted?: Record<string, number>;
   /**
    * The rich outputs shown during the execution, in order, each as its last update left it; a
    * `clear_output()` drops those before it. A session always sets it (`[]` when there were none).

@@ -5,10 +5,10 @@
  * @module
  */
 import { CappedText } from "./_capped_text.ts";
-import { DisplayCollector } from "./_displays.ts";
+import { capBundle, DisplayCollector } from "./_displays.ts";
 import type { ClearOutputMessage, DisplayMessage } from "./protocol.ts";
 import type { ExecutionControl } from "./execution.ts";
-import type { ExecutionResult, InputReply } from "./results.ts";
+import type { ExecutionResult, InputReply, MimeBundle } from "./results.ts";
 import type { ExecuteOptions } from "./options.ts";
 
 /** How an input request is answered: a reply, an error raised in the code, or later by inputResponse(). */
@@ -37,7 +37,7 @@ export class RunningExecution {
   readonly #stdout: CappedText;
   readonly #stderr: CappedText;
   readonly #inputs: InputReply[] | undefined;
-  readonly #displays = new DisplayCollector();
+  readonly #displays: DisplayCollector;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
 
   /** Starts tracking `execution`; each stream keeps at most `maxOutputChars` characters. */
@@ -52,6 +52,7 @@ export class RunningExecution {
     this.options = options;
     this.#stdout = new CappedText(maxOutputChars);
     this.#stderr = new CappedText(maxOutputChars);
+    this.#displays = new DisplayCollector(maxOutputChars);
     this.#inputs = options.inputs ? [...options.inputs] : undefined;
   }
 
@@ -62,6 +63,12 @@ export class RunningExecution {
     this.execution.push(
       background ? { type: "output", stream, data, background } : { type: "output", stream, data },
     );
+  }
+
+  /** The trailing value's bundle, within `maxOutputChars` (as `capBundle` keeps it). */
+  valueData(data: MimeBundle): { data: MimeBundle; omitted?: Record<string, number> } {
+    const { size: _size, ...kept } = capBundle(data, this.#displays.budget);
+    return kept;
   }
 
   /** Collects a rich output (or a clear_output) and passes it to any iterator. */

@@ -48,3 +48,38 @@ A()`);
     );
   });
 });
+
+Deno.test("displays and the value's bundle are kept within maxOutputChars, with what was left out", async () => {
+  await withSession(async (session) => {
+    const result = await session.execute(`
+display({"text/html": "h" * 600, "image/png": b"p" * 300}, raw=True)
+display({"text/html": "x" * 100, "image/png": b"q" * 600}, raw=True)
+display("tiny")
+h = display({"text/plain": "small"}, raw=True, display_id="u")
+h.update({"text/plain": "z" * 2000}, raw=True)
+class Big:
+    def _repr_png_(self): return b"b" * 5000
+    def __repr__(self): return "Big()"
+Big()`);
+    equal(result.status, "ok");
+    const [first, second, third, updated] = result.displays!;
+    equal(first.data["text/html"], "h".repeat(600));
+    equal((first.data["image/png"] as Uint8Array).length, 300);
+    equal(first.omitted, undefined);
+    ok(String(second.data["text/html"]).startsWith("x".repeat(100)), "text fits: kept");
+    equal(second.data["image/png"], undefined, "an image over the budget is left out");
+    deepStrictEqual(second.omitted, { "image/png": 600 });
+    ok(String(third.data["text/plain"]).includes("output truncated, 6 more characters"));
+    deepStrictEqual(updated.omitted, { "text/plain": 2000 });
+    equal(result.repr, "Big()");
+    equal(result.data?.["text/plain"], "Big()");
+    equal(result.data?.["image/png"], undefined);
+    deepStrictEqual(result.dataOmitted, { "image/png": 5000 });
+    // Events are not capped: a caller iterating sees every byte.
+    let biggest = 0;
+    for await (const event of session.execute(`display({"image/png": b"e" * 5000}, raw=True)`)) {
+      if (event.type === "display") biggest = (event.data["image/png"] as Uint8Array).length;
+    }
+    equal(biggest, 5000);
+  }, { maxOutputChars: 1000 });
+});
