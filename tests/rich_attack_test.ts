@@ -3,6 +3,10 @@
  * snapshot files and options. Each test here failed before its fix.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { loadScenario } from "../lib/scenario/load.ts";
+import { runScenarios } from "../lib/scenario/run.ts";
+import { writeSnapshot } from "../lib/scenario/snapshot.ts";
+import { ScenarioValidationError } from "../lib/scenario/errors.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
 Deno.test("a formatter raising SystemExit/KeyboardInterrupt/BaseException never ends the worker", async () => {
@@ -82,4 +86,63 @@ Big()`);
     }
     equal(biggest, 5000);
   }, { maxOutputChars: 1000 });
+});
+
+Deno.test("a snapshot path outside the scenario's directory is a validation error at its line", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    await Deno.mkdir(`${root}/a/b`, { recursive: true });
+    for (
+      const [snapshot, says] of [
+        ["../../outside.png", "is outside the scenario file's directory"],
+        [`${root}/abs.png`, "not an absolute path"],
+        ["plots/../../up.png", "is outside"],
+        [".", "names a directory"],
+      ]
+    ) {
+      await Deno.writeTextFile(
+        `${root}/a/b/s.yaml`,
+        `steps:\n  - exec: "1"\n    expect:\n      data:\n        image/png: { snapshot: "${snapshot}" }\n`,
+      );
+      let error: unknown;
+      try {
+        await loadScenario(`${root}/a/b/s.yaml`);
+      } catch (e) {
+        error = e;
+      }
+      ok(error instanceof ScenarioValidationError, `${snapshot}: ${error}`);
+      ok(error.message.includes("s.yaml:5:") && error.message.includes(says), error.message);
+    }
+    // A JSON value with a `snapshot` key is a value, not a path; a path inside is fine.
+    await Deno.writeTextFile(
+      `${root}/a/b/s.yaml`,
+      `steps:\n  - exec: "1"\n    expect:\n      data:\n        application/json: { snapshot: ../x }\n` +
+        `        image/png: { snapshot: plots/../in.png }\n`,
+    );
+    await loadScenario(`${root}/a/b/s.yaml`);
+    // --update of the scenario does not write outside (it never runs: nothing is written anywhere).
+    await runScenarios([`${root}/a/b/s.yaml`], { python: TEST_PYTHON, update: true });
+    equal(await Deno.stat(`${root}/outside.png`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("--update of a read-only or symlinked snapshot keeps its mode and its link", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    Deno.writeFileSync(`${dir}/ro.png`, new Uint8Array([1]));
+    Deno.chmodSync(`${dir}/ro.png`, 0o444);
+    writeSnapshot(`${dir}/ro.png`, new Uint8Array([2]));
+    deepStrictEqual(Deno.readFileSync(`${dir}/ro.png`), new Uint8Array([2]));
+    equal(Deno.statSync(`${dir}/ro.png`).mode! & 0o777, 0o444);
+    Deno.mkdirSync(`${dir}/shared`);
+    Deno.writeFileSync(`${dir}/shared/real.png`, new Uint8Array([1]));
+    Deno.symlinkSync(`${dir}/shared/real.png`, `${dir}/link.png`);
+    writeSnapshot(`${dir}/link.png`, new Uint8Array([3]));
+    ok(Deno.lstatSync(`${dir}/link.png`).isSymlink);
+    deepStrictEqual(Deno.readFileSync(`${dir}/shared/real.png`), new Uint8Array([3]));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

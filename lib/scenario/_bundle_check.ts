@@ -8,7 +8,7 @@ import type { DisplayOutput, MimeBundle } from "../results.ts";
 import type { ExpectationFailure } from "../report/model.ts";
 import { bundleSummary, mimeKind } from "../report/_bundle.ts";
 import { matchTextKeys, renderValue, valuesEqual } from "./matchers.ts";
-import { compareSnapshot, snapshotPath } from "./snapshot.ts";
+import { compareSnapshot, snapshotPath, snapshotPathProblem } from "./snapshot.ts";
 import type {
   BundleExpectation,
   Normalizer,
@@ -79,6 +79,11 @@ export function checkBundle(
       }
     } else {
       const { snapshot, tolerance } = expectation as SnapshotExpectation;
+      const refused = snapshotPathProblem(snapshot); // validation refuses it too: never written
+      if (refused !== undefined) {
+        fail(`${mime} ${refused}`, snapshot, bundleSummary({ [mime]: got }));
+        continue;
+      }
       const bytes = got instanceof Uint8Array ? got : new Uint8Array();
       const file = snapshotPath(snapshot, options.dir);
       const verdict = compareSnapshot(bytes, file, tolerance ?? 0, mime);

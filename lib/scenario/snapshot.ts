@@ -7,7 +7,7 @@
  */
 import { decode, encode } from "npm:fast-png@8.0.0";
 import pixelmatch from "npm:pixelmatch@8.0.0";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, normalize } from "node:path";
 import { writeFileAtomicSync } from "../_atomic_write.ts";
 
 /** How a snapshot compared. */
@@ -34,6 +34,34 @@ export function snapshotSibling(file: string, suffix: "actual" | "diff"): string
 /** `snapshot` resolved against `dir` (the directory of the file that names it). */
 export function snapshotPath(snapshot: string, dir: string): string {
   return isAbsolute(snapshot) ? snapshot : join(dir, snapshot);
+}
+
+/**
+ * Why `snapshot` cannot name a snapshot file, or undefined when it can: it must be a relative path
+ * to a file inside the scenario file's directory tree (`--update` writes there, and its actual and
+ * diff images beside it), so an absolute path, one that climbs out with `..`, or one naming a
+ * directory is refused.
+ *
+ * @example
+ * ```ts
+ * import { snapshotPathProblem } from "./snapshot.ts";
+ * snapshotPathProblem("plots/hist.png"); // undefined
+ * snapshotPathProblem("../../outside.png"); // "snapshot ../../outside.png is outside ..."
+ * ```
+ */
+export function snapshotPathProblem(snapshot: string): string | undefined {
+  const where = "the scenario file's directory (snapshots are written there by --update)";
+  if (isAbsolute(snapshot) || /^[A-Za-z]:[\\/]/.test(snapshot)) {
+    return `snapshot ${snapshot} must be a path relative to ${where}, not an absolute path`;
+  }
+  const normal = normalize(snapshot.replaceAll("\\", "/"));
+  if (normal === ".." || normal.startsWith("../")) {
+    return `snapshot ${snapshot} is outside ${where}`;
+  }
+  if (normal === "." || normal === "./" || /[/]$/.test(normal)) {
+    return `snapshot ${snapshot} names a directory, not a file`;
+  }
+  return undefined;
 }
 
 /**
@@ -103,10 +131,23 @@ export function compareSnapshot(
   return verdict;
 }
 
-/** Writes `bytes` as the snapshot (for `--update`) and removes its stale actual and diff images. */
+/**
+ * Writes `bytes` as the snapshot (for `--update`) and removes its stale actual and diff images. An
+ * existing snapshot keeps its permissions (a read-only one stays read-only) and a symlinked one
+ * its link (the file it points to is replaced).
+ */
 export function writeSnapshot(file: string, bytes: Uint8Array): void {
   Deno.mkdirSync(join(file, ".."), { recursive: true });
-  writeFileAtomicSync(file, bytes);
+  let target = file;
+  let mode: number | null = null;
+  try {
+    target = Deno.realPathSync(file);
+    mode = Deno.statSync(target).mode;
+  } catch {
+    // a new snapshot
+  }
+  writeFileAtomicSync(target, bytes);
+  if (mode !== null && Deno.build.os !== "windows") Deno.chmodSync(target, mode & 0o7777);
   removeSiblings(file);
 }
 

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { snapshotPathProblem } from "./snapshot.ts";
+import { mimeKind } from "../report/_bundle.ts";
 import type { TransactionPolicy } from "../results.ts";
 import { MAX_TIMER_MS, type ResourceLimits } from "../options.ts";
 import { parseDuration } from "./duration.ts";
@@ -161,6 +163,12 @@ export function buildSteps(
       checkRegex(report, [...path, "matches"], text.matches);
     }
   };
+  const checkSnapshot = (path: DocPath, want: unknown) => {
+    if (mimeKind(String(path.at(-1))) !== "binary") return; // a JSON value may have a snapshot key
+    const snapshot = (want as { snapshot?: unknown } | null)?.snapshot;
+    const problem = typeof snapshot === "string" ? snapshotPathProblem(snapshot) : undefined;
+    if (problem !== undefined) report([...path, "snapshot"], problem);
+  };
   const fileNormalizers = options.normalizers;
   const checkpoints = new Set<string>();
   return raw.map((s, index): Step => {
@@ -178,10 +186,12 @@ export function buildSteps(
       e.display?.forEach((bundle, i) => {
         for (const [mime, want] of Object.entries(bundle)) {
           checkText([...ep, "display", i, mime], want as RawText);
+          checkSnapshot([...ep, "display", i, mime], want);
         }
       });
       for (const [mime, want] of Object.entries(e.data ?? {})) {
         checkText([...ep, "data", mime], want as RawText);
+        checkSnapshot([...ep, "data", mime], want);
       }
       const error = typeof e.error === "string" ? { type: e.error } : e.error;
       if (error?.message !== undefined) checkText([...ep, "error", "message"], error.message);
