@@ -143,3 +143,33 @@ Deno.test("record at a terminal: python3's prompt, and a file that replays green
   ok(!kept.includes("hunter2"), kept);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record at a terminal keeps a pasted block and lines typed ahead while code runs", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/paste.yaml`;
+  const keys: Key[] = [
+    { expect: ">>> " },
+    // One write, as a terminal delivers a paste: every line reaches its own prompt.
+    { send: "if True:\r    print('yes')\r\rx = input('Name: ')\rBob\rx\r" },
+    { expect: "'Bob'\r\n" },
+    { expect: ">>> " },
+    // Typed while the sleep runs: the entry waits for the next prompt, as in python3.
+    { send: "import time; print('napping', flush=True); time.sleep(1)\r" },
+    { expect: "napping" },
+    { send: "y = 5\ry\r" },
+    { expect: "5\r\n" },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ];
+  const run = await drive(keys, ["record", file, "--python", TEST_PYTHON], {
+    PYREPL3_HISTORY: `${dir}/history`,
+  });
+  equal(run.error, undefined, run.screen);
+  equal(run.code, 0, run.screen);
+  const text = await Deno.readTextFile(file);
+  match(text, /exec: \|-\n\s+if True:\n\s+print\('yes'\)\n\s+expect:\n\s+stdout: \|\n\s+yes\n/);
+  match(text, /reply: Bob/);
+  match(text, /exec: y\n\s+expect:\n\s+value: 5\n/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -7,7 +7,7 @@
  */
 
 import { createInterface } from "node:readline";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import process from "node:process";
 import { dirname, join } from "node:path";
 import { LineReader } from "./_lines.ts";
@@ -79,10 +79,15 @@ export function historyPath(
   return home ? join(home, ".pyrepl3_history") : undefined;
 }
 
+/** The keys that end a line at the prompt: Enter (CR or LF), Ctrl-C and Ctrl-D. */
+const LINE_ENDS = new Set([0x0d, 0x0a, 0x03, 0x04]);
+
 /**
- * A person at a terminal. Each line is read by its own `node:readline` interface, closed once the
- * line is in: between prompts the terminal is back in its normal mode, so Ctrl-C while code runs
- * is a real SIGINT that `record` turns into an interrupt of the code.
+ * A person at a terminal. One reader takes every byte from stdin for the whole recording and keeps
+ * what is typed ahead (a pasted block, keys typed while code runs); each prompt is its own
+ * `node:readline` interface fed from that store one line at a time, so no typed line is lost when
+ * an interface closes. Between prompts the terminal is in cbreak mode: keys are not echoed, and
+ * Ctrl-C is a real SIGINT that `record` turns into an interrupt of the running code.
  */
 export class TerminalLines implements LineSource {
   readonly interactive = true;
@@ -90,6 +95,14 @@ export class TerminalLines implements LineSource {
   readonly #file: string | undefined;
   /** Newest first, as readline keeps it. */
   #history: string[] = [];
+  /** Bytes typed and not yet given to a prompt. */
+  #typed: Uint8Array = new Uint8Array(0);
+  /** The input of the prompt being answered, fed from `#typed`. */
+  #feed: Readable | undefined;
+  readonly #onData = (chunk: Uint8Array) => {
+    this.#typed = concat(this.#typed, chunk);
+    this.#pump();
+  };
 
   private constructor(io: CliIO, file: string | undefined) {
     this.#io = io;
@@ -103,6 +116,9 @@ export class TerminalLines implements LineSource {
       const text = await Deno.readTextFile(file).catch(() => "");
       lines.#history = text.split("\n").filter((l) => l !== "").reverse().slice(0, HISTORY_SIZE);
     }
+    lines.#mode("between");
+    process.stdin.on("data", lines.#onData);
+    process.stdin.resume();
     return lines;
   }
 
@@ -128,7 +144,9 @@ export class TerminalLines implements LineSource {
 
   /** Writes the history file (best effort: a read-only home does not lose the recording). */
   async close(): Promise<void> {
-    this.#quiet(false);
+    process.stdin.off("data", this.#onData);
+    process.stdin.pause();
+    this.#mode("normal");
     if (this.#file === undefined) return;
     try {
       await Deno.mkdir(dirname(this.#file), { recursive: true });
@@ -138,21 +156,39 @@ export class TerminalLines implements LineSource {
     }
   }
 
-  #quiet(on: boolean): void {
+  /**
+   * The terminal's mode: raw at a prompt (readline edits, Ctrl-C is a key), cbreak between prompts
+   * (nothing echoed, Ctrl-C a signal), normal when recording ends.
+   */
+  #mode(mode: "prompt" | "between" | "normal"): void {
     try {
-      Deno.stdin.setRaw(on, { cbreak: true });
+      if (mode === "normal") Deno.stdin.setRaw(false);
+      else Deno.stdin.setRaw(true, { cbreak: mode === "between" });
     } catch {
-      // stdin is no terminal after all (closed): nothing to keep quiet.
+      // stdin is no terminal after all (closed): no mode to set.
     }
+  }
+
+  /** Gives the prompt the typed bytes up to and including the next key that may end its line. */
+  #pump(): void {
+    const feed = this.#feed;
+    if (feed === undefined || this.#typed.length === 0) return;
+    const end = this.#typed.findIndex((byte) => LINE_ENDS.has(byte));
+    const take = end === -1 ? this.#typed.length : end + 1;
+    feed.push(this.#typed.slice(0, take));
+    this.#typed = this.#typed.slice(take);
+    // Ctrl-D on a line with text does not end it: go on once readline has seen the key.
+    if (end !== -1) setTimeout(() => this.#feed === feed && this.#pump(), 0);
   }
 
   #ask(prompt: string, secret: boolean): Promise<ReadLine> {
     // A secret's keys are echoed to a sink: the code already showed its prompt, the typed text
     // goes nowhere.
     const output = secret ? new Writable({ write: (_c, _e, done) => done() }) : process.stdout;
+    const feed = new Readable({ read() {} });
     return new Promise((resolve) => {
       const rl = createInterface({
-        input: process.stdin,
+        input: feed,
         output,
         terminal: true,
         history: secret ? [] : [...this.#history],
@@ -163,16 +199,28 @@ export class TerminalLines implements LineSource {
       const finish = (line: ReadLine, echo: string) => {
         if (answered) return;
         answered = true;
+        this.#feed = undefined;
         rl.close();
         // Until the next prompt, keys are neither echoed nor edited (a password typed before
         // getpass's prompt is read stays hidden), while Ctrl-C still sends SIGINT.
-        this.#quiet(true);
+        this.#mode("between");
         if (echo !== "") this.#io.stdout(echo);
         resolve(line);
       };
       rl.on("SIGINT", () => finish(CANCELLED, "\nKeyboardInterrupt\n"));
       rl.on("close", () => finish(null, "\n"));
       rl.question(secret ? "" : prompt, (line) => finish(line, secret ? "\n" : ""));
+      this.#mode("prompt");
+      this.#feed = feed;
+      this.#pump();
     });
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return new Uint8Array(b);
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }
