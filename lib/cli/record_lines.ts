@@ -99,8 +99,14 @@ export class TerminalLines implements LineSource {
   #typed: Uint8Array = new Uint8Array(0);
   /** The input of the prompt being answered, fed from `#typed`. */
   #feed: Readable | undefined;
+  /** True once stdin has ended (the terminal closed): prompts then read end of input. */
+  #ended = false;
   readonly #onData = (chunk: Uint8Array) => {
     this.#typed = concat(this.#typed, chunk);
+    this.#pump();
+  };
+  readonly #onEnd = () => {
+    this.#ended = true;
     this.#pump();
   };
 
@@ -118,6 +124,7 @@ export class TerminalLines implements LineSource {
     }
     lines.#mode("between");
     process.stdin.on("data", lines.#onData);
+    process.stdin.on("end", lines.#onEnd);
     process.stdin.resume();
     return lines;
   }
@@ -145,6 +152,7 @@ export class TerminalLines implements LineSource {
   /** Writes the history file (best effort: a read-only home does not lose the recording). */
   async close(): Promise<void> {
     process.stdin.off("data", this.#onData);
+    process.stdin.off("end", this.#onEnd);
     process.stdin.pause();
     this.#mode("normal");
     if (this.#file === undefined) return;
@@ -172,7 +180,11 @@ export class TerminalLines implements LineSource {
   /** Gives the prompt the typed bytes up to and including the next key that may end its line. */
   #pump(): void {
     const feed = this.#feed;
-    if (feed === undefined || this.#typed.length === 0) return;
+    if (feed === undefined) return;
+    if (this.#typed.length === 0) {
+      if (this.#ended) feed.push(null); // readline closes: end of input
+      return;
+    }
     const end = this.#typed.findIndex((byte) => LINE_ENDS.has(byte));
     const take = end === -1 ? this.#typed.length : end + 1;
     feed.push(this.#typed.slice(0, take));
