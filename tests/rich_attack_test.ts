@@ -5,7 +5,9 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
-import { writeSnapshot } from "../lib/scenario/snapshot.ts";
+import { compareSnapshot, writeSnapshot } from "../lib/scenario/snapshot.ts";
+import { encode } from "npm:fast-png@8.0.0";
+import { deflateSync } from "node:zlib";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
@@ -142,6 +144,95 @@ Deno.test("--update of a read-only or symlinked snapshot keeps its mode and its 
     writeSnapshot(`${dir}/link.png`, new Uint8Array([3]));
     ok(Deno.lstatSync(`${dir}/link.png`).isSymlink);
     deepStrictEqual(Deno.readFileSync(`${dir}/shared/real.png`), new Uint8Array([3]));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+/** A PNG of `rows` (already packed) with the given depth and colour type, written by hand. */
+function rawPng(
+  width: number,
+  depth: number,
+  colorType: number,
+  rows: number[][],
+  palette?: number[],
+): Uint8Array {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Uint8Array) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
+    const out = new DataView(new ArrayBuffer(12 + data.length));
+    out.setUint32(0, data.length);
+    new Uint8Array(out.buffer).set(body, 4);
+    out.setUint32(8 + data.length, crc(body));
+    return new Uint8Array(out.buffer);
+  };
+  const header = new DataView(new ArrayBuffer(13));
+  header.setUint32(0, width);
+  header.setUint32(4, rows.length);
+  header.setUint8(8, depth);
+  header.setUint8(9, colorType);
+  const raw = new Uint8Array(rows.flatMap((row) => [0, ...row]));
+  return new Uint8Array([
+    0x89,
+    0x50,
+    0x4e,
+    0x47,
+    0x0d,
+    0x0a,
+    0x1a,
+    0x0a,
+    ...chunk("IHDR", new Uint8Array(header.buffer)),
+    ...(palette ? chunk("PLTE", new Uint8Array(palette)) : []),
+    ...chunk("IDAT", new Uint8Array(deflateSync(raw))),
+    ...chunk("IEND", new Uint8Array()),
+  ]);
+}
+
+function solidPng(width: number, height: number, rgba: number[]): Uint8Array {
+  const data = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) data.set(rgba, p * 4);
+  return encode({ width, height, data, channels: 4, depth: 8 });
+}
+
+Deno.test("snapshots of 1/2/4-bit palette and grey PNGs compare by their pixels", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    const blue = solidPng(10, 2, [0, 0, 255, 255]);
+    const white = solidPng(10, 2, [255, 255, 255, 255]);
+    // 10 pixels of 1 bit: index/level 1 everywhere is 0xff 0xc0 per row.
+    Deno.writeFileSync(
+      `${dir}/pal1.png`,
+      rawPng(10, 1, 3, [[0xff, 0xc0], [0xff, 0xc0]], [255, 0, 0, 0, 0, 255]),
+    );
+    Deno.writeFileSync(`${dir}/grey1.png`, rawPng(10, 1, 0, [[0xff, 0xc0], [0xff, 0xc0]]));
+    Deno.writeFileSync(
+      `${dir}/grey4.png`,
+      rawPng(10, 4, 0, [[0xff, 0xff, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xff, 0xff]]),
+    );
+    equal(
+      compareSnapshot(blue, `${dir}/pal1.png`).ok,
+      true,
+      compareSnapshot(blue, `${dir}/pal1.png`).reason,
+    );
+    equal(compareSnapshot(white, `${dir}/pal1.png`).ok, false);
+    equal(compareSnapshot(white, `${dir}/grey1.png`).ok, true);
+    equal(compareSnapshot(white, `${dir}/grey4.png`).ok, true);
+    // One pixel of level 0 in a 2-bit grey image: exactly 1 of 20 pixels differs.
+    Deno.writeFileSync(
+      `${dir}/grey2.png`,
+      rawPng(10, 2, 0, [[0x3f, 0xff, 0xf0], [0xff, 0xff, 0xf0]]),
+    );
+    const verdict = compareSnapshot(white, `${dir}/grey2.png`);
+    ok(verdict.reason?.startsWith("1 of 20 pixels"), verdict.reason);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

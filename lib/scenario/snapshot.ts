@@ -161,7 +161,7 @@ interface Rgba {
 function rgba(bytes: Uint8Array): Rgba {
   const png = decode(bytes);
   const { width, height, channels, depth, palette } = png;
-  const source = png.data;
+  const source = depth < 8 ? unpack(png.data, width, height, channels, depth, !palette) : png.data;
   const out = new Uint8Array(width * height * 4);
   const at = (i: number) => depth === 16 ? source[i] >> 8 : source[i];
   for (let p = 0; p < width * height; p++) {
@@ -182,6 +182,33 @@ function rgba(bytes: Uint8Array): Rgba {
     out.set([r, g, b, a], p * 4);
   }
   return { width, height, data: out };
+}
+
+/**
+ * Samples of 1, 2 or 4 bits (packed, each row starting on a byte) as one byte each: palette
+ * indexes as they are, grey levels scaled to 0-255.
+ */
+function unpack(
+  packed: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  depth: number,
+  scale: boolean,
+): Uint8Array {
+  const perRow = width * channels;
+  const rowBytes = Math.ceil((perRow * depth) / 8);
+  const max = (1 << depth) - 1;
+  const out = new Uint8Array(perRow * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < perRow; x++) {
+      const bit = x * depth;
+      const byte = packed[y * rowBytes + (bit >> 3)] ?? 0;
+      const sample = (byte >> (8 - depth - (bit & 7))) & max;
+      out[y * perRow + x] = scale ? Math.round((sample * 255) / max) : sample;
+    }
+  }
+  return out;
 }
 
 function passed(file: string): SnapshotVerdict {
