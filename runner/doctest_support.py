@@ -25,6 +25,19 @@ PYTHON_INFO = ("pycon", "python", "py")
 # An opening fence: any indentation (fences nested in list items), ``` or ~~~, then the info string.
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 _CONTROL = re.compile(r"^(\s*)>>> *(#\s*pyrepl3:.*?)\s*$")
+# A blockquote's markers at the start of a line: `> `, `>`, nested `> > `, each after up to 3 spaces.
+_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
+
+
+def _unquote(line: str, depth: int) -> Optional[str]:
+    """`line` with its first `depth` blockquote markers turned into spaces (columns kept); None without them."""
+    end = 0
+    for _ in range(depth):
+        found = re.match(r" {0,3}> ?", line[end:])
+        if found is None:
+            return None
+        end += found.end()
+    return " " * end + line[end:]
 
 
 # -- parsing (load time) ----------------------------------------------------------------------------------------
@@ -34,29 +47,40 @@ def markdown_view(text: str) -> str:
 
     A fence counts when its info string's first word is pycon, python or py, or when it has none and its first
     non-blank line starts with ``>>>``. Fence lines themselves are blanked, so an example's expected output
-    ends at the closing fence.
+    ends at the closing fence. A fence may be indented (in a list item) or in a blockquote (``> ```pycon``):
+    the quote markers of its lines become spaces, so the examples are found at their columns, and a line
+    that leaves the blockquote ends the fence, as in CommonMark.
     """
     lines = text.split("\n")
     out = [""] * len(lines)
     i = 0
     while i < len(lines):
-        match = _FENCE.match(lines[i])
+        quote = _QUOTE.match(lines[i])
+        depth = quote.group(0).count(">") if quote else 0
+        opening = _unquote(lines[i], depth) if depth else lines[i]
+        match = _FENCE.match(opening or "")
         if match is None or (match.group(2)[0] == "`" and "`" in match.group(3)):
             i += 1
             continue
         marker = match.group(2)
         info = match.group(3).strip().split(" ")[0].lower() if match.group(3).strip() else ""
-        end = i + 1
+        end, after = i + 1, len(lines)
+        body = []
         while end < len(lines):
-            close = lines[end].strip()
-            if close.startswith(marker[0] * len(marker)) and close.strip(marker[0]) == "":
+            line = _unquote(lines[end], depth) if depth else lines[end]
+            if line is None:  # the blockquote ended, and the fence with it: that line is read again
+                after = end
                 break
+            close = line.strip()
+            if close.startswith(marker[0] * len(marker)) and close.strip(marker[0]) == "":
+                after = end + 1
+                break
+            body.append(line)
             end += 1
-        body = lines[i + 1:end]
         first = next((line.strip() for line in body if line.strip()), "")
         if info.lstrip("{.").rstrip("}") in PYTHON_INFO or (info == "" and first.startswith(">>>")):
             out[i + 1:end] = body
-        i = end + 1
+        i = after
     return "\n".join(out)
 
 

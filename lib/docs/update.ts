@@ -152,8 +152,9 @@ function find(
       const line = lines[start + i];
       if (line === undefined) return false;
       const body = line.replace(/\r?\n$/, "");
+      // Before the `>>>`: indentation, or a blockquote's `> ` markers (kept as they are).
       return body.slice(indent).trimEnd() === want.trimEnd() &&
-        body.slice(0, indent).trim() === "";
+        /^[ \t>]*$/.test(body.slice(0, indent));
     });
   for (let d = 0; d < lines.length; d++) {
     if (near - d >= 0 && matches(near - d)) return near - d;
