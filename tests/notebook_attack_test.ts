@@ -3,6 +3,8 @@
  * malformed files, other format versions, huge outputs, crashing cells, and the CLI's edges.
  */
 import { equal, match, ok, throws } from "node:assert/strict";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
+import { TEST_PYTHON } from "./_helpers/session.ts";
 import { loadNotebook, updateNotebook } from "../lib/notebook/mod.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
 import { runNotebook as run, tempDir } from "./_helpers/notebooks.ts";
@@ -91,4 +93,106 @@ Deno.test("notebook --update: an error output gets its traceback as a list of li
   equal(error.traceback.at(-1), "ZeroDivisionError: division by zero");
   ok(error.traceback.every((l: string) => !l.includes("\n")));
   await nbformatValidate(path);
+});
+
+Deno.test("notebook: an nbformat 3 notebook (worksheets, no cells) is refused as nbformat 3", () => {
+  const v3 = JSON.stringify({ metadata: {}, nbformat: 3, nbformat_minor: 0, worksheets: [] });
+  throws(
+    () => loadNotebook("old.ipynb", v3),
+    (e: unknown) =>
+      e instanceof ScenarioValidationError &&
+      /^old\.ipynb:1:1: unsupported notebook format: nbformat 3; only nbformat 4/.test(e.message),
+  );
+});
+
+Deno.test("notebook: IPython magics and shell commands are refused at their line, naming the skip tag", () => {
+  const text = notebook([
+    code("import os"),
+    { ...code("%%time\nx = 1"), source: ["%%time\n", "x = 1"] },
+    code("s = '''\n%d items\n!not a command\n'''"),
+    { ...code("!ls"), metadata: { tags: ["skip"] } },
+  ]);
+  throws(
+    () => loadNotebook("magic.ipynb", text),
+    (e: unknown) => {
+      ok(e instanceof ScenarioValidationError);
+      const line = text.split("\n").findIndex((l) => l.includes('"%%time\\n"')) + 1;
+      match(
+        e.message,
+        new RegExp(`^magic\\.ipynb:${line}:\\d+: cell 2: "%%time" is IPython syntax`),
+      );
+      match(e.message, /tag the cell 'skip'/);
+      // The string's lines and the skipped cell are not IPython syntax to refuse.
+      equal(e.message.split("\n").length, 1, e.message);
+      return true;
+    },
+  );
+});
+
+Deno.test("cli: malformed notebooks (trailing comma, truncated, empty) exit 2 at file:line, no stack trace", async () => {
+  const good = notebook([
+    code("print(1)", [{ name: "stdout", output_type: "stream", text: ["1\n"] }]),
+  ]);
+  const dir = await tempScenarios({
+    "comma.ipynb": good.replace('"python3"\n', '"python3",\n'),
+    "truncated.ipynb": good.slice(0, 150),
+    "empty.ipynb": "",
+  });
+  try {
+    // The comma is reported at its own line, not at the brace after it.
+    const comma = good.split("\n").findIndex((l) => l.includes('"python3"')) + 1;
+    for (const [name, line] of [["comma", comma], ["truncated", 0], ["empty", 1]] as const) {
+      const run = await runCli([`${dir}/${name}.ipynb`, "--python", TEST_PYTHON]);
+      equal(run.code, 2, run.stdout + run.stderr);
+      match(
+        run.stderr,
+        new RegExp(
+          `${name}\\.ipynb:${line || "\\d+"}:\\d+: not a notebook: the file is not valid JSON`,
+        ),
+      );
+      ok(!run.stderr.includes("    at "), run.stderr);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("notebook --update: a UTF-8 byte order mark, CRLF lines and non-ASCII text are kept", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/bom.ipynb`;
+  const out = (text: string) => [{ name: "stdout", output_type: "stream", text: [text] }];
+  const fresh = notebook([
+    { ...code("print('héllo ✓ 😀')", out("héllo ✓ 😀\n")), execution_count: 1 },
+    { ...code("print(2)", out("2\n")), execution_count: 2 },
+  ]);
+  const stale = fresh.replace('"2\\n"', '"3\\n"');
+  const bytes = (text: string) =>
+    new TextEncoder().encode("\ufeff" + text.replaceAll("\n", "\r\n"));
+  await Deno.writeFile(path, bytes(stale));
+  const { changed } = await updateFile(path);
+  ok(changed);
+  equal(
+    new TextDecoder("utf-8", { ignoreBOM: true }).decode(await Deno.readFile(path)),
+    "\ufeff" + fresh.replaceAll("\n", "\r\n"),
+  );
+});
+
+Deno.test("notebook --update: a cell that crashes the interpreter keeps its outputs and count; later cells are skipped", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/crash.ipynb`;
+  const out = (text: string) => [{ name: "stdout", output_type: "stream", text: [text] }];
+  const text = notebook([
+    code("print(1)", out("0\n")),
+    code("import os\nos._exit(3)", out("saved\n")),
+    code("print(2)", out("2\n")),
+  ]);
+  await Deno.writeTextFile(path, text);
+  const { report, changed, after } = await updateFile(path);
+  equal(report.steps.map((s) => s.status).join(), "passed,failed,skipped");
+  ok(changed);
+  const [first, crashed, last] = JSON.parse(after).cells;
+  equal(first.execution_count, 1);
+  const before = JSON.parse(text).cells;
+  equal(JSON.stringify(crashed), JSON.stringify(before[1]));
+  equal(JSON.stringify(last), JSON.stringify(before[2]));
 });

@@ -49,6 +49,33 @@ export const SANITIZE_NORMALIZERS: readonly Normalizer[] = [
 
 const DIRECTIVE = /#\s*pyrepl3:/;
 
+/**
+ * The first line of `source` that is IPython syntax rather than Python: a line magic (`%time`),
+ * a cell magic (`%%time`) or a shell command (`!ls`) at the start of a line, outside a
+ * triple-quoted string. Undefined when there is none.
+ *
+ * @example
+ * ```ts
+ * import { ipythonSyntax } from "./load.ts";
+ * if (ipythonSyntax("import os\n!ls")?.line !== 1) throw new Error("shell command");
+ * if (ipythonSyntax("s = '''\n%d items\n'''") !== undefined) throw new Error("a string");
+ * ```
+ */
+export function ipythonSyntax(source: string): { line: number; text: string } | undefined {
+  let quote: string | undefined;
+  const lines = source.split("\n");
+  for (let line = 0; line < lines.length; line++) {
+    const text = lines[line];
+    if (quote === undefined && /^\s*(%%?|!)[A-Za-z]/.test(text)) return { line, text: text.trim() };
+    // Tracks triple-quoted strings, roughly: a magic-like line inside one is text.
+    for (const match of text.matchAll(/"{3}|'{3}/g)) {
+      if (quote === undefined) quote = match[0];
+      else if (quote === match[0]) quote = undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The text each notebook scenario was read from, for `--update`'s check that it is unchanged. */
 const sources = new WeakMap<Scenario, string>();
 
@@ -104,6 +131,16 @@ export function loadNotebook(
       const at = cell.sourceLines[line] ?? cell.sourceLines[0];
       const message = `cell ${cell.cellIndex + 1}: ${(e as Error).message}`;
       issues.push({ file: path, ...at, message });
+    }
+    const magic = ipythonSyntax(cell.source);
+    if (magic !== undefined) {
+      issues.push({
+        file: path,
+        ...(cell.sourceLines[magic.line] ?? cell.sourceLines[0]),
+        message: `cell ${cell.cellIndex + 1}: ${JSON.stringify(magic.text)} is IPython syntax ` +
+          `(a magic or shell command), not Python: PyREPL3 runs cells as plain Python; tag the ` +
+          `cell 'skip' (or 'nbval-skip') to leave it out, or write it in Python`,
+      });
     }
     // A cell of nothing but `# pyrepl3: checkpoint=NAME` (restore, commit...) is that step.
     const control = directives.control;

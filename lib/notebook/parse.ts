@@ -63,7 +63,9 @@ const PYTHON_NAMES = /^(python|python[23](\.\d+)?|ipython[23]?|py|pypy3?)$/i;
  * if (nb.cells[0].source !== "1 + 1") throw new Error(nb.cells[0].source);
  * ```
  */
-export function parseNotebook(text: string, file: string): ParsedNotebook {
+export function parseNotebook(source: string, file: string): ParsedNotebook {
+  // A byte order mark read as text is parsed as the space it stands for (offsets stay).
+  const text = source.startsWith("\ufeff") ? ` ${source.slice(1)}` : source;
   const lines = new LineIndex(text);
   const fail = (message: string, offset = 0): never => {
     throw new ScenarioValidationError([{ file, ...lines.at(offset), message }]);
@@ -72,10 +74,18 @@ export function parseNotebook(text: string, file: string): ParsedNotebook {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const at = /position (\d+)/.exec(String(e));
+    const position = Number(/position (\d+)/.exec(String(e))?.[1] ?? 0);
+    // A trailing comma is reported where the parser stopped, after it: point at the comma.
+    const before = text.slice(0, position).trimEnd();
+    if (/^[}\]]/.test(text.slice(position).trimStart()) && before.endsWith(",")) {
+      fail("not a notebook: the file is not valid JSON (a trailing comma)", before.length - 1);
+    }
+    fail(`not a notebook: the file is not valid JSON (${(e as Error).message})`, position);
+  }
+  if (isObject(data) && typeof data.nbformat === "number" && data.nbformat !== 4) {
     fail(
-      `not a notebook: the file is not valid JSON (${(e as Error).message})`,
-      Number(at?.[1] ?? 0),
+      `unsupported notebook format: nbformat ${data.nbformat}; only nbformat 4 is read ` +
+        `(convert it with 'jupyter nbconvert --to notebook --nbformat 4')`,
     );
   }
   if (!isObject(data) || !Array.isArray(data.cells)) {

@@ -66,10 +66,11 @@ export async function updateNotebook(
   report: ScenarioReport,
   options: UpdateNotebookOptions = {},
 ): Promise<boolean> {
-  const before = await readUnchanged(file, options.expectedText);
+  const before = await readUnchanged(file, options.expectedText?.replace(/^\ufeff/, ""));
   const { text, rewritten } = updatedText(before, file, report);
   if (rewritten.length === 0) return false;
-  await writeTextFileAtomic(file, text);
+  // A byte order mark is not part of the decoded text: written back, it stays.
+  await writeTextFileAtomic(file, await startsWithBom(file) ? `\ufeff${text}` : text);
   for (const step of rewritten) {
     step.status = "passed";
     step.updated = true;
@@ -101,7 +102,8 @@ export function updatedText(
   let count = 0;
   report.steps.forEach((step, i) => {
     const cell = cells[i];
-    if (cell === undefined || step.actual === undefined) return;
+    // A cell that crashed the interpreter, or did not run, keeps its count and outputs.
+    if (cell === undefined || step.actual === undefined || step.actual.status === "crashed") return;
     count++;
     const fixable = step.status === "failed" && step.error === undefined &&
       step.failures.length > 0 && step.failures.every((f) => FIXABLE.has(f.kind));
@@ -208,6 +210,14 @@ function nbformatBundle(bundle: Record<string, unknown>): Json {
       : splitLinesLikePython(String(value));
   }
   return out;
+}
+
+/** True when the file starts with a UTF-8 byte order mark. */
+async function startsWithBom(file: string): Promise<boolean> {
+  using handle = await Deno.open(file);
+  const head = new Uint8Array(3);
+  const read = await handle.read(head);
+  return read === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
 }
 
 /** The whitespace that starts the line `offset` is on. */
