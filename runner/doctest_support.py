@@ -191,7 +191,16 @@ def parse_request(request: dict[str, Any]) -> dict[str, Any]:
         return {"error": f"{type(error).__name__}: {error}", "line": line}
     except BaseException as error:  # noqa: BLE001 - importing a module runs its code
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
-        return {"error": f"importing the module failed: {detail}", "line": 1}
+        return {"error": f"importing the module failed: {detail}", "line": _error_line(error, path)}
+
+
+def _error_line(error: BaseException, path: str) -> int:
+    """The line of `path` where importing it failed: a syntax error's, else its last frame in the file; or 1."""
+    same = lambda name: name is not None and os.path.abspath(name) == os.path.abspath(path)  # noqa: E731
+    if isinstance(error, SyntaxError) and same(error.filename) and error.lineno:
+        return error.lineno
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if same(frame.filename)]
+    return lines[-1] if lines and lines[-1] else 1
 
 
 # -- running (in the worker) ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * escaped docstrings, modules that never finish importing, ...), each a regression test of a
  * failure found that way.
  */
-import { equal } from "node:assert/strict";
+import { equal, match } from "node:assert/strict";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
 
@@ -54,4 +54,29 @@ Deno.test("Markdown: fences in a blockquote and in list items are found, and --u
     doc("2", "x\n> <BLANKLINE>\n> y").replace("> >>> 7\n", "> >>> 7\n> 7\n"),
   );
   equal((await runJson([`${dir}/doc.md`])).code, 0);
+});
+
+Deno.test("modules: an import that never ends is stopped at the timeout, and import errors point at their line", async () => {
+  const dir = await tempScenarios({
+    "pyrepl3.yaml": "timeout: 1s\n",
+    "forever.py": '"""\n>>> 1\n1\n"""\nwhile True:\n    pass\n',
+    "syntax.py": '"""doc"""\nx = 1\ndef f(:\n    pass\n',
+    "raises.py": 'import os\n\nraise RuntimeError("boom at import")\n',
+  });
+  const forever = await runCli([`${dir}/forever.py`, "--doctest-modules", "--python", TEST_PYTHON]);
+  equal(forever.code, 2, forever.stdout + forever.stderr);
+  match(
+    forever.stderr,
+    /forever\.py:1:1: importing the module did not finish within 1\.00s \(the config file's timeout: /,
+  );
+  const broken = await runCli([
+    `${dir}/syntax.py`,
+    `${dir}/raises.py`,
+    "--doctest-modules",
+    "--python",
+    TEST_PYTHON,
+  ]);
+  equal(broken.code, 2, broken.stdout + broken.stderr);
+  match(broken.stderr, /syntax\.py:3:1: importing the module failed: SyntaxError/);
+  match(broken.stderr, /raises\.py:3:1: importing the module failed: RuntimeError: boom at import/);
 });

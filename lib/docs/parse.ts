@@ -10,6 +10,8 @@ import { dirname, resolve } from "node:path";
 import { runnerBootPath } from "../runner_files.ts";
 import { resolvePython } from "../python.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
+import { DEFAULT_TIMEOUT_MS } from "../scenario/scenario_run.ts";
+import { formatDuration } from "../report/_format.ts";
 
 /** How `doctest_support.py` reads a file: Markdown (Python fences only), text, or a module. */
 export type ParseKind = "markdown" | "text" | "python";
@@ -57,6 +59,11 @@ export interface ParseOptions {
   python?: string;
   /** Environment variables added for module imports. */
   env?: Record<string, string>;
+  /**
+   * How long finding the examples may take (a module's import runs its code, which may never
+   * end), and what set it. Default `DEFAULT_TIMEOUT_MS`, the default timeout of a step.
+   */
+  timeout?: { ms: number; source: string };
 }
 
 /** One file to parse, for `prefetchDocuments()`. */
@@ -70,7 +77,7 @@ export interface ParseRequest extends ParseOptions {
 // Answers fetched ahead, by request: `parseDocument()` takes (and forgets) them.
 const prefetched = new Map<string, Promise<Answer>>();
 const keyOf = (r: ParseRequest) =>
-  JSON.stringify([resolve(r.path), r.kind, r.python ?? "python3", r.env ?? {}]);
+  JSON.stringify([resolve(r.path), r.kind, r.python ?? "python3", r.env ?? {}, r.timeout]);
 
 /**
  * Parses many documents with one Python per interpreter and environment (a start costs ~100 ms,
@@ -82,7 +89,7 @@ export function prefetchDocuments(requests: ParseRequest[]): void {
   const groups = new Map<string, ParseRequest[]>();
   for (const request of requests) {
     if (request.kind === "python") continue; // a fresh answer replaces one never taken
-    const group = JSON.stringify([request.python ?? "python3", request.env ?? {}]);
+    const group = JSON.stringify([request.python ?? "python3", request.env ?? {}, request.timeout]);
     groups.set(group, [...(groups.get(group) ?? []), request]);
   }
   for (const group of groups.values()) {
@@ -127,12 +134,15 @@ export async function parseDocument(
 /** Runs `runner/doctest_support.py` on `requests` (one interpreter and environment). */
 async function runParser(requests: ParseRequest[]): Promise<Answer[]> {
   const { path, python = "python3", env } = requests[0];
+  const timeout = requests[0].timeout ??
+    { ms: DEFAULT_TIMEOUT_MS, source: "the default timeout; timeout: in pyrepl3.yaml sets it" };
   const fail = (message: string) =>
     new ScenarioValidationError(
       requests.map((r) => ({ file: r.path, line: 1, column: 1, message })),
     );
   const script = resolve(dirname(await runnerBootPath()), "doctest_support.py");
   let output: Deno.CommandOutput;
+  let timedOut = false;
   try {
     // The binary behind a pyenv-like shim starts in a fraction of the shim's time (lib/python.ts).
     const executable = await resolvePython(python);
@@ -150,11 +160,26 @@ async function runParser(requests: ParseRequest[]): Promise<Answer[]> {
     const body = requests.map((r) => ({ path: resolve(r.path), kind: r.kind }));
     await writer.write(new TextEncoder().encode(JSON.stringify(body)));
     await writer.close();
-    output = await child.output();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeout.ms);
+    try {
+      output = await child.output();
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (cause) {
     throw fail(
       `cannot run ${JSON.stringify(python)} to find the examples: ${(cause as Error).message}; ` +
         "give --python or python: in pyrepl3.yaml",
+    );
+  }
+  if (timedOut) {
+    const what = requests[0].kind === "python" ? "importing the module" : "finding the examples";
+    throw fail(
+      `${what} did not finish within ${formatDuration(timeout.ms)} (${timeout.source}); ` +
+        "is there code at import time that never ends?",
     );
   }
   try {

@@ -11,7 +11,13 @@ import type { ProjectConfig } from "../scenario/config.ts";
 import type { ExecStep, Scenario, ScenarioSource } from "../scenario/types.ts";
 import { DEFAULT_SESSION } from "../scenario/steps.ts";
 import { doctestScenario, documentName } from "./doctest_scenario.ts";
-import { type ParsedExample, parseDocument, type ParsedTest, prefetchDocuments } from "./parse.ts";
+import {
+  type ParsedExample,
+  parseDocument,
+  type ParsedTest,
+  type ParseOptions,
+  prefetchDocuments,
+} from "./parse.ts";
 import { updateDoctestDocument } from "./update.ts";
 import { NOTEBOOK_SOURCE } from "../notebook/source.ts";
 
@@ -53,13 +59,22 @@ export interface DocumentSource {
   prefetch?(documents: { path: string; options: DocumentLoadOptions }[]): void;
 }
 
+/** How a document's examples are found: its interpreter, environment, and a bound on the time. */
+function parseOptionsOf(options: DocumentLoadOptions): ParseOptions {
+  const config = options.config;
+  return {
+    python: options.python ?? config?.python,
+    env: config?.env,
+    ...(config?.timeoutMs !== undefined
+      ? { timeout: { ms: config.timeoutMs, source: config.timeoutSource ?? "timeout:" } }
+      : {}),
+  };
+}
+
 /** Markdown, reST and text: the doctest examples of the file. */
 function textSource(kind: "markdown" | "rst" | "text"): DocumentSource {
   const parseKind = kind === "markdown" ? "markdown" : "text";
-  const parseOptions = (options: DocumentLoadOptions) => ({
-    python: options.python ?? options.config?.python,
-    env: options.config?.env,
-  });
+  const parseOptions = (options: DocumentLoadOptions) => parseOptionsOf(options);
   return {
     kind,
     prefetch(documents) {
@@ -90,10 +105,7 @@ const moduleSource: DocumentSource = {
   kind: "python",
   optIn: "doctestModules",
   async load(path, _text, options) {
-    const tests = await parseDocument(path, "python", {
-      python: options.python ?? options.config?.python,
-      env: options.config?.env,
-    }) as ParsedTest[];
+    const tests = await parseDocument(path, "python", parseOptionsOf(options)) as ParsedTest[];
     return tests.map((test) =>
       doctestScenario(path, test.examples, {
         name: test.name,
