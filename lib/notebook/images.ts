@@ -16,6 +16,22 @@ import type { SnapshotExpectation } from "../scenario/types.ts";
 /** The image types a notebook's outputs are compared by when images are asked for. */
 export const IMAGE_TYPES: readonly string[] = ["image/png", "image/jpeg"];
 
+const IMAGES_DIR = join(tmpdir(), "pyrepl3-notebook-images");
+
+/**
+ * True when `snapshot` is an image `savedImageSnapshot()` wrote: an absolute path, which a
+ * scenario file may not name, but one that is only read (`--update` writes the notebook instead).
+ *
+ * @example
+ * ```ts
+ * import { isNotebookImage } from "./images.ts";
+ * if (isNotebookImage("plots/hist.png")) throw new Error("a scenario's snapshot");
+ * ```
+ */
+export function isNotebookImage(snapshot: string): boolean {
+  return snapshot.startsWith(`${IMAGES_DIR}/`) && !snapshot.includes("..");
+}
+
 const EXTENSIONS: Record<string, string> = { "image/png": ".png", "image/jpeg": ".jpg" };
 
 /**
@@ -31,7 +47,7 @@ const EXTENSIONS: Record<string, string> = { "image/png": ".png", "image/jpeg": 
 export function savedImageSnapshot(mime: string, base64: string): SnapshotExpectation {
   const bytes = Buffer.from(base64.replace(/\s+/g, ""), "base64");
   const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 32);
-  const dir = join(tmpdir(), "pyrepl3-notebook-images");
+  const dir = IMAGES_DIR;
   const file = join(dir, `${digest}${EXTENSIONS[mime] ?? ".bin"}`);
   try {
     Deno.statSync(file);

@@ -8,6 +8,7 @@ import type { DisplayOutput, MimeBundle } from "../results.ts";
 import type { ExpectationFailure } from "../report/model.ts";
 import { bundleSummary, mimeKind } from "../report/_bundle.ts";
 import { matchTextKeys, renderValue, valuesEqual } from "./matchers.ts";
+import { isNotebookImage } from "../notebook/images.ts";
 import { compareSnapshot, snapshotPath, snapshotPathProblem } from "./snapshot.ts";
 import type {
   BundleExpectation,
@@ -79,7 +80,8 @@ export function checkBundle(
       }
     } else {
       const { snapshot, tolerance } = expectation as SnapshotExpectation;
-      const refused = snapshotPathProblem(snapshot); // validation refuses it too: never written
+      // Validation refuses it too: never written. A notebook's saved images are only read.
+      const refused = isNotebookImage(snapshot) ? undefined : snapshotPathProblem(snapshot);
       if (refused !== undefined) {
         fail(`${mime} ${refused}`, snapshot, bundleSummary({ [mime]: got }));
         continue;
