@@ -268,6 +268,8 @@ export function validateSessionOptions(options: SessionOptions): void {
 }
 
 const MAX_FIGURE_PIXELS = 20000;
+/** Beyond ~50000 matplotlib's Agg renderer fails every figure ("In RendererAgg: Out of memory"). */
+const MAX_FIGURE_DPI = 10000;
 
 function checkFigureOptions(options: SessionOptions): void {
   const size = options.figureSize;
@@ -283,8 +285,15 @@ function checkFigureOptions(options: SessionOptions): void {
     );
   }
   const dpi = options.figureDpi;
-  if (dpi !== undefined && !(typeof dpi === "number" && Number.isFinite(dpi) && dpi > 0)) {
-    throw new InvalidOptionError(`figureDpi must be a positive number, got ${String(dpi)}`);
+  if (
+    dpi !== undefined &&
+    !(typeof dpi === "number" && Number.isFinite(dpi) && dpi > 0 && dpi <= MAX_FIGURE_DPI)
+  ) {
+    throw new InvalidOptionError(
+      `figureDpi must be a positive number up to ${MAX_FIGURE_DPI}, got ${
+        typeof dpi === "string" ? JSON.stringify(dpi) : String(dpi)
+      }`,
+    );
   }
   const formats = options.figureFormats;
   if (

@@ -9,6 +9,7 @@ import { compareSnapshot, writeSnapshot } from "../lib/scenario/snapshot.ts";
 import { encode } from "npm:fast-png@8.0.0";
 import { deflateSync } from "node:zlib";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
+import { InvalidOptionError, Session } from "../mod.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
 Deno.test("a formatter raising SystemExit/KeyboardInterrupt/BaseException never ends the worker", async () => {
@@ -236,4 +237,24 @@ Deno.test("snapshots of 1/2/4-bit palette and grey PNGs compare by their pixels"
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("figureDpi past what Agg can draw, or a string, is an InvalidOptionError naming it", () => {
+  for (
+    const [dpi, says] of [
+      [1e9, "got 1000000000"],
+      [10001, "got 10001"],
+      ["100", 'got "100"'],
+    ] as const
+  ) {
+    let error: unknown;
+    try {
+      new Session({ figureDpi: dpi as number });
+    } catch (e) {
+      error = e;
+    }
+    ok(error instanceof InvalidOptionError, String(dpi));
+    ok(error.message.includes("up to 10000") && error.message.includes(says), error.message);
+  }
+  new Session({ figureDpi: 10000 }); // the largest accepted: Agg draws it
 });
