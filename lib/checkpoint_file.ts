@@ -11,6 +11,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { constants, type FileHandle, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CheckpointError, ProtocolError } from "./errors.ts";
 import { resolveCheckpointKey } from "./checkpoint_key.ts";
@@ -53,14 +54,21 @@ export interface CheckpointFilePrefix {
  * @throws {CheckpointError} The file cannot be read, is not a checkpoint, or is truncated.
  */
 export async function readFilePrefix(path: string): Promise<CheckpointFilePrefix> {
-  let file: Deno.FsFile;
+  let file: FileHandle;
   try {
-    file = await Deno.open(path, { read: true });
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer forever.
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw new CheckpointError(`cannot open the checkpoint file ${path}: ${cause}`, { cause });
   }
   try {
-    const size = (await file.stat()).size;
+    const stat = await file.stat();
+    if (!stat.isFile()) {
+      throw new CheckpointError(
+        `${path} is not a regular file (a directory, a FIFO or a device): not a checkpoint file`,
+      );
+    }
+    const size = stat.size;
     let first = await readAt(file, 0, Math.min(size, FIRST_READ));
     const signed = isSigned(first);
     if (signed) {
@@ -93,18 +101,17 @@ export async function readFilePrefix(path: string): Promise<CheckpointFilePrefix
       cause: error,
     });
   } finally {
-    file.close();
+    await file.close();
   }
 }
 
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+async function readAt(file: FileHandle, offset: number, length: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
-  await file.seek(offset, Deno.SeekMode.Start);
   let filled = 0;
   while (filled < length) {
-    const count = await file.read(bytes.subarray(filled));
-    if (count === null) throw new CheckpointError("the checkpoint file is truncated");
-    filled += count;
+    const { bytesRead } = await file.read(bytes, filled, length - filled, offset + filled);
+    if (bytesRead === 0) throw new CheckpointError("the checkpoint file is truncated");
+    filled += bytesRead;
   }
   return bytes;
 }

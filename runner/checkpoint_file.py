@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -97,12 +98,15 @@ def load_checkpoint_file(path: str, target: dict, digest: Optional[str]) -> Tupl
     `digest` is the hex ``signed_digest`` whose HMAC the library verified; None restores without it (an unsigned
     file, or ``trust: true``), still checking every checksum. Raises CheckpointError, `target` unchanged.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:  # non-blocking: a FIFO swapped in after Deno's check must not make the open wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise CheckpointError(f"cannot open the checkpoint file: {exc}") from exc
     try:
-        size = os.fstat(fd).st_size
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise CheckpointError("the checkpoint file is not a regular file (a directory, a FIFO or a device)")
+        size = status.st_size
         if size < len(MAGIC):
             raise CheckpointError("the checkpoint file is truncated or empty")
         mapping = mmap.mmap(fd, size, access=mmap.ACCESS_COPY)
