@@ -159,7 +159,12 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
             data[mime] = value
             if value_metadata:
                 metadata[mime] = value_metadata
-    figure = _figure_bundle(obj)
+    try:
+        figure = _figure_bundle(obj)
+    except BaseException as exc:  # noqa: BLE001 - an artist whose draw() fails: the repr stands
+        _reraise_interrupt(exc)
+        warn(f"drawing {_type_name(obj)}", exc)
+        figure = {}
     for mime, value in figure.items():
         data.setdefault(mime, value)
     if plain and "text/plain" not in data:
@@ -421,4 +426,7 @@ def flush_figures() -> None:
     backend = sys.modules.get("_pyrepl3_runner.inline_backend")
     if backend is None:
         return
-    backend.flush_figures()
+    try:
+        backend.flush_figures()
+    except BaseException as exc:  # noqa: BLE001 - after the cell, outside its handling: even SystemExit
+        warn("showing the open figures", exc)

@@ -110,3 +110,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a figure whose draw() raises SystemExit/ValueError is reported, never ends the worker",
+  ignore: !hasMatplotlib,
+  async fn() {
+    await withSession(async (session) => {
+      await session.execute(`import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
+class Boom(Artist):
+    def __init__(self, exc): super().__init__(); self.exc = exc
+    def draw(self, renderer): raise self.exc`);
+      for (const exc of ["SystemExit(4)", "ValueError('v')", "KeyboardInterrupt()"]) {
+        // Left open at the end of the cell: shown (and closed) after it, outside its handling.
+        const open = await session.execute(`fig = plt.figure(); fig.add_artist(Boom(${exc})); 7`);
+        equal(open.status, "ok", `${exc}: ${open.status}`);
+        equal(open.repr, "7");
+        ok(open.stderr.includes("failed: "), open.stderr);
+        equal((await session.execute("plt.get_fignums()")).repr, "[]");
+      }
+      const shown = await session.execute(
+        "fig = plt.figure(); fig.add_artist(Boom(ValueError('v'))); display(fig); print('after')",
+      );
+      equal(shown.status, "ok");
+      equal(shown.stdout, "after\n");
+      ok(String(shown.displays?.[0].data["text/plain"]).startsWith("<Figure size"));
+      ok(shown.stderr.includes("drawing Figure failed: ValueError: v"), shown.stderr);
+    }, { python: MPL_PYTHON });
+  },
+});
+
+Deno.test({
+  name: "100 cells each leaving a figure open: every one is shown once and none stays open",
+  ignore: !hasMatplotlib,
+  async fn() {
+    await withSession(async (session) => {
+      await session.execute("import matplotlib.pyplot as plt");
+      let shown = 0;
+      for (let i = 0; i < 100; i++) {
+        const result = await session.execute(
+          `plt.figure(figsize=(1, 1), dpi=10); plt.plot([${i}, 1]); len(plt.get_fignums())`,
+        );
+        equal(result.repr, "1");
+        shown += result.displays?.length ?? 0;
+      }
+      equal(shown, 100);
+      equal((await session.execute("plt.get_fignums()")).repr, "[]");
+    }, { python: MPL_PYTHON });
+  },
+});
