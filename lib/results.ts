@@ -91,6 +91,18 @@ export interface DoctestRequest {
   line?: number;
   /** The test's name (the document, or the docstring's object). */
   name?: string;
+  /** A module's example: how its docstring is written, for `--update` (`lib/docs/update.ts`). */
+  docstring?: DocstringLiteral;
+}
+
+/** How a docstring example is written in its module's file. */
+export interface DocstringLiteral {
+  /** The docstring is a raw literal (`r"""`): its text is the file's, backslashes included. */
+  raw: boolean;
+  /** Its quotes: `"""`, `'''`, `"` or `'`. */
+  quote: string;
+  /** The example's lines in the file are its text exactly (no escape sequence changes them). */
+  verbatim: boolean;
 }
 
 /** How doctest judged an example (`ExecutionResult.doctest`). */

@@ -132,6 +132,7 @@ def module_tests(path: str) -> list[dict[str, Any]]:
     module = importlib.import_module(name)
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
+    literals = _string_literals(path)
     tests = []
     for test in sorted(doctest.DocTestFinder(exclude_empty=True).find(module, name)):
         if not test.examples:
@@ -142,10 +143,43 @@ def module_tests(path: str) -> list[dict[str, Any]]:
             # The docstring's value may be dedented (Python 3.13 strips it): the file's indentation counts.
             text = lines[found["line"] - 1] if found["line"] <= len(lines) else ""
             found["indent"] = len(text) - len(text.lstrip())
+            found["docstring"] = _docstring_literal(literals, lines, found)
             examples.append(found)
         tests.append({"name": test.name, "line": examples[0]["line"], "examples": examples, "module": name,
                       "root": root})
     return tests
+
+
+def _string_literals(path: str) -> list[tuple[int, int, str]]:
+    """The string literals of the module at `path`: (first line, last line, text up to the first quote)."""
+    import tokenize
+
+    literals = []
+    try:
+        with open(path, "rb") as handle:
+            for token in tokenize.tokenize(handle.readline):
+                if token.type == tokenize.STRING:
+                    opening = re.match(r"[A-Za-z]*(\"\"\"|'''|\"|')", token.string)
+                    literals.append((token.start[0], token.end[0], opening.group(0) if opening else '"'))
+    except (SyntaxError, tokenize.TokenError, OSError):  # the module imported: only --update loses
+        pass
+    return literals
+
+
+def _docstring_literal(literals: list[tuple[int, int, str]], lines: list[str], example: dict[str, Any]) -> dict:
+    """How the example is written in the file, for --update: in a raw literal or not, its quotes, and whether
+    its lines in the file are the example's text exactly (escape sequences in a non-raw docstring make them
+    differ: the file says ``\\t`` where doctest runs a tab)."""
+    line, indent = example["line"], example["indent"]
+    prefix = next((p for first, last, p in literals if first <= line <= last), '"""')
+    source = example["source"].rstrip("\n").split("\n")
+    expected = [(">>>" if i == 0 else "...") + (" " + text if text else "") for i, text in enumerate(source)]
+    expected += example["want"].rstrip("\n").split("\n") if example["want"] else []
+    written = lines[line - 1:line - 1 + len(expected)]
+    verbatim = len(written) == len(expected) and all(
+        got[indent:].rstrip() == want.rstrip() and got[:indent].strip() == "" for got, want in zip(written, expected))
+    quote = prefix.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return {"raw": "r" in prefix.lower()[:len(prefix) - len(quote)], "quote": quote, "verbatim": verbatim}
 
 
 def _locate(lines: list[str], example: doctest.Example, guess: int) -> int:

@@ -80,3 +80,51 @@ Deno.test("modules: an import that never ends is stopped at the timeout, and imp
   match(broken.stderr, /syntax\.py:3:1: importing the module failed: SyntaxError/);
   match(broken.stderr, /raises\.py:3:1: importing the module failed: RuntimeError: boom at import/);
 });
+
+Deno.test("--update on docstrings: backslashes and quotes escaped in a non-raw docstring, raw ones as is, escaped examples refused with the reason", async () => {
+  const module = (a: string, b: string, c: string, d: string) =>
+    [
+      "def f():",
+      '    """',
+      '    >>> print("a\\tb")',
+      `    ${a}`,
+      "    >>> 'C:' + chr(92) + 'p'",
+      `    ${b}`,
+      "    >>> print('q' * 3 + '\"' * 3)",
+      ...(c ? [`    ${c}`] : []),
+      '    """',
+      "",
+      "",
+      "def g():",
+      '    r"""',
+      "    >>> 'C:' + chr(92) + 'p'",
+      `    ${d}`,
+      '    """',
+      "",
+    ].join("\n");
+  const dir = await tempScenarios({ "m.py": module("wrong", "'nope'", "", "'nope'") });
+  const run = await runCli([
+    `${dir}/m.py`,
+    "--doctest-modules",
+    "--update",
+    "--python",
+    TEST_PYTHON,
+  ]);
+  equal(run.code, 1, run.stdout + run.stderr);
+  match(
+    run.stderr,
+    /m\.py:3: cannot update an example in a docstring with escape sequences .*make it a raw docstring \(r"""\.\.\."""\)/,
+  );
+  equal(
+    await Deno.readTextFile(`${dir}/m.py`),
+    module("wrong", "'C:\\\\\\\\p'", 'qqq\\"""', "'C:\\\\p'"),
+  );
+  const again = await runJson([`${dir}/m.py`, "--doctest-modules"]);
+  equal(
+    JSON.stringify(again.scenarios.map((s) => [s.name, s.steps.map((t) => t.status)])),
+    JSON.stringify([
+      ["m.f", ["passed", "failed", "passed", "passed"]],
+      ["m.g", ["passed", "passed"]],
+    ]),
+  );
+});

@@ -95,6 +95,7 @@ export function doctestScenario(
         indent: example.indent,
         line: example.line,
         name: options.name,
+        ...(example.docstring ? { docstring: example.docstring } : {}),
       },
     };
   });

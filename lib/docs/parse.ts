@@ -7,6 +7,7 @@
  */
 
 import { dirname, resolve } from "node:path";
+import type { DocstringLiteral } from "../results.ts";
 import { runnerBootPath } from "../runner_files.ts";
 import { resolvePython } from "../python.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "../scenario/errors.ts";
@@ -32,6 +33,8 @@ export interface ParsedExample {
   indent: number;
   /** A `>>> # pyrepl3: ...` line: no doctest example (doctest skips comments), a control step. */
   control?: boolean;
+  /** In a module: how the example's docstring is written (for `--update`). */
+  docstring?: DocstringLiteral;
 }
 
 /** One docstring's examples (a module's test, named as doctest names it). */

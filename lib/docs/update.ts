@@ -11,6 +11,7 @@ import type { ScenarioReport, StepReport } from "../report/model.ts";
 import { ScenarioChangedError } from "../scenario/errors.ts";
 import { readTextFileStrict } from "../scenario/read_text.ts";
 import type { ExecStep, Scenario } from "../scenario/types.ts";
+import type { DocstringLiteral } from "../results.ts";
 
 /** The failure kinds a doctest step reports; only they are rewritten. */
 export const DOCTEST_FAILURE_KEY = "expected output";
@@ -52,12 +53,22 @@ export function updateDoctestDocument(
 
 async function update(scenario: Scenario, report: ScenarioReport): Promise<boolean> {
   const rewrites: { rewrite: ExampleRewrite; step: StepReport }[] = [];
+  const refused: string[] = [];
   for (const step of report.steps) {
     const source = scenario.steps[step.index];
     if (step.status !== "failed" || source?.kind !== "exec" || !source.doctest) continue;
     const failure = step.failures.find((f) => f.key === DOCTEST_FAILURE_KEY);
     if (failure?.actual === undefined || step.failures.length !== 1 || step.error) continue;
-    rewrites.push({ rewrite: rewriteOf(source, failure.actual), step });
+    const literal = source.doctest.docstring;
+    const newWant = literal ? docstringText(failure.actual, literal) : failure.actual;
+    if (typeof newWant === "object") {
+      refused.push(`${scenario.file}:${source.line}: ${newWant.why}`);
+    } else rewrites.push({ rewrite: { ...rewriteOf(source, failure.actual), newWant }, step });
+  }
+  // Examples no rewrite can fix are said so (they still fail); the others are written.
+  if (refused.length > 0) {
+    report.updateError = [...(report.updateError ? [report.updateError] : []), ...refused]
+      .join("; ");
   }
   if (rewrites.length === 0) return false;
   const before = await readTextFileStrict(scenario.file);
@@ -73,6 +84,37 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
   report.expectationsWritten = (report.expectationsWritten ?? 0) + rewrites.length;
   report.status = report.steps.some((s) => s.status === "failed") ? "failed" : "passed";
   return true;
+}
+
+/**
+ * `want` as a docstring's text must say it, or why it cannot: a non-raw docstring needs its
+ * backslashes doubled and its closing quotes escaped; an example written with escape sequences
+ * is not found as doctest runs it.
+ */
+function docstringText(want: string, literal: DocstringLiteral): string | { why: string } {
+  if (!literal.verbatim) {
+    return {
+      why: literal.raw
+        ? "cannot update this example: its text in the file is not the docstring's (a docstring " +
+          "built at run time?); update it by hand"
+        : "cannot update an example in a docstring with escape sequences (\\n, \\t, \\\\...): " +
+          `its text in the file is not the text doctest runs; make it a raw docstring (r${literal.quote}...${literal.quote}) ` +
+          "and run --update again",
+    };
+  }
+  if (!literal.raw) {
+    const escaped = want.replaceAll("\\", "\\\\");
+    return literal.quote.length === 3
+      ? escaped.replaceAll(literal.quote, `\\${literal.quote}`)
+      : escaped;
+  }
+  if (want.includes(literal.quote)) {
+    return {
+      why: `cannot update this example: its new output holds ${literal.quote}, which would end ` +
+        "the raw docstring; update it by hand",
+    };
+  }
+  return want;
 }
 
 function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
