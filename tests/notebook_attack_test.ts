@@ -6,6 +6,7 @@ import { equal, match, ok, throws } from "node:assert/strict";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
 import { loadNotebook, updateNotebook } from "../lib/notebook/mod.ts";
+import { updatedText } from "../lib/notebook/update.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
 import { runNotebook as run, tempDir } from "./_helpers/notebooks.ts";
 
@@ -195,4 +196,45 @@ Deno.test("notebook --update: a cell that crashes the interpreter keeps its outp
   const before = JSON.parse(text).cells;
   equal(JSON.stringify(crashed), JSON.stringify(before[1]));
   equal(JSON.stringify(last), JSON.stringify(before[2]));
+});
+
+Deno.test("notebook --update: a cell's 17 M character output (over the 16 Mi session cap) is written whole", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/big.ipynb`;
+  const line = "x".repeat(99) + "\n";
+  const lines = Array<string>(170_000).fill(line);
+  const saved = (text: string[]) => [{ name: "stdout", output_type: "stream", text }];
+  const fresh = notebook([{
+    ...code("print(('x' * 99 + '\\n') * 170_000, end='')", saved(lines)),
+    execution_count: 1,
+  }]);
+  lines[85_000] = "y".repeat(99) + "\n";
+  await Deno.writeTextFile(
+    path,
+    notebook([{
+      ...code("print(('x' * 99 + '\\n') * 170_000, end='')", saved(lines)),
+      execution_count: 1,
+    }])
+      .replaceAll(/"id": "[^"]+"/g, '"id": "same"'),
+  );
+  const { report, changed, after } = await updateFile(path);
+  equal(report.status, "passed", JSON.stringify(report.steps[0].failures.map((f) => f.message)));
+  ok(changed);
+  equal(after, fresh.replaceAll(/"id": "[^"]+"/g, '"id": "same"'));
+});
+
+Deno.test("notebook --update: a truncated output is never written into the notebook", async () => {
+  const text = notebook([code("print('x' * 10**9)", [])]);
+  const [scenario] = loadNotebook("huge.ipynb", text);
+  const report = await run("huge.ipynb", text.replace("10**9", "3"));
+  ok(scenario.steps.length === 1 && report.steps[0].actual);
+  report.steps[0].actual.stdout =
+    "xxx\n[pyrepl3: output truncated, 999 more characters were not kept]\n";
+  const { text: written, rewritten } = updatedText(text, "huge.ipynb", report);
+  equal(written, text);
+  equal(rewritten.length, 0);
+  match(
+    report.steps[0].failures.at(-1)!.message,
+    /did not write this cell: its stdout went over the output cap/,
+  );
 });

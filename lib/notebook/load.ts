@@ -76,6 +76,20 @@ export function ipythonSyntax(source: string): { line: number; text: string } | 
   return undefined;
 }
 
+/**
+ * The most characters a notebook's step keeps of each stream: 64 Mi, or twice its largest saved
+ * stream, so that a cell's whole output is compared and `--update` writes it whole.
+ */
+function outputCap(cells: readonly CodeCell[]): number {
+  let largest = 0;
+  for (const cell of cells) {
+    for (const o of cell.outputs) {
+      if (o.output_type === "stream") largest = Math.max(largest, o.text.length);
+    }
+  }
+  return Math.max(64 * 2 ** 20, 2 * largest);
+}
+
 /** The text each notebook scenario was read from, for `--update`'s check that it is unchanged. */
 const sources = new WeakMap<Scenario, string>();
 
@@ -174,6 +188,7 @@ export function loadNotebook(
       : {}),
     ...(config?.hashSeed !== undefined ? { hashSeed: config.hashSeed } : {}),
     ...(config?.limits ? { limits: config.limits } : {}),
+    maxOutputChars: outputCap(notebook.cells),
     ...(config && config.setup.length > 0 ? { setup: config.setup, config: config.file } : {}),
   };
   sources.set(scenario, text);

@@ -37,6 +37,9 @@ const FIXABLE: ReadonlySet<FailureKind> = new Set([
   "data",
 ]);
 
+// The marker `CappedText` ends a stream with when it went over the output cap.
+const TRUNCATED = /\n\[pyrepl3: output truncated, \d+ more characters were not kept\]\n$/;
+
 /**
  * Writes the outputs of `report` (a run of the notebook `file`, with every cell run, as
  * `--update` runs them) into the notebook: each failing cell whose failures are all about its
@@ -105,8 +108,21 @@ export function updatedText(
     // A cell that crashed the interpreter, or did not run, keeps its count and outputs.
     if (cell === undefined || step.actual === undefined || step.actual.status === "crashed") return;
     count++;
+    const truncated = (["stdout", "stderr"] as const).filter((name) =>
+      TRUNCATED.test(step.actual![name])
+    );
     const fixable = step.status === "failed" && step.error === undefined &&
-      step.failures.length > 0 && step.failures.every((f) => FIXABLE.has(f.kind));
+      step.failures.length > 0 && step.failures.every((f) => FIXABLE.has(f.kind)) &&
+      truncated.length === 0;
+    if (step.status === "failed" && truncated.length > 0) {
+      // Written back, the cut text and its marker would replace the whole saved output.
+      step.failures.push({
+        kind: truncated[0],
+        key: truncated[0],
+        message: `--update did not write this cell: its ${truncated.join(" and ")} went over the ` +
+          `output cap and was truncated`,
+      });
+    }
     if (fixable) {
       const indent = indentOfLine(text, cell.outputsSpan.start);
       const outputs = freshOutputs(step.actual, count, valueHidden(cell.source));

@@ -57,6 +57,7 @@ export class PooledSessions implements AsyncDisposable {
       options.env ?? {},
       options.limits ?? {},
       options.hashSeed ?? 0,
+      options.maxOutputChars ?? 0,
     ]);
     let pool = this.#pools.get(key);
     if (!pool) {

@@ -236,6 +236,7 @@ export class ScenarioRun implements AsyncDisposable {
         hashSeed: this.hashSeed,
         ...(s.env ? { env: s.env } : {}),
         ...(s.limits ? { limits: s.limits } : {}),
+        ...(s.maxOutputChars ? { maxOutputChars: s.maxOutputChars } : {}),
       });
       session.then((started) => {
         this.#pythonVersion ||= started.pythonVersion ?? "";

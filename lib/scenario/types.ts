@@ -184,6 +184,8 @@ export interface Scenario {
   hashSeed?: number | "random";
   /** Resource limits of the scenario's interpreters (the `limits` key). */
   limits?: ResourceLimits;
+  /** The most characters of each stream a step's result keeps (notebooks: room for their outputs). */
+  maxOutputChars?: number;
   /** The `setup:` steps of its config file, run first in `main` (absent when there are none). */
   setup?: Step[];
   /** The project config file (`pyrepl3.yaml`) that applies to the scenario, when it has setup. */
