@@ -133,6 +133,35 @@ export async function verifyCheckpointFile(
   return bytesToHex(digest);
 }
 
+/** How many times restore(path) checks a file again that was replaced between Deno's check and the worker's read. */
+const CHANGED_ATTEMPTS = 5;
+/** The worker's error type for a file that is not the one Deno checked (runner/checkpoint.py). */
+const CHANGED_ERROR = "CheckpointChangedError:";
+
+/**
+ * Restores the checkpoint file at `path`: checks its signature, then has the worker read it (`send`, given
+ * the digest the worker must find). A file replaced in between (another checkpoint renamed over it) is
+ * checked again and read again, so a restore racing a rewrite gets the old file or the new one, whole.
+ *
+ * @throws {CheckpointError} As {@linkcode verifyCheckpointFile}, or whatever `send` throws.
+ */
+export async function restoreCheckpointFile(
+  path: string,
+  options: { key?: string | Uint8Array; trust?: boolean },
+  send: (digest: string | null) => Promise<unknown>,
+): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    const digest = await verifyCheckpointFile(path, options);
+    try {
+      await send(digest);
+      return;
+    } catch (error) {
+      const changed = error instanceof CheckpointError && error.message.includes(CHANGED_ERROR);
+      if (!changed || attempt >= CHANGED_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /**
  * The absolute target and the temporary file beside it that the worker writes a checkpoint to (same
  * directory, so the rename is atomic).

@@ -12,8 +12,8 @@ import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
 import {
   checkpointFilePaths,
+  restoreCheckpointFile,
   sealCheckpointFile,
-  verifyCheckpointFile,
 } from "./checkpoint_file.ts";
 import { type Reply, RequestFailure } from "./connection.ts";
 import { InterpreterSlot, type SessionState } from "./interpreter_slot.ts";
@@ -233,10 +233,14 @@ export class Session implements AsyncDisposable {
       : checkpoint?.path;
     if (typeof path === "string" && path !== "") {
       const absolute = resolve(path);
-      const digest = await verifyCheckpointFile(absolute, { key, ...options });
-      await this.#executions.enqueue(async () => {
-        await this.#request({ op: "restore", path: absolute, digest });
-      });
+      // Checked in the queue's turn, so a checkpoint({ path }) called after this restore writes after it.
+      await this.#executions.enqueue(() =>
+        restoreCheckpointFile(
+          absolute,
+          { key, ...options },
+          (digest) => this.#request({ op: "restore", path: absolute, digest }),
+        )
+      );
       return;
     }
     const data = checkpoint instanceof Checkpoint ? checkpoint.data : checkpoint;
@@ -245,8 +249,8 @@ export class Session implements AsyncDisposable {
         "restore(checkpoint): pass a Checkpoint, its bytes, or a checkpoint file's path",
       );
     }
-    const raw = await openCheckpoint(data, { key, ...options });
     await this.#executions.enqueue(async () => {
+      const raw = await openCheckpoint(data, { key, ...options });
       await this.#request({ op: "restore", blob: raw.length }, raw);
     });
   }

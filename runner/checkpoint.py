@@ -54,6 +54,11 @@ class CheckpointError(Exception):
     """A checkpoint could not be written or restored; the message says why, for the user."""
 
 
+class CheckpointChangedError(CheckpointError):
+    """The checkpoint file is not the one whose signature Deno checked: it was replaced in between (Deno checks
+    the new one and asks again: lib/checkpoint_file.ts)."""
+
+
 def is_session_name(name: Any) -> bool:
     """True for the names a checkpoint saves and a restore replaces: not dunders, not ``_``."""
     return isinstance(name, str) and name != "_" and not (name.startswith("__") and name.endswith("__"))
@@ -361,8 +366,8 @@ def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict, dige
     _check(header)
     stream = cursor.take(cursor.u64("the pickle stream length"), "the pickle stream")
     if digest is not None and signed_digest([cursor.view[:cursor.pos]]) != digest:
-        raise CheckpointError("checkpoint changed after its signature was checked (the file was rewritten?); "
-                              "refusing it")
+        raise CheckpointChangedError("checkpoint changed after its signature was checked (the file was "
+                                     "rewritten?); refusing it")
     if hashlib.sha256(stream).hexdigest() != header["pickle_sha256"]:
         raise CheckpointError("checkpoint is corrupt: the pickle stream's checksum does not match")
     buffers = _buffers(cursor, header, known_digests)

@@ -5,7 +5,8 @@
  */
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { CheckpointError, type Session } from "../mod.ts";
-import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
+import { restoreCheckpointFile, verifyCheckpointFile } from "../lib/checkpoint_file.ts";
+import { withSession } from "./_helpers/session.ts";
 
 const KEY = "checkpoint file attack key";
 
@@ -78,5 +79,102 @@ Deno.test("restore() of a FIFO, a directory or a device is refused at once, neve
       );
       match(String(result.value), /CheckpointError: .*not a regular file/);
     }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("restore(path) then checkpoint({ path }) of the same file run in call order", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/state.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(session, "who = 'saved'");
+      await session.checkpoint({ path });
+      await run(session, "who = 'changed'");
+      // Not awaited in between: the restore was called first, so it reads the file before it is rewritten.
+      const results = await Promise.allSettled([
+        session.restore(path),
+        session.checkpoint({ path }),
+      ]);
+      deepStrictEqual(results.map((result) => result.status), ["fulfilled", "fulfilled"]);
+      equal(await run(session, "who"), "saved");
+      // And restore(bytes) then execute(): the execute sees the restored namespace.
+      await run(session, "who = 'again'");
+      const bytes = (await session.checkpoint()).data;
+      await run(session, "who = 'later'");
+      const [, seen] = await Promise.all([session.restore(bytes), session.execute("who")]);
+      equal(seen.value, "again");
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("a restore racing a rewrite of its file by another session gets one whole file", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/shared.pyrepl3ckpt`;
+    await withSession(async (writer) => {
+      await withSession(async (reader) => {
+        await run(
+          writer,
+          "import pickle\nblob = pickle.PickleBuffer(bytearray(4 << 20))\nwho = 'writer'",
+        );
+        await run(reader, "who = 'reader'");
+        await reader.checkpoint({ path });
+        const outcomes: string[] = [];
+        for (let round = 0; round < 10; round++) {
+          const [, restored] = await Promise.allSettled([
+            writer.checkpoint({ path }),
+            reader.restore(path),
+          ]);
+          outcomes.push(restored.status === "fulfilled" ? "ok" : `${restored.reason}`);
+          ok(["writer", "reader"].includes(await run(reader, "who") as string));
+          await reader.checkpoint({ path }); // next round: the reader's file again
+          await run(reader, "who = 'reader'");
+        }
+        deepStrictEqual(outcomes.filter((outcome) => outcome !== "ok"), []);
+        deepStrictEqual(await listing(dir), ["shared.pyrepl3ckpt"]);
+      }, { checkpointKey: KEY });
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("restoreCheckpointFile checks a file again when the worker found it replaced", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/swapped.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(session, "who = 'first'");
+      await session.checkpoint({ path: `${dir}/first.pyrepl3ckpt` });
+      await run(session, "who = 'second'");
+      await session.checkpoint({ path: `${dir}/second.pyrepl3ckpt` });
+      // What the worker raises for a file whose digest is not the one Deno checked: the type retried below.
+      const raised = await run(
+        session,
+        "import sys\nloader = next(m for n, m in sys.modules.items() if n.endswith('.checkpoint_file'))\n" +
+          `try:\n    loader.load_checkpoint_file(${
+            JSON.stringify(`${dir}/first.pyrepl3ckpt`)
+          }, {}, '00' * 32)\n` +
+          "except Exception as exc:\n    outcome = type(exc).__name__\noutcome",
+      );
+      equal(raised, "CheckpointChangedError");
+    }, { checkpointKey: KEY });
+    await Deno.copyFile(`${dir}/first.pyrepl3ckpt`, path);
+    const first = await verifyCheckpointFile(path, { key: KEY });
+    const second = await verifyCheckpointFile(`${dir}/second.pyrepl3ckpt`, { key: KEY });
+    const digests: (string | null)[] = [];
+    await restoreCheckpointFile(path, { key: KEY }, async (digest) => {
+      digests.push(digest);
+      if (digests.length === 1) { // replaced after Deno's check, as the worker reports it
+        await Deno.rename(`${dir}/second.pyrepl3ckpt`, path);
+        throw new CheckpointError("restore failed: CheckpointChangedError: checkpoint changed");
+      }
+    });
+    deepStrictEqual(digests, [first, second]);
+    // Any other error is not retried.
+    let calls = 0;
+    await rejects(
+      restoreCheckpointFile(path, { key: KEY }, () => {
+        calls++;
+        throw new CheckpointError("restore failed: CheckpointError: corrupt");
+      }),
+      /corrupt/,
+    );
+    equal(calls, 1);
   });
 });
