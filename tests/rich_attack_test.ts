@@ -5,6 +5,9 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
+import { formatHtml } from "../lib/report/html.ts";
+import { formatJson } from "../lib/report/json.ts";
+import { formatPretty } from "../lib/report/pretty.ts";
 import { compareSnapshot, writeSnapshot } from "../lib/scenario/snapshot.ts";
 import { encode } from "npm:fast-png@8.0.0";
 import { deflateSync } from "node:zlib";
@@ -257,4 +260,37 @@ Deno.test("figureDpi past what Agg can draw, or a string, is an InvalidOptionErr
     ok(error.message.includes("up to 10000") && error.message.includes(says), error.message);
   }
   new Session({ figureDpi: 10000 }); // the largest accepted: Agg draws it
+});
+
+Deno.test("reports: 50 images inline in one HTML file; image data from a merged report cannot break out", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    const png = solidPng(8, 8, [0, 128, 0, 255]);
+    const b64 = btoa(String.fromCharCode(...png));
+    await Deno.writeTextFile(
+      `${dir}/many.yaml`,
+      `steps:\n  - exec: |\n      import base64\n      img = base64.b64decode("${b64}")\n` +
+        `      for i in range(50): display({"image/png": img, "image/svg+xml": "<svg/>"}, raw=True)\n` +
+        `      display({"image/jpeg": b"jpg", "application/pdf": b"%PDF-1.4"}, raw=True)\n` +
+        `    expect:\n      stdout: "not printed"\n`,
+    );
+    const report = await runScenarios([`${dir}/many.yaml`], { python: TEST_PYTHON });
+    equal(report.failed, 1, formatPretty(report));
+    let html = formatHtml(report);
+    equal(html.match(/<img alt="\[image\/png 8x8\]" src="data:image\/png;base64,/g)?.length, 50);
+    equal(html.match(/<img alt="\[image\/svg\+xml 6 chars\]"/g)?.length, 50);
+    const json = JSON.parse(formatJson(report));
+    equal(json.scenarios[0].steps[0].actual.displays[0].data["image/png"], b64);
+    const step = report.scenarios[0].steps[0];
+    const pretty = formatPretty(report);
+    ok(pretty.includes("[image/jpeg 3 bytes] [application/pdf 8 bytes]"), pretty);
+    ok(pretty.includes("[image/png 8x8] [image/svg+xml 6 chars]"), pretty);
+    // A JSON report (merge-reports' input) holds images as base64 text: anything else is not inlined.
+    step.actual!.data = { "image/png": `x" onerror="alert(1)`, "image/jpeg": "<script>" };
+    html = formatHtml(report);
+    ok(!html.includes(`onerror="alert(1)`), "an attribute cannot be closed by image data");
+    ok(!html.includes("data:image/jpeg;base64,<script>"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

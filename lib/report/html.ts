@@ -149,10 +149,15 @@ function imagesOf(step: StepReport): string {
     return ["image/png", "image/jpeg", "image/svg+xml"].flatMap((mime) => {
       const data = json[mime];
       if (typeof data !== "string") return [];
-      const src = mime === "image/svg+xml"
+      const svg = mime === "image/svg+xml";
+      // A merged JSON report's images are text from a file: only base64 is inlined, and escaped.
+      if (!svg && !/^[A-Za-z0-9+/=\s]*$/.test(data)) return [];
+      const src = svg
         ? `data:${mime};charset=utf-8,${encodeURIComponent(data)}`
         : `data:${mime};base64,${data}`;
-      return [`<img alt="${escapeHtml(mimeSummary(mime, bundle[mime]))}" src="${src}">`];
+      return [
+        `<img alt="${escapeHtml(mimeSummary(mime, bundle[mime]))}" src="${escapeHtml(src)}">`,
+      ];
     });
   });
   return images.length === 0 ? "" : `<div class="displays">${images.join("\n")}</div>`;
