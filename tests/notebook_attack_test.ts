@@ -8,7 +8,7 @@ import { TEST_PYTHON } from "./_helpers/session.ts";
 import { loadNotebook, updateNotebook } from "../lib/notebook/mod.ts";
 import { updatedText } from "../lib/notebook/update.ts";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
-import { runNotebook as run, tempDir } from "./_helpers/notebooks.ts";
+import { notebookFixture, runNotebook as run, tempDir } from "./_helpers/notebooks.ts";
 
 /** A code cell as nbformat 4.5 writes it. */
 function code(source: string, outputs: unknown[] = [], id = crypto.randomUUID().slice(0, 8)) {
@@ -237,4 +237,20 @@ Deno.test("notebook --update: a truncated output is never written into the noteb
     report.steps[0].failures.at(-1)!.message,
     /did not write this cell: its stdout went over the output cap/,
   );
+});
+
+Deno.test("notebook --update: a notebook real Jupyter ran with rich outputs changes only in the stale outputs", async () => {
+  const original = await notebookFixture("rich.ipynb");
+  await using dir = await tempDir();
+  const path = `${dir.path}/rich.ipynb`;
+  // Two stale outputs: the print after an HTML display, and the value after a PNG display.
+  const stale = original.replace('"after\\n"', '"later\\n"').replace('"42"', '"41"');
+  ok(stale !== original);
+  await Deno.writeTextFile(path, stale);
+  const { report, changed, after } = await updateFile(path);
+  ok(changed);
+  equal(report.expectationsWritten, 2);
+  // Byte for byte what Jupyter wrote: order of prints and displays, images, HTML, counts.
+  equal(after, original);
+  await nbformatValidate(path);
 });
