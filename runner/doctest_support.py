@@ -130,7 +130,7 @@ def module_tests(path: str) -> list[dict[str, Any]]:
         sys.path.insert(0, root)
     sys.dont_write_bytecode = True  # finding the examples leaves no __pycache__ in the user's tree
     module = importlib.import_module(name)
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:
         lines = handle.read().split("\n")
     literals = _string_literals(path)
     tests = []
@@ -199,7 +199,7 @@ def _docstring_line(path: str, test_name: str) -> int:
         obj: Any = sys.modules[name]
         for part in test_name[len(name):].split(".")[1:]:
             obj = getattr(obj, part)
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             lines = handle.read().splitlines(True)
         return doctest.DocTestFinder()._find_lineno(obj, lines) or 0  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - only a better line number is lost
@@ -212,7 +212,7 @@ def parse_request(request: dict[str, Any]) -> dict[str, Any]:
     try:
         if kind == "python":
             return {"tests": module_tests(path)}
-        with open(path, encoding="utf-8", newline=None) as handle:
+        with open(path, encoding="utf-8-sig", newline=None) as handle:  # a BOM is no part of line 1
             text = handle.read()
         return {"examples": parse_text(text, kind, os.path.basename(path))}
     except ValueError as error:  # DocTestParser: inconsistent indentation, no space after >>>

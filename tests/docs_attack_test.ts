@@ -128,3 +128,25 @@ Deno.test("--update on docstrings: backslashes and quotes escaped in a non-raw d
     ]),
   );
 });
+
+Deno.test("a byte order mark is no part of the first line: its example is found, and --update keeps the mark", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_bom_" });
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf]);
+  const write = (name: string, text: string) =>
+    Deno.writeFile(`${dir}/${name}`, new Uint8Array([...bom, ...new TextEncoder().encode(text)]));
+  await write("doc.md", "```pycon\r\n>>> 1 + 1\r\n3\r\n```\r\n");
+  await write("doc.txt", ">>> 2 + 2\n4\n");
+  const run = await runJson([`${dir}/doc.md`, `${dir}/doc.txt`]);
+  equal(
+    JSON.stringify(run.scenarios.map((s) => s.status)),
+    '["failed","passed"]',
+    JSON.stringify(run),
+  );
+  const updated = await runCli([`${dir}/doc.md`, "--update", "--python", TEST_PYTHON]);
+  equal(updated.code, 0, updated.stdout + updated.stderr);
+  const bytes = await Deno.readFile(`${dir}/doc.md`);
+  equal(
+    new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes),
+    "\uFEFF```pycon\r\n>>> 1 + 1\r\n2\r\n```\r\n",
+  );
+});

@@ -74,7 +74,8 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
   const before = await readTextFileStrict(scenario.file);
   const after = rewriteExamples(before, rewrites.map((r) => r.rewrite), scenario.file);
   if (after === before) return false;
-  await writeTextFileAtomic(scenario.file, after);
+  // The decoder drops a byte order mark; the file keeps its own.
+  await writeTextFileAtomic(scenario.file, (await hasBom(scenario.file) ? "\uFEFF" : "") + after);
   for (const { step } of rewrites) {
     step.status = "passed";
     step.updated = true;
@@ -115,6 +116,18 @@ function docstringText(want: string, literal: DocstringLiteral): string | { why:
     };
   }
   return want;
+}
+
+/** True when the file starts with a UTF-8 byte order mark. */
+async function hasBom(path: string): Promise<boolean> {
+  const file = await Deno.open(path);
+  try {
+    const head = new Uint8Array(3);
+    const n = await file.read(head);
+    return n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  } finally {
+    file.close();
+  }
 }
 
 function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
