@@ -5,6 +5,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
+import { checkDisplays } from "../lib/scenario/_bundle_check.ts";
 import { formatHtml } from "../lib/report/html.ts";
 import { formatJson } from "../lib/report/json.ts";
 import { formatPretty } from "../lib/report/pretty.ts";
@@ -293,4 +294,18 @@ Deno.test("reports: 50 images inline in one HTML file; image data from a merged 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a snapshot of an image left out for the display budget says so (and --update has nothing to write)", () => {
+  const failures = checkDisplays(
+    [{ "image/png": { snapshot: "big.png" } }],
+    [{ data: { "text/plain": "<Figure>" }, metadata: {}, omitted: { "image/png": 20000000 } }],
+    { dir: "/nonexistent", normalize: [] },
+  );
+  equal(failures.length, 1);
+  equal(
+    failures[0].message,
+    "display 1: image/png was left out: its 20000000 bytes are over the display budget (maxOutputChars)",
+  );
+  equal(failures[0].snapshot, undefined);
 });

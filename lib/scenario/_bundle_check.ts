@@ -44,17 +44,21 @@ export function checkDisplays(
     });
   }
   for (let i = 0; i < Math.min(want.length, displays.length); i++) {
-    failures.push(...checkBundle(want[i], displays[i].data, i, options));
+    failures.push(...checkBundle(want[i], displays[i].data, i, options, displays[i].omitted));
   }
   return failures;
 }
 
-/** The failures of one bundle expectation; `index` is the display's, null for the value's `data`. */
+/**
+ * The failures of one bundle expectation; `index` is the display's, null for the value's `data`;
+ * `omitted` the types the result left out for being over `maxOutputChars` (named in the failure).
+ */
 export function checkBundle(
   want: BundleExpectation,
   bundle: MimeBundle | undefined,
   index: number | null,
   options: BundleCheckOptions,
+  omitted?: Record<string, number>,
 ): ExpectationFailure[] {
   const kind = index === null ? "data" : "display";
   const where = index === null ? "data" : `display ${index + 1}`;
@@ -63,6 +67,15 @@ export function checkBundle(
     failures.push({ kind, key: kind, message: `${where}: ${message}`, expected, actual });
   for (const [mime, expectation] of Object.entries(want)) {
     const got = bundle?.[mime];
+    if (got === undefined && omitted?.[mime] !== undefined) {
+      fail(
+        `${mime} was left out: its ${omitted[mime]} bytes are over the display budget ` +
+          `(maxOutputChars)`,
+        mime,
+        bundle ? bundleSummary(bundle) : "",
+      );
+      continue;
+    }
     if (got === undefined) {
       const has = bundle ? Object.keys(bundle).join(", ") : "no trailing value";
       fail(`has no ${mime} (it has ${has || "nothing"})`, mime, has);
