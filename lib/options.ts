@@ -139,6 +139,26 @@ export interface RestoreOptions {
    * only trust checkpoints from a source you trust. Default false.
    */
   trust?: boolean;
+  /**
+   * Interrupt the restore after this many milliseconds (unpickling runs the code the checkpoint names:
+   * `__setstate__`, `__reduce__`, which may hang). Default 300000.
+   */
+  timeoutMs?: number;
+  /**
+   * After that interrupt, how long to wait before the interpreter is killed and replaced (its state
+   * is then lost). Default 2000.
+   */
+  graceMs?: number;
+}
+
+/** Throws InvalidOptionError for a bad restore option. */
+export function validateRestoreOptions(options: RestoreOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError("restore options must be an object");
+  }
+  checkKeys("restore", options, ["trust", "timeoutMs", "graceMs"]);
+  checkDelay("timeoutMs", options.timeoutMs);
+  checkDelay("graceMs", options.graceMs, true);
 }
 
 /** The longest delay a timer can wait (setTimeout turns anything longer into 1 ms). */

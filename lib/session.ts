@@ -31,6 +31,7 @@ import {
   resolveHashSeed,
   validateCheckpointOptions,
   validateExecuteOptions,
+  validateRestoreOptions,
   validateSessionOptions,
 } from "./options.ts";
 
@@ -219,13 +220,23 @@ export class Session implements AsyncDisposable {
    * checkpoint's signature is checked before the interpreter unpickles anything; pass `trust: true` to
    * restore one that was not signed with this session's key. Pass a Checkpoint, its bytes, or the path of
    * a checkpoint file (`"run.pyrepl3ckpt"` or `{ path }`): the worker maps the file's arrays copy-on-write
-   * instead of receiving them.
+   * instead of receiving them. Unpickling runs code the checkpoint names: `interrupt()` stops it, and so
+   * does `timeoutMs` (after `graceMs` more the interpreter is replaced); the namespace is then unchanged.
    */
   async restore(
     checkpoint: Checkpoint | Uint8Array | string | { path: string },
     options: RestoreOptions = {},
   ): Promise<void> {
+    validateRestoreOptions(options);
     const key = this.#options.checkpointKey;
+    // Unpickling runs code the checkpoint names: interruptible, and interrupted at timeoutMs.
+    const deadline = <T>(run: () => Promise<T>) =>
+      this.#withDeadline(
+        run,
+        options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
+        options.graceMs ?? DEFAULT_GRACE_MS,
+        "restore",
+      );
     const path = typeof checkpoint === "string"
       ? checkpoint
       : checkpoint instanceof Checkpoint || checkpoint instanceof Uint8Array
@@ -238,7 +249,7 @@ export class Session implements AsyncDisposable {
         restoreCheckpointFile(
           absolute,
           { key, ...options },
-          (digest) => this.#request({ op: "restore", path: absolute, digest }),
+          (digest) => deadline(() => this.#request({ op: "restore", path: absolute, digest })),
         )
       );
       return;
@@ -251,7 +262,7 @@ export class Session implements AsyncDisposable {
     }
     await this.#executions.enqueue(async () => {
       const raw = await openCheckpoint(data, { key, ...options });
-      await this.#request({ op: "restore", blob: raw.length }, raw);
+      await deadline(() => this.#request({ op: "restore", blob: raw.length }, raw));
     });
   }
 
@@ -296,7 +307,12 @@ export class Session implements AsyncDisposable {
    * Runs a control request that may run user code: interruptible by interrupt(), interrupted at
    * `timeoutMs`, and after `graceMs` more the interpreter is replaced.
    */
-  async #withDeadline<T>(run: () => Promise<T>, timeoutMs: number, graceMs: number): Promise<T> {
+  async #withDeadline<T>(
+    run: () => Promise<T>,
+    timeoutMs: number,
+    graceMs: number,
+    what = "checkpoint",
+  ): Promise<T> {
     const interpreter = this.#slot.usable();
     let recovery: Promise<void> | null = null;
     const timers = [setTimeout(() => {
@@ -310,7 +326,7 @@ export class Session implements AsyncDisposable {
       if (!recovery) throw error;
       await recovery;
       throw new CheckpointError(
-        `checkpoint() did not finish within ${timeoutMs} ms and ignored the interrupt; the ` +
+        `${what}() did not finish within ${timeoutMs} ms and ignored the interrupt; the ` +
           "interpreter was replaced and its state is lost",
         { cause: error },
       );

@@ -25,6 +25,7 @@ after every cell; restoring an old one would be misleading). ``load_namespace`` 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import pickle
@@ -32,7 +33,7 @@ import struct
 import hashlib
 import sys
 import types
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, ContextManager, Dict, List, Optional, Tuple, Union
 
 from ._checkpoint_io import ChunkWriter, DiscardWriter, ViewReader
 from ._digest import buffer_digests
@@ -351,7 +352,8 @@ def stream_end(data: Union[bytes, bytearray, memoryview]) -> int:
 
 
 def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict, digest: Optional[bytes] = None,
-                   known_digests: Optional[List[str]] = None) -> Tuple[List[str], int]:
+                   known_digests: Optional[List[str]] = None,
+                   unpickling: Optional[ContextManager[Any]] = None) -> Tuple[List[str], int]:
     """Restore a checkpoint into `target`; return (names, execution_count).
 
     Validates everything (layout, header, checksums of the stream and of every buffer, and `digest` when given:
@@ -360,7 +362,9 @@ def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict, dige
     session names replaced (dunders and ``_`` stay; a header naming one is refused). Unpickling runs code: pass
     only data whose signature the library verified, or that the user trusts. On any error raises CheckpointError
     and leaves `target` unchanged. Pass a ``bytearray`` (or a writable mapping) to let restored numpy arrays use
-    the data in place; read-only ``bytes`` costs one copy of each writable buffer.
+    the data in place; read-only ``bytes`` costs one copy of each writable buffer. `unpickling` is entered around
+    the unpickling only (the code the checkpoint runs): the interpreter makes that part interruptible, never the
+    replacement of `target`'s names that follows.
     """
     header, cursor = _open(data)
     _check(header)
@@ -374,11 +378,12 @@ def load_namespace(data: Union[bytes, bytearray, memoryview], target: dict, dige
     reader = ViewReader(stream)
     unpickler = SessionUnpickler(reader, target, buffers)
     fresh: Dict[str, Any] = {}
-    try:
-        for name in header["names"]:
-            fresh[name] = unpickler.load()[1]  # (marker, value): see _StreamBuilder
-    except Exception as exc:  # a missing module, a failing __setstate__, corrupt data: all refuse the restore
-        raise CheckpointError(f"could not restore the checkpoint: {_reason(exc)}") from exc
+    with unpickling if unpickling is not None else contextlib.nullcontext():
+        try:
+            for name in header["names"]:
+                fresh[name] = unpickler.load()[1]  # (marker, value): see _StreamBuilder
+        except Exception as exc:  # a missing module, a failing __setstate__, corrupt data: all refuse the restore
+            raise CheckpointError(f"could not restore the checkpoint: {_reason(exc)}") from exc
     if reader.remaining():
         raise CheckpointError("checkpoint is corrupt: the pickle stream holds more values than the header names")
     for name in [name for name in target if is_session_name(name)]:

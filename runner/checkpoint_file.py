@@ -19,7 +19,7 @@ import mmap
 import os
 import stat
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, ContextManager, Dict, List, Optional, Tuple
 
 from ._digest import buffer_digests
 from .checkpoint import (MAC_BYTES, MAGIC, SIGNED_PREFIX, CheckpointError, Dumped, _dump, load_namespace,
@@ -92,11 +92,13 @@ def _write_all(fd: int, parts: List[Any]) -> int:
     return total
 
 
-def load_checkpoint_file(path: str, target: dict, digest: Optional[str]) -> Tuple[List[str], int]:
+def load_checkpoint_file(path: str, target: dict, digest: Optional[str],
+                         unpickling: Optional[ContextManager[Any]] = None) -> Tuple[List[str], int]:
     """Restore the checkpoint file at `path` into `target`; return (names, execution_count).
 
     `digest` is the hex ``signed_digest`` whose HMAC the library verified; None restores without it (an unsigned
     file, or ``trust: true``), still checking every checksum. Raises CheckpointError, `target` unchanged.
+    `unpickling`: see load_namespace.
     """
     try:  # non-blocking: a FIFO swapped in after Deno's check must not make the open wait for a writer
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -127,4 +129,4 @@ def load_checkpoint_file(path: str, target: dict, digest: Optional[str]) -> Tupl
         raw = view[len(SIGNED_PREFIX):size - MAC_BYTES]
     else:
         raise CheckpointError("not a PyREPL3 checkpoint file (wrong magic number)")
-    return load_namespace(raw, target, None if digest is None else bytes.fromhex(digest))
+    return load_namespace(raw, target, None if digest is None else bytes.fromhex(digest), unpickling=unpickling)

@@ -5,11 +5,12 @@ code sees fd 0 as /dev/null and fd 1/2 as capture pipes, so nothing it does can 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from . import display, input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
@@ -296,28 +297,37 @@ class Interpreter:
     def _pickling(self, run: Callable[[], Any]) -> Any:
         """Run `run` interruptible like a cell: pickling runs user code (__reduce__, __getstate__) that can take
         long."""
+        with self._user_code("checkpoint"):
+            return run()
+
+    @contextlib.contextmanager
+    def _user_code(self, what: str) -> Iterator[None]:
+        """Interruptible like a cell (checkpoint's pickling, restore's unpickling); an interrupt or the CPU limit
+        becomes a CheckpointError."""
         from .checkpoint import CheckpointError
 
         try:
             self.guard.active = True
             try:
-                return run()
+                yield
             finally:
                 self.guard.active = False
         except (KeyboardInterrupt, CpuTimeLimitExceeded):
-            raise CheckpointError("checkpoint() was interrupted; the session is unchanged") from None
+            raise CheckpointError(f"{what}() was interrupted; the session is unchanged") from None
 
     def _restore(self, message: dict[str, Any]) -> dict[str, Any]:
         from .checkpoint import load_namespace
         from .checkpoint_file import load_checkpoint_file
 
         if message.get("path"):
-            names, count = load_checkpoint_file(message["path"], self.executor.namespace, message.get("digest"))
+            names, count = load_checkpoint_file(message["path"], self.executor.namespace, message.get("digest"),
+                                                unpickling=self._user_code("restore"))
         else:
             from ._checkpoint_recv import precomputed
 
             data, digests = precomputed(message["data"])
-            names, count = load_namespace(data, self.executor.namespace, known_digests=digests)
+            names, count = load_namespace(data, self.executor.namespace, known_digests=digests,
+                                          unpickling=self._user_code("restore"))
         self.executor.execution_count = count
         return {"names": names}
 

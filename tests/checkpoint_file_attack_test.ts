@@ -178,3 +178,47 @@ Deno.test("restoreCheckpointFile checks a file again when the worker found it re
     equal(calls, 1);
   });
 });
+
+// Unpickling `slow` sleeps 30 s: only an interrupt or a timeout ends the restore early.
+const SLOW =
+  "import time\nclass Slow:\n    def __reduce__(self):\n        return (time.sleep, (30,))\n" +
+  "slow = Slow()\nsaved = 'from the checkpoint'";
+
+Deno.test("interrupt() and timeoutMs stop a restore running the checkpoint's code; the namespace is kept", async (t) => {
+  await withDir(async (dir) => {
+    const path = `${dir}/slow.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(session, SLOW);
+      const bytes = (await session.checkpoint()).data;
+      await session.checkpoint({ path });
+      await run(session, "del slow\nsaved = 'mine'");
+      const sources: [string, string | Uint8Array][] = [["a file", path], ["bytes", bytes]];
+      for (const [what, source] of sources) {
+        await t.step(`interrupt(), from ${what}`, async () => {
+          const restoring = session.restore(source);
+          // Sent until it lands: one sent before the worker runs the checkpoint's code is dropped.
+          const timer = setInterval(() => session.interrupt(), 100);
+          restoring.catch(() => {}).finally(() => clearInterval(timer));
+          await rejects(
+            bounded(restoring, 20_000, "not interrupted"),
+            /restore\(\) was interrupted/,
+          );
+          equal(await run(session, "saved"), "mine");
+        });
+        await t.step(`timeoutMs, from ${what}`, async () => {
+          await rejects(
+            bounded(session.restore(source, { timeoutMs: 300 }), 20_000, "timeout ignored"),
+            /restore\(\) was interrupted/,
+          );
+          equal(await run(session, "saved"), "mine");
+        });
+      }
+      await rejects(session.restore(path, { timeoutMs: -1 }), /timeoutMs/);
+      await rejects(
+        session.restore(path, { typo: true } as unknown as { trust: boolean }),
+        /unknown restore option/,
+      );
+      deepStrictEqual(await listing(dir), ["slow.pyrepl3ckpt"]);
+    }, { checkpointKey: KEY });
+  });
+});
