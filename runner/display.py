@@ -171,16 +171,25 @@ def mime_bundle(obj: Any, include: Any = None, exclude: Any = None,
         data["text/plain"] = _repr(obj)
     if not plain:
         data.pop("text/plain", None)
+    return _wire_bundle(data, include, exclude, type(obj).__name__), _plain_metadata(metadata)
+
+
+def _wire_bundle(data: dict[Any, Any], include: Any, exclude: Any, owner: str) -> dict[str, Any]:
+    """The bundle's wanted types in wire form; a key that is no str, or data that has no wire form
+    (bad base64, a dict that is not JSON, a str() that exits...), is left out with a warning."""
     wire: dict[str, Any] = {}
     for mime, value in data.items():
-        if not isinstance(mime, str) or not _wanted(mime, include, exclude):
+        if not isinstance(mime, str):
+            warn(f"{owner} MIME type {mime!r}", TypeError("a MIME type must be a str"))
+            continue
+        if not _wanted(mime, include, exclude):
             continue
         try:
             wire[mime] = wire_data(mime, value)
-        except BaseException as exc:  # noqa: BLE001 - bad base64, a dict that is not JSON, a str() that exits...
+        except BaseException as exc:  # noqa: BLE001
             _reraise_interrupt(exc)
-            warn(f"{type(obj).__name__} {mime} data", exc)
-    return wire, _plain_metadata(metadata)
+            warn(f"{owner} {mime} data", exc)
+    return wire
 
 
 def _repr(obj: Any) -> str:
@@ -299,7 +308,7 @@ def display(*objs: Any, include: Any = None, exclude: Any = None, metadata: Opti
         if raw:
             if not isinstance(obj, dict):
                 raise TypeError(f"display(raw=True) takes MIME bundles (dicts), not {type(obj).__name__}")
-            data = {mime: wire_data(mime, value) for mime, value in obj.items() if _wanted(mime, include, exclude)}
+            data = _wire_bundle(obj, include, exclude, "display(raw=True)")
             bundle_metadata: dict[str, Any] = {}
         else:
             data, bundle_metadata = mime_bundle(obj, include, exclude)

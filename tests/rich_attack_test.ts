@@ -309,3 +309,21 @@ Deno.test("a snapshot of an image left out for the display budget says so (and -
   );
   equal(failures[0].snapshot, undefined);
 });
+
+Deno.test("display(raw=True) leaves out what has no wire form, with a warning, as other bundles do", async () => {
+  await withSession(async (session) => {
+    const result = await session.execute(`display({
+    b"text/html": "bytes key",
+    "application/json": "{not json",
+    "image/png": "not base64!",
+    "text/markdown": "# kept",
+}, raw=True)
+print("after")`);
+    equal(result.status, "ok", result.error?.message);
+    equal(result.stdout, "after\n");
+    deepStrictEqual(result.displays?.[0].data, { "text/markdown": "# kept" });
+    ok(result.stderr.includes("MIME type b'text/html' failed: TypeError"), result.stderr);
+    ok(result.stderr.includes("application/json data failed: JSONDecodeError"), result.stderr);
+    ok(result.stderr.includes("image/png data failed"), result.stderr);
+  });
+});
