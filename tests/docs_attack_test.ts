@@ -150,3 +150,27 @@ Deno.test("a byte order mark is no part of the first line: its example is found,
     "\uFEFF```pycon\r\n>>> 1 + 1\r\n2\r\n```\r\n",
   );
 });
+
+Deno.test("--update refuses outputs no document can hold: a fence line in Markdown, >>> lines, a first line of ...", async () => {
+  const doc = [
+    "```pycon",
+    ">>> print('```')",
+    "x",
+    ">>> print('>>> 1')",
+    "x",
+    ">>> print('... 2')",
+    "x",
+    ">>> print('~~~ not a fence')",
+    "x",
+    "```",
+    "",
+  ].join("\n");
+  const dir = await tempScenarios({ "doc.md": doc });
+  const run = await runCli([`${dir}/doc.md`, "--update", "--python", TEST_PYTHON]);
+  equal(run.code, 1, run.stdout + run.stderr);
+  match(run.stderr, /doc\.md:2: cannot update this example: a line of its output .* would close/);
+  match(run.stderr, /doc\.md:4: cannot update this example: doctest would read its output as/);
+  match(run.stderr, /doc\.md:6: cannot update this example: doctest would read its output as/);
+  // The example that can be written is, and nothing else changed.
+  equal(await Deno.readTextFile(`${dir}/doc.md`), doc.replace("x\n```", "~~~ not a fence\n```"));
+});

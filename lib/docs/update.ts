@@ -60,7 +60,12 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
     const failure = step.failures.find((f) => f.key === DOCTEST_FAILURE_KEY);
     if (failure?.actual === undefined || step.failures.length !== 1 || step.error) continue;
     const literal = source.doctest.docstring;
-    const newWant = literal ? docstringText(failure.actual, literal) : failure.actual;
+    const why = unwritable(failure.actual, scenario.source === "markdown");
+    const newWant = why
+      ? { why }
+      : literal
+      ? docstringText(failure.actual, literal)
+      : failure.actual;
     if (typeof newWant === "object") {
       refused.push(`${scenario.file}:${source.line}: ${newWant.why}`);
     } else rewrites.push({ rewrite: { ...rewriteOf(source, failure.actual), newWant }, step });
@@ -85,6 +90,24 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
   report.expectationsWritten = (report.expectationsWritten ?? 0) + rewrites.length;
   report.status = report.steps.some((s) => s.status === "failed") ? "failed" : "passed";
   return true;
+}
+
+/**
+ * Why no expected output can say `want`, if so: a line starting with `>>>` starts a new example
+ * for doctest, a first line starting with `...` continues the example's source, and in Markdown a
+ * line of backticks or tildes alone would close the fence.
+ */
+function unwritable(want: string, markdown: boolean): string | undefined {
+  const lines = outputLines(want).map((l) => l.trim());
+  if (lines.some((l) => l.startsWith(">>>")) || want.startsWith("...")) {
+    return "cannot update this example: doctest would read its output as source (a line " +
+      "starting with >>>, or a first line starting with ...); no expected output can say it";
+  }
+  if (markdown && lines.some((l) => /^(`{3,}|~{3,})$/.test(l))) {
+    return "cannot update this example: a line of its output (a fence of ``` or ~~~) would " +
+      "close the Markdown fence; update it by hand";
+  }
+  return undefined;
 }
 
 /**
