@@ -176,6 +176,26 @@ export function checkpointFilePaths(path: string): { target: string; temp: strin
 }
 
 /**
+ * Refuses a checkpoint target that can never be renamed over, before the worker writes gigabytes: a
+ * directory, or a path in a directory that does not exist. (A symlink is fine: the rename replaces the
+ * link itself, never the file it points to.)
+ *
+ * @throws {CheckpointError} The target is a directory, or its directory is missing or not a directory.
+ */
+export async function checkCheckpointTarget(target: string): Promise<void> {
+  const dir = dirname(target);
+  const info = await Deno.stat(dir).catch(() => null);
+  if (info === null || !info.isDirectory) {
+    throw new CheckpointError(
+      `cannot write the checkpoint file ${target}: its directory ${dir} does not exist`,
+    );
+  }
+  if ((await Deno.lstat(target).catch(() => null))?.isDirectory) {
+    throw new CheckpointError(`cannot write the checkpoint file ${target}: it is a directory`);
+  }
+}
+
+/**
  * Signs the temporary file the worker wrote (appends the MAC of its digest), flushes it to disk and renames
  * it over `target`. The caller removes `temp` when this throws.
  *

@@ -11,6 +11,7 @@ import type { Execution } from "./execution.ts";
 import { ExecutionQueue } from "./execution_queue.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
 import {
+  checkCheckpointTarget,
   checkpointFilePaths,
   restoreCheckpointFile,
   sealCheckpointFile,
@@ -199,6 +200,7 @@ export class Session implements AsyncDisposable {
     const file = options.path === undefined ? null : checkpointFilePaths(options.path);
     const key = this.#options.checkpointKey;
     return this.#executions.enqueue(async () => {
+      if (file) await checkCheckpointTarget(file.target);
       try {
         const reply = await this.#withDeadline(
           () => this.#request({ op: "checkpoint", ...(file && { path: file.temp }) }),

@@ -4,9 +4,9 @@
  * interrupted or killed, and restored arrays mutated under transactions. Each test failed before its fix.
  */
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { CheckpointError, type Session } from "../mod.ts";
+import { CheckpointError, type Session, SessionPool } from "../mod.ts";
 import { restoreCheckpointFile, verifyCheckpointFile } from "../lib/checkpoint_file.ts";
-import { withSession } from "./_helpers/session.ts";
+import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
 const KEY = "checkpoint file attack key";
 
@@ -220,5 +220,112 @@ Deno.test("interrupt() and timeoutMs stop a restore running the checkpoint's cod
       );
       deepStrictEqual(await listing(dir), ["slow.pyrepl3ckpt"]);
     }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("checkpoint({ path }) to a directory or into a missing directory is refused before writing", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/folder`);
+    await withSession(async (session) => {
+      await run(session, "x = 1");
+      await rejects(session.checkpoint({ path: `${dir}/folder` }), (error: Error) => {
+        ok(error instanceof CheckpointError);
+        match(error.message, /folder: it is a directory/);
+        return true;
+      });
+      await rejects(
+        session.checkpoint({ path: `${dir}/missing/x.pyrepl3ckpt` }),
+        (error: Error) => {
+          ok(error instanceof CheckpointError);
+          match(error.message, /directory .*missing does not exist/);
+          return true;
+        },
+      );
+      deepStrictEqual(await listing(dir), ["folder"]);
+      deepStrictEqual(await listing(`${dir}/folder`), []);
+      equal(await run(session, "x"), 1);
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("checkpoint({ path }) over a symlink replaces the link, never the file it points to", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/victim.txt`, "precious");
+    await Deno.symlink(`${dir}/victim.txt`, `${dir}/link.pyrepl3ckpt`);
+    await Deno.symlink(`${dir}/nowhere`, `${dir}/dangling.pyrepl3ckpt`);
+    await withSession(async (session) => {
+      await run(session, "x = 'saved'");
+      for (const name of ["link.pyrepl3ckpt", "dangling.pyrepl3ckpt"]) {
+        await session.checkpoint({ path: `${dir}/${name}` });
+        const info = await Deno.lstat(`${dir}/${name}`);
+        ok(info.isFile && !info.isSymlink, `${name} is now a regular file`);
+      }
+      equal(await Deno.readTextFile(`${dir}/victim.txt`), "precious");
+      deepStrictEqual(await listing(dir), [
+        "dangling.pyrepl3ckpt",
+        "link.pyrepl3ckpt",
+        "victim.txt",
+      ]);
+      await run(session, "x = 'changed'");
+      await session.restore(`${dir}/link.pyrepl3ckpt`);
+      equal(await run(session, "x"), "saved");
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test({
+  name:
+    "checkpoint({ path }) in a read-only directory fails with CheckpointError, nothing left behind",
+  ignore: Deno.uid() === 0, // root writes anywhere
+  fn: async () => {
+    await withDir(async (dir) => {
+      await Deno.mkdir(`${dir}/ro`);
+      await Deno.chmod(`${dir}/ro`, 0o555);
+      await withSession(async (session) => {
+        await run(session, "x = 1");
+        await rejects(session.checkpoint({ path: `${dir}/ro/x.pyrepl3ckpt` }), CheckpointError);
+        equal(await run(session, "x"), 1);
+      }, { checkpointKey: KEY });
+      deepStrictEqual(await listing(`${dir}/ro`), []);
+    });
+  },
+});
+
+Deno.test("checkpoint files with non-ASCII, spaces, quotes and newlines in their names round-trip", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/é 日本 \n'"$x;.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(session, "x = 'odd'");
+      equal((await session.checkpoint({ path })).path, path);
+      await run(session, "x = 'changed'");
+      await session.restore(path);
+      equal(await run(session, "x"), "odd");
+      deepStrictEqual(await listing(dir), [`é 日本 \n'"$x;.pyrepl3ckpt`]);
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("a pooled tenant restores a checkpoint file another tenant of the same pool made (one user, one key)", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/tenant.pyrepl3ckpt`;
+    const pool = new SessionPool({
+      python: TEST_PYTHON,
+      checkpointKey: KEY,
+      minIdle: 0,
+      maxSize: 2,
+    });
+    await pool.start();
+    try {
+      const first = await pool.acquire();
+      const second = await pool.acquire();
+      await run(first, "secret = 'of the first tenant'");
+      await first.checkpoint({ path });
+      await second.restore(path);
+      equal(await run(second, "secret"), "of the first tenant");
+      await pool.release(first);
+      await pool.release(second);
+    } finally {
+      await pool.shutdown();
+    }
   });
 });
