@@ -190,6 +190,11 @@ Deno.test("notebook --update: a cell that crashes the interpreter keeps its outp
   await Deno.writeTextFile(path, text);
   const { report, changed, after } = await updateFile(path);
   equal(report.steps.map((s) => s.status).join(), "passed,failed,skipped");
+  // The skipped cell says why: the crash took the session's state with it.
+  match(
+    report.steps[2].skippedBecause ?? "",
+    /^the interpreter crashed at line \d+; the session's state is gone$/,
+  );
   ok(changed);
   const [first, crashed, last] = JSON.parse(after).cells;
   equal(first.execution_count, 1);

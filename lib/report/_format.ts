@@ -87,7 +87,9 @@ export function skippedSteps(scenario: ScenarioReport): number {
 /** `3 steps skipped after the failure`, or empty when none was. */
 export function skippedText(scenario: ScenarioReport): string {
   const n = skippedSteps(scenario);
-  return n === 0 ? "" : `${n} ${n === 1 ? "step" : "steps"} skipped after the failure`;
+  if (n === 0) return "";
+  const cause = scenario.steps.find((s) => s.skippedBecause !== undefined)?.skippedBecause;
+  return `${n} ${n === 1 ? "step" : "steps"} skipped after the failure${cause ? `: ${cause}` : ""}`;
 }
 
 /** The first line of `text`, with an ellipsis when more followed. */

@@ -80,6 +80,8 @@ export interface StepReport {
   error?: string;
   /** With `update`: true when `--update` wrote this step's expectations (it then passed). */
   updated?: boolean;
+  /** For a `skipped` step, when more than a failed step explains it (the interpreter crashed). */
+  skippedBecause?: string;
   /** The actual outcome of an exec step (for `--update` and reporters). */
   actual?: {
     /** How the execution ended (an `ExecutionStatus`). */

@@ -97,6 +97,9 @@ export class ScenarioRun implements AsyncDisposable {
     this.hashSeed = options.hashSeed ?? resolveHashSeed({ hashSeed: scenario.hashSeed ?? 0 });
   }
 
+  /** Why the rest of the steps are skipped, when it is more than a failed step. */
+  #skipCause: string | undefined;
+
   /** True once a step has failed; later steps should be skipped. */
   get failed(): boolean {
     return this.#failed;
@@ -188,6 +191,7 @@ export class ScenarioRun implements AsyncDisposable {
       status: "skipped",
       durationMs: 0,
       failures: [],
+      ...(this.#skipCause !== undefined ? { skippedBecause: this.#skipCause } : {}),
     };
   }
 
@@ -331,6 +335,11 @@ export class ScenarioRun implements AsyncDisposable {
     // doctest's FAIL_FAST, or a document's session that died (its state is gone): the rest is skipped.
     if (result.doctest?.failFast || result.stateLost && this.scenario.keepGoing) {
       this.#failFast = true;
+      if (result.stateLost) {
+        const how = result.status === "crashed" ? "crashed" : `was killed after a ${result.status}`;
+        this.#skipCause =
+          `the interpreter ${how} at line ${step.line}; the session's state is gone`;
+      }
     }
   }
 
