@@ -4,6 +4,7 @@
  * failure found that way.
  */
 import { equal, match } from "node:assert/strict";
+import { rewriteExamples } from "../lib/docs/update.ts";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
 
@@ -173,4 +174,23 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
   match(run.stderr, /doc\.md:6: cannot update this example: doctest would read its output as/);
   // The example that can be written is, and nothing else changed.
   equal(await Deno.readTextFile(`${dir}/doc.md`), doc.replace("x\n```", "~~~ not a fence\n```"));
+});
+
+Deno.test("rewriteExamples: 20,000 examples of one document, each output growing, in one pass", () => {
+  // Each rewrite moves every later example down a line: the examples are found where they were.
+  const n = 20_000;
+  const doc = (want: (i: number) => string) =>
+    "```pycon\r\n" +
+    Array.from({ length: n }, (_, i) => `>>> ${i} + 1\r\n${want(i)}`).join("") + "```";
+  const rewrites = Array.from({ length: n }, (_, i) => ({
+    line: 2 + 2 * i,
+    source: `${i} + 1\n`,
+    want: "0\n",
+    newWant: `${i + 1}\nmore\n`,
+    indent: 0,
+  }));
+  equal(
+    rewriteExamples(doc(() => "0\r\n"), rewrites, "huge.md"),
+    doc((i) => `${i + 1}\r\nmore\r\n`),
+  );
 });

@@ -179,31 +179,36 @@ function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
  * ```
  */
 export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: string): string {
+  // The file's lines are searched as they were read and copied once, rewrites in between: linear
+  // in the file's size however many examples change (a splice per example was quadratic).
   const lines = text.split(/(?<=\n)/);
-  let shift = 0;
+  const out: string[] = [];
+  let cursor = 0;
+  const copyUpTo = (end: number) => {
+    for (; cursor < end; cursor++) out.push(lines[cursor]);
+  };
   for (const rewrite of [...rewrites].sort((a, b) => a.line - b.line)) {
-    const expected = [
-      ...promptLines(rewrite.source),
-      ...outputLines(rewrite.want),
-    ];
-    const at = find(lines, expected, rewrite.indent, rewrite.line - 1 + shift);
+    const prompts = promptLines(rewrite.source);
+    const old = outputLines(rewrite.want);
+    const at = find(lines, [...prompts, ...old], rewrite.indent, rewrite.line - 1, cursor);
     if (at === undefined) throw new ScenarioChangedError(file);
-    const wantStart = at + promptLines(rewrite.source).length;
-    const oldCount = outputLines(rewrite.want).length;
+    const wantStart = at + prompts.length;
     const eol = /\r?\n$/.exec(lines[at])?.[0] ?? "\n";
     const pad = lines[at].slice(0, rewrite.indent);
     const fresh = outputLines(rewrite.newWant).map((l) => `${l === "" ? "" : pad}${l}${eol}`);
+    copyUpTo(wantStart);
     // The last line of a file may have no line ending, and keeps having none.
-    if (wantStart + oldCount >= lines.length && !/\n$/.test(lines[lines.length - 1] ?? "\n")) {
+    if (wantStart + old.length >= lines.length && !/\n$/.test(lines[lines.length - 1] ?? "\n")) {
       if (fresh.length > 0) {
-        if (oldCount === 0) lines[lines.length - 1] += eol;
+        if (old.length === 0) out[out.length - 1] += eol;
         fresh[fresh.length - 1] = fresh[fresh.length - 1].slice(0, -eol.length);
-      } else if (oldCount > 0) lines[wantStart - 1] = lines[wantStart - 1].replace(/\r?\n$/, "");
+      } else if (old.length > 0) out[out.length - 1] = out[out.length - 1].replace(/\r?\n$/, "");
     }
-    lines.splice(wantStart, oldCount, ...fresh);
-    shift += fresh.length - oldCount;
+    for (const line of fresh) out.push(line);
+    cursor = wantStart + old.length;
   }
-  return lines.join("");
+  copyUpTo(lines.length);
+  return out.join("");
 }
 
 /** The document's lines of an example's source: `>>> first`, `... next` (no indentation). */
@@ -218,12 +223,13 @@ function outputLines(want: string): string[] {
   return want === "" ? [] : want.replace(/\n$/, "").split("\n");
 }
 
-/** The index of the line where `expected` starts, searching outward from `near`. */
+/** The index (`from` or later) of the line where `expected` starts, searching outward from `near`. */
 function find(
   lines: string[],
   expected: string[],
   indent: number,
   near: number,
+  from: number,
 ): number | undefined {
   const matches = (start: number) =>
     expected.every((want, i) => {
@@ -235,7 +241,7 @@ function find(
         /^[ \t>]*$/.test(body.slice(0, indent));
     });
   for (let d = 0; d < lines.length; d++) {
-    if (near - d >= 0 && matches(near - d)) return near - d;
+    if (near - d >= from && matches(near - d)) return near - d;
     if (d > 0 && near + d < lines.length && matches(near + d)) return near + d;
   }
   return undefined;
