@@ -69,6 +69,15 @@ export async function writeTextFileAtomic(
 }
 
 /**
+ * Counts `temp`, a file another process writes (the worker's checkpoint file), among the writes in
+ * progress until the handle is disposed, so `removeUnfinishedWrites()` removes it too.
+ */
+export function unfinishedWrite(temp: string): Disposable {
+  unfinished.add(temp);
+  return { [Symbol.dispose]: () => unfinished.delete(temp) };
+}
+
+/**
  * Removes the temporary files of writes still in progress; for a process about to exit at once
  * (a second Ctrl-C), so that no `.NAME.xxxxxxxx.tmp` is left beside the files.
  */

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { CheckpointError, InvalidOptionError } from "./errors.ts";
 import type { Execution } from "./execution.ts";
 import { ExecutionQueue } from "./execution_queue.ts";
+import { unfinishedWrite } from "./_atomic_write.ts";
 import { Checkpoint, openCheckpoint, sealCheckpoint } from "./checkpoint.ts";
 import {
   checkCheckpointTarget,
@@ -201,6 +202,8 @@ export class Session implements AsyncDisposable {
     const key = this.#options.checkpointKey;
     return this.#executions.enqueue(async () => {
       if (file) await checkCheckpointTarget(file.target);
+      // A second Ctrl-C of the CLI exits at once: it removes the temporary file too.
+      using _writing = file ? unfinishedWrite(file.temp) : null;
       try {
         const reply = await this.#withDeadline(
           () => this.#request({ op: "checkpoint", ...(file && { path: file.temp }) }),

@@ -329,3 +329,89 @@ Deno.test("a pooled tenant restores a checkpoint file another tenant of the same
     }
   });
 });
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/**
+ * Runs `deno run -A cli.ts` on a scenario whose checkpoint step stops, mid-write, on a FIFO (the worker's
+ * fsync of the written temporary file reads it first); once there, sends SIGINT `signals` times (the second
+ * after the CLI said it is stopping) and lets the write go on. Returns the exit code and the files left.
+ */
+async function stopMidCheckpoint(
+  signals: 1 | 2,
+): Promise<{ code: number; files: string[]; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_ckpt_cli_" });
+  const gate = `${dir}/gate`;
+  mkfifo(gate);
+  await Deno.mkdir(`${dir}/out`);
+  const hold = "import os\n_fsync = os.fsync\n" +
+    `def _gated(fd):\n    open(${JSON.stringify(gate)}).read()\n    _fsync(fd)\n` +
+    "os.fsync = _gated\nbig = bytearray(64 << 20)";
+  await Deno.writeTextFile(
+    `${dir}/big.yaml`,
+    [
+      "name: big",
+      "steps:",
+      `  - exec: ${JSON.stringify(hold)}`,
+      "  - checkpoint: { name: first, path: out/big.pyrepl3ckpt }",
+      "  - exec: never = 1",
+    ].join("\n") + "\n",
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, `${dir}/big.yaml`],
+    env: { PYREPL3_CHECKPOINT_KEY: KEY },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Opening the FIFO for writing waits until the worker, mid-checkpoint, opens it for reading.
+  const writer = await bounded(
+    Deno.open(gate, { write: true }),
+    60_000,
+    "the checkpoint never started",
+  );
+  const temps = (await listing(`${dir}/out`)).filter((name) => name.endsWith(".tmp"));
+  equal(temps.length, 1, "the temporary file is there, written");
+  child.kill("SIGINT");
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("stopping")) {
+    const { value, done } = await bounded(stderr.read(), 30_000, `no 'stopping' in: ${said}`);
+    if (done) break;
+    said += value;
+  }
+  if (signals === 2) child.kill("SIGINT");
+  else writer.close(); // the write goes on
+  const { code } = await bounded(child.status, 60_000, "the CLI did not exit");
+  if (signals === 2) writer.close();
+  await stderr.cancel();
+  return { code, files: await listing(`${dir}/out`), dir };
+}
+
+Deno.test("the CLI stopped by Ctrl-C mid checkpoint write: exit 130, the file whole, no temporary file", async (t) => {
+  await t.step(
+    "one Ctrl-C: the checkpoint finishes, whole",
+    async () => {
+      const { code, files, dir } = await stopMidCheckpoint(1);
+      try {
+        equal(code, 130);
+        deepStrictEqual(files, ["big.pyrepl3ckpt"]);
+        await withSession(async (session) => {
+          await session.restore(`${dir}/out/big.pyrepl3ckpt`);
+          equal(await run(session, "len(big)"), 64 << 20);
+        }, { checkpointKey: KEY });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+  await t.step("a second Ctrl-C exits at once: no temporary file left, no target", async () => {
+    const { code, files, dir } = await stopMidCheckpoint(2);
+    try {
+      equal(code, 130);
+      deepStrictEqual(files, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
