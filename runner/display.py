@@ -225,6 +225,7 @@ def rich_data(value: Any) -> Optional[dict[str, Any]]:
     try:
         data, _metadata = mime_bundle(value, plain=False)
     except BaseException as exc:  # noqa: BLE001 - built after the cell, outside its handling: never fatal
+        _reraise_interrupt(exc)  # the executor makes the cell interrupted
         warn(f"{_type_name(value)} rich output", exc)
         return None
     return data or None
@@ -438,4 +439,5 @@ def flush_figures() -> None:
     try:
         backend.flush_figures()
     except BaseException as exc:  # noqa: BLE001 - after the cell, outside its handling: even SystemExit
+        _reraise_interrupt(exc)  # the executor makes the cell interrupted
         warn("showing the open figures", exc)

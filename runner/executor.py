@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 import types
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from . import display
 from .cell_sources import CellSources
@@ -191,14 +191,34 @@ class Executor:
         except BaseException as exc:  # SystemExit included: the session lives on
             outcome["status"] = "error"
             outcome["error"] = error_info(exc)
-            _flush_figures()
+            self._flush_figures(outcome)
             return outcome
         if value is not None:
             builtins._ = value  # type: ignore[attr-defined]
-            with RunnerImport():
-                outcome.update(describe_value(value))
-        _flush_figures()
+            try:
+                with RunnerImport():
+                    outcome.update(self._interruptible(describe_value, value))
+            except KeyboardInterrupt as exc:  # a __repr__ or formatter that did not return: the value goes unshown
+                outcome = {"status": "interrupted", "error": error_info(exc)}
+        self._flush_figures(outcome)
         return outcome
+
+    def _interruptible(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Call runner code that runs user code (formatters, figure drawing): an interrupt or timeout reaches it."""
+        self.guard.active = True
+        try:
+            return function(*args)
+        finally:
+            self.guard.active = False
+
+    def _flush_figures(self, outcome: dict[str, Any]) -> None:
+        """Show the figures a cell left open; an interrupt while they draw makes an ok cell ``interrupted``."""
+        try:
+            self._interruptible(_flush_figures)
+        except KeyboardInterrupt as exc:
+            if outcome["status"] == "ok":
+                outcome.clear()
+                outcome.update(status="interrupted", error=error_info(exc))
 
     def _compile(self, code: str, filename: str) -> tuple[Optional[types.CodeType], Optional[types.CodeType]]:
         """Compile a cell, reusing the code objects of an identical earlier cell under this cell's name.
@@ -253,6 +273,8 @@ def describe_value(value: Any) -> dict[str, Any]:
     try:
         described["repr"] = repr(value)
     except BaseException as exc:  # a broken __repr__ must not break the runner
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # an interrupt (or timeout) of a __repr__ that would not return
         described["repr"] = f"<repr failed: {type(exc).__name__}: {exc}>"
     try:
         described["value"] = to_wire(value)

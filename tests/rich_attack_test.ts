@@ -18,7 +18,7 @@ import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
 Deno.test("a formatter raising SystemExit/KeyboardInterrupt/BaseException never ends the worker", async () => {
   await withSession(async (session) => {
-    for (const raised of ["SystemExit(3)", "KeyboardInterrupt", "GeneratorExit", "Odd('x')"]) {
+    for (const raised of ["SystemExit(3)", "GeneratorExit", "Odd('x')"]) {
       const result = await session.execute(`
 class Odd(BaseException): pass
 class A:
@@ -28,12 +28,16 @@ class A:
 A()`);
       equal(result.status, "ok", `${raised}: ${result.status} ${result.error?.type}`);
       equal(result.repr, "A()");
-      ok(result.stderr.includes("failed: "), result.stderr);
-      // An interrupt abandons the value's bundle (it may be a timeout); anything else costs one type.
-      if (raised !== "KeyboardInterrupt") {
-        deepStrictEqual(result.data?.["application/json"], { kept: 1 }, raised);
-      }
+      ok(result.stderr.includes("A._repr_html_ failed: "), result.stderr);
+      deepStrictEqual(result.data?.["application/json"], { kept: 1 }, raised);
     }
+    // KeyboardInterrupt is an interrupt wherever it is raised: the cell is interrupted, not ended.
+    const interrupted = await session.execute(`
+class K:
+    def _repr_html_(self): raise KeyboardInterrupt
+K()`);
+    equal(interrupted.status, "interrupted");
+    equal(interrupted.error?.type, "KeyboardInterrupt");
     const broken = await session.execute(`
 class R:
     def __repr__(self): raise GeneratorExit("nope")
@@ -43,6 +47,23 @@ display(R()); print("after")`);
     equal(broken.displays?.[0].data["text/plain"], "<repr failed: GeneratorExit: nope>");
     equal((await session.execute("1 + 1")).repr, "2");
   }, { python: TEST_PYTHON });
+});
+
+Deno.test("a trailing value's __repr__, formatter or open figure that never returns times out, state kept", async () => {
+  await withSession(async (session) => {
+    await session.execute("kept = 41");
+    for (
+      const code of [
+        "class A:\n    def _repr_html_(self):\n        while True: pass\nA()",
+        "class A:\n    def __repr__(self):\n        while True: pass\nA()",
+      ]
+    ) {
+      const result = await session.execute(code, { timeoutMs: 500, graceMs: 10000 });
+      equal(result.status, "timeout", code);
+      equal(result.stateLost, false, "interrupted, not killed: " + code);
+      equal((await session.execute("kept")).repr, "41");
+    }
+  });
 });
 
 Deno.test("binary MIME data that is an int is refused, not allocated (bytes(10**11))", async () => {
