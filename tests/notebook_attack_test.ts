@@ -259,3 +259,26 @@ Deno.test("notebook --update: a notebook real Jupyter ran with rich outputs chan
   equal(after, original);
   await nbformatValidate(path);
 });
+
+Deno.test("notebook: what a cell shows before clear_output() is neither compared nor written, as in Jupyter", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/clear.ipynb`;
+  const source = (wait: string) =>
+    `print('a')\ndisplay('x')\nclear_output(${wait})\nprint('b')\ndisplay('y')`;
+  // What Jupyter saved for both cells (nbclient and ipykernel).
+  const saved = [
+    { name: "stdout", output_type: "stream", text: ["b\n"] },
+    { data: { "text/plain": ["'y'"] }, metadata: {}, output_type: "display_data" },
+  ];
+  const text = notebook([code(source(""), saved), code(source("wait=True"), saved)]);
+  const report = await run(path, text);
+  equal(report.status, "passed", JSON.stringify(report.steps.map((s) => s.failures)));
+  // Emptied, --update writes back what Jupyter saved.
+  const emptied = notebook([code(source("")), code(source("wait=True"))]);
+  await Deno.writeTextFile(path, emptied);
+  const { changed, after } = await updateFile(path);
+  ok(changed);
+  for (const cell of JSON.parse(after).cells) {
+    equal(JSON.stringify(cell.outputs), JSON.stringify(saved));
+  }
+});
