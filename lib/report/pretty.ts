@@ -45,6 +45,9 @@ export function prettyScenarioLine(scenario: ScenarioReport, options: PrettyOpti
   }
 }
 
+/** A failed step's displays summarized in its line: the first ones, then how many more. */
+const MAX_DISPLAYS_SHOWN = 10;
+
 /**
  * The details of a failed scenario: each failed step, where it is, and what differed, then how
  * many steps were skipped after the failure.
@@ -58,8 +61,10 @@ export function prettyFailure(scenario: ScenarioReport, options: PrettyOptions =
     for (const line of renderStepFailure(scenario, step, options)) lines.push(`  ${line}`);
     const displays = step.actual?.displays ?? [];
     if (displays.length > 0) {
+      const shown = displays.slice(0, MAX_DISPLAYS_SHOWN).map((d) => bundleSummary(d.data));
+      const more = displays.length - shown.length;
       lines.push(
-        `    ${c.dim("displays:")} ${displays.map((d) => bundleSummary(d.data)).join(" | ")}`,
+        `    ${c.dim("displays:")} ${shown.join(" | ")}${more > 0 ? ` | … ${more} more` : ""}`,
       );
     }
   }
