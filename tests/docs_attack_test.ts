@@ -194,3 +194,19 @@ Deno.test("rewriteExamples: 20,000 examples of one document, each output growing
     doc((i) => `${i + 1}\r\nmore\r\n`),
   );
 });
+
+Deno.test("--update leaves a document edited during the run alone, even when its examples are still there", async () => {
+  const doc = [
+    "```pycon",
+    ">>> 1 + 1",
+    "3",
+    ">>> _ = open('doc.md', 'a').write('edited during the run\\n')",
+    "```",
+    "",
+  ].join("\n");
+  const dir = await tempScenarios({ "doc.md": doc });
+  const run = await runCli([`${dir}/doc.md`, "--update", "--python", TEST_PYTHON]);
+  equal(run.code, 1, run.stdout + run.stderr);
+  match(run.stderr, /doc\.md changed on disk since it was read; it was not updated/);
+  equal(await Deno.readTextFile(`${dir}/doc.md`), doc + "edited during the run\n");
+});

@@ -18,7 +18,7 @@ import {
   type ParseOptions,
   prefetchDocuments,
 } from "./parse.ts";
-import { updateDoctestDocument } from "./update.ts";
+import { rememberDocumentText, updateDoctestDocument } from "./update.ts";
 import { NOTEBOOK_SOURCE } from "../notebook/source.ts";
 
 /** How documents are loaded. */
@@ -82,7 +82,8 @@ function textSource(kind: "markdown" | "rst" | "text"): DocumentSource {
         documents.map(({ path, options }) => ({ path, kind: parseKind, ...parseOptions(options) })),
       );
     },
-    async load(path, _text, options) {
+    async load(path, text, options) {
+      rememberDocumentText(path, text);
       const examples = await parseDocument(
         path,
         parseKind,
@@ -104,7 +105,8 @@ function textSource(kind: "markdown" | "rst" | "text"): DocumentSource {
 const moduleSource: DocumentSource = {
   kind: "python",
   optIn: "doctestModules",
-  async load(path, _text, options) {
+  async load(path, text, options) {
+    rememberDocumentText(path, text);
     const tests = await parseDocument(path, "python", parseOptionsOf(options)) as ParsedTest[];
     return tests.map((test) =>
       doctestScenario(path, test.examples, {

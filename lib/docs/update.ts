@@ -6,6 +6,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 import type { ScenarioReport, StepReport } from "../report/model.ts";
 import { ScenarioChangedError } from "../scenario/errors.ts";
@@ -32,6 +33,17 @@ export interface ExampleRewrite {
 
 // Rewrites of one file wait for each other: the docstrings of a module are scenarios of their own.
 const pending = new Map<string, Promise<unknown>>();
+// Each document's text as it was loaded (then as --update last wrote it), by absolute path.
+const loadedTexts = new Map<string, string>();
+
+/**
+ * Remembers `text` as what `file` held when its scenarios were made: `--update` writes the file
+ * only while it still holds that text (or what the update wrote itself), so a document edited
+ * during the run is left alone.
+ */
+export function rememberDocumentText(file: string, text: string): void {
+  loadedTexts.set(resolve(file), text);
+}
 
 /**
  * Writes the actual outputs of `report`'s failing examples into `scenario`'s document. The steps
@@ -77,8 +89,11 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
   }
   if (rewrites.length === 0) return false;
   const before = await readTextFileStrict(scenario.file);
+  const loaded = loadedTexts.get(resolve(scenario.file));
+  if (loaded !== undefined && loaded !== before) throw new ScenarioChangedError(scenario.file);
   const after = rewriteExamples(before, rewrites.map((r) => r.rewrite), scenario.file);
   if (after === before) return false;
+  loadedTexts.set(resolve(scenario.file), after);
   // The decoder drops a byte order mark; the file keeps its own.
   await writeTextFileAtomic(scenario.file, (await hasBom(scenario.file) ? "\uFEFF" : "") + after);
   for (const { step } of rewrites) {
