@@ -6,9 +6,12 @@
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { CheckpointError, type Session, SessionPool } from "../mod.ts";
 import { restoreCheckpointFile, verifyCheckpointFile } from "../lib/checkpoint_file.ts";
-import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
+import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
+import { pythonHas } from "./_helpers/python_has.ts";
+import { openCheckpoint } from "../lib/checkpoint.ts";
 
 const KEY = "checkpoint file attack key";
+const numpy = await pythonHas(TEST_PYTHON, "numpy");
 
 async function run(session: Session, code: string): Promise<unknown> {
   const result = await session.execute(code);
@@ -413,5 +416,188 @@ Deno.test("the CLI stopped by Ctrl-C mid checkpoint write: exit 130, the file wh
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+/** The offsets where a checkpoint file's parts begin and end (signed prefix, header, stream, buffers, MAC). */
+function boundaries(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u64 = (at: number) => Number(view.getBigUint64(at, true));
+  const points = [0, 8, 12, 20, 24];
+  let at = 24;
+  const header = u64(at);
+  at += 8 + header;
+  points.push(32, at);
+  const stream = u64(at);
+  at += 8 + stream;
+  points.push(at - stream, at);
+  const count = u64(at);
+  at += 8;
+  points.push(at);
+  for (let index = 0; index < count; index++) {
+    const size = u64(at);
+    at += 8;
+    points.push(at);
+    // Padding up to the buffer's alignment: the buffer starts at the next non-zero byte or at its
+    // alignment; both ends of the buffer are boundaries.
+    const align = size >= 1 << 20 ? 1 << 16 : 64;
+    at += (align - at % align) % align;
+    points.push(at, at + size);
+    at += size;
+  }
+  equal(at, bytes.length - 32, "the layout was read to the signature");
+  points.push(bytes.length - 32, bytes.length - 1);
+  return points;
+}
+
+Deno.test("a file truncated at every boundary of its layout (and one byte either side) is refused", async () => {
+  await withDir(async (dir) => {
+    const good = `${dir}/good.pyrepl3ckpt`;
+    const bad = `${dir}/bad.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(
+        session,
+        "import pickle\nsmall = pickle.PickleBuffer(bytearray(range(200)))\n" +
+          "large = pickle.PickleBuffer(bytearray(2 << 20))\nwords = ['a', 'b']",
+      );
+      await session.checkpoint({ path: good });
+      await run(session, "del small, large, words\nkept = 'mine'");
+      const bytes = await Deno.readFile(good);
+      const cuts = [...new Set(boundaries(bytes).flatMap((at) => [at - 1, at, at + 1]))]
+        .filter((at) => at >= 0 && at < bytes.length).sort((a, b) => a - b);
+      ok(cuts.length > 30, `${cuts.length} cuts`);
+      for (const at of cuts) {
+        await Deno.writeFile(bad, bytes.subarray(0, at));
+        for (const trust of [false, true]) {
+          await rejects(session.restore(bad, { trust }), (error: Error) => {
+            ok(error instanceof CheckpointError, `cut at ${at}, trust ${trust}: ${error}`);
+            return true;
+          });
+        }
+      }
+      // Huge declared lengths: refused without allocating them. A buffer's length is after the signed
+      // part, so the signature still matches: the worker's bounds checks refuse it.
+      const view = (copy: Uint8Array) =>
+        new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+      const points = boundaries(bytes);
+      const lengths: [string, number][] = [
+        ["header", 24],
+        ["stream", points[6]],
+        ["buffer count", points[8]],
+        ["first buffer", points[9]],
+      ];
+      for (const [what, at] of lengths) {
+        for (const huge of [2n ** 40n, 2n ** 62n, 2n ** 64n - 1n]) {
+          const copy = bytes.slice();
+          view(copy).setBigUint64(at, huge, true);
+          await Deno.writeFile(bad, copy);
+          for (const trust of [false, true]) {
+            await rejects(session.restore(bad, { trust }), (error: Error) => {
+              ok(error instanceof CheckpointError, `${what} length ${huge}: ${error}`);
+              match(error.message, /trunc|corrupt|signature|runs past/);
+              return true;
+            });
+          }
+        }
+      }
+      deepStrictEqual(await run(session, "[kept, 'words' in globals()]"), ["mine", false]);
+    }, { checkpointKey: KEY });
+  });
+});
+
+Deno.test("the worker killed (SIGKILL) in the middle of restore(path): a typed error, no hang", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/slow.pyrepl3ckpt`;
+    const started = `${dir}/started`;
+    await withSession(async (session) => {
+      // Unpickling `slow` marks that it started, then sleeps (the function is saved by value).
+      await run(
+        session,
+        "import time, pathlib\n" +
+          `def mark_and_sleep():\n    pathlib.Path(${
+            JSON.stringify(started)
+          }).touch()\n    time.sleep(30)\n` +
+          "class Slow:\n    def __reduce__(self):\n        return (mark_and_sleep, ())\nslow = Slow()",
+      );
+      await session.checkpoint({ path });
+    }, { checkpointKey: KEY });
+    await withSession(async (session) => {
+      await run(session, "import pathlib, time");
+      const restoring = session.restore(path);
+      restoring.catch(() => {});
+      ok(
+        await waitFor(() => exists(started), 20_000),
+        "the restore never ran the checkpoint's code",
+      );
+      Deno.kill(session.pid, "SIGKILL");
+      await rejects(bounded(restoring, 20_000, "restore hung"), { name: "SessionDeadError" });
+      await rejects(bounded(session.restore(path), 20_000, "hung"), { name: "SessionDeadError" });
+    }, { checkpointKey: KEY });
+  });
+});
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "one file restored into two sessions: writes, rollbacks and savepoints stay in their session",
+  ignore: !numpy,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const path = `${dir}/shared.pyrepl3ckpt`;
+      await withSession(async (session) => {
+        await run(session, "import numpy as np\narr = np.arange(2**20, dtype=np.float64)");
+        await session.checkpoint({ path });
+      }, { checkpointKey: KEY });
+      const before = await Deno.readFile(path);
+      await withSession(async (first) => {
+        await withSession(async (second) => {
+          await first.restore(path);
+          await second.restore(path);
+          const always = await first.execute("arr[:] = -1.0", { transaction: "rollback_always" });
+          equal(always.status, "ok");
+          equal(await run(first, "float(arr.sum())"), (2 ** 20 - 1) * 2 ** 19);
+          equal((await first.execute("arr[:10] = 5.0", { transaction: "explicit" })).status, "ok");
+          await first.rollback();
+          equal(await run(first, "float(arr[3])"), 3);
+          await run(first, "arr[:] = 9.0");
+          deepStrictEqual(await run(second, "[float(arr[0]), float(arr[-1])]"), [0, 2 ** 20 - 1]);
+          equal(await run(first, "float(arr[-1])"), 9);
+        }, { checkpointKey: KEY });
+      }, { checkpointKey: KEY });
+      deepStrictEqual(await Deno.readFile(path), before, "the file on disk never changes");
+    });
+  },
+});
+
+Deno.test("a checkpoint file of another format version is refused, signed or trusted", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/v.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(session, "x = 'mine'");
+      await session.checkpoint({ path });
+      const raw = await openCheckpoint(await Deno.readFile(path), { key: KEY });
+      for (const version of [2, 4, 0xffffffff]) {
+        const copy = raw.slice();
+        new DataView(copy.buffer).setUint32(8, version, true);
+        await Deno.writeFile(`${dir}/other.pyrepl3ckpt`, copy);
+        await rejects(
+          session.restore(`${dir}/other.pyrepl3ckpt`, { trust: true }),
+          (error: Error) => {
+            ok(error instanceof CheckpointError);
+            match(error.message, new RegExp(`format ${version} is (newer|from an older)`));
+            return true;
+          },
+        );
+      }
+      equal(await run(session, "x"), "mine");
+    }, { checkpointKey: KEY });
   });
 });
