@@ -71,14 +71,14 @@ export class DisplayCollector {
         if (output.id === id) {
           this.#size -= output.size;
           delete output.omitted;
-          Object.assign(output, this.#keep(data), { metadata });
+          Object.assign(output, this.#keep(data, metadata));
         }
       }
       return { type: "display", data, metadata, id, update: true };
     }
     if (this.#clearPending) this.#clear();
-    const kept = this.#keep(data);
-    this.#outputs.push(id === undefined ? { ...kept, metadata } : { ...kept, metadata, id });
+    const kept = this.#keep(data, metadata);
+    this.#outputs.push(id === undefined ? kept : { ...kept, id });
     return id === undefined ? { type: "display", data, metadata } : {
       type: "display",
       data,
@@ -92,10 +92,21 @@ export class DisplayCollector {
     return this.#outputs.map(({ size: _size, ...output }) => output);
   }
 
-  #keep(data: MimeBundle): { data: MimeBundle; size: number; omitted?: Record<string, number> } {
-    const kept = capBundle(data, this.budget - this.#size);
-    this.#size += kept.size;
-    return kept;
+  /** The data and metadata kept within the budget; metadata over it is `{}`, its size in `omitted`. */
+  #keep(data: MimeBundle, metadata: Record<string, unknown>): DisplayOutput & { size: number } {
+    const room = this.budget - this.#size;
+    const bundle = capBundle(data, room);
+    const length = Object.keys(metadata).length === 0 ? 0 : mimeValueSize(metadata);
+    const fits = bundle.size + length <= room;
+    const omitted = fits ? bundle.omitted : { ...bundle.omitted, metadata: length };
+    const size = bundle.size + (fits ? length : 0);
+    this.#size += size;
+    return {
+      data: bundle.data,
+      metadata: fits ? metadata : {},
+      size,
+      ...(omitted ? { omitted } : {}),
+    };
   }
 
   #clear(): void {

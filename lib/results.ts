@@ -70,7 +70,8 @@ export interface DisplayOutput {
   id?: string;
   /**
    * Set when the execution's displays went over their budget (`maxOutputChars` characters/bytes
-   * in all): each MIME type cut (text, with a truncation marker) or left out, with the size not kept.
+   * in all): each MIME type cut (text, with a truncation marker) or left out, with the size not kept
+   * (`metadata` too, when it was left out: it is then `{}`).
    */
   omitted?: Record<string, number>;
 }
