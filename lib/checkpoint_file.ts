@@ -162,25 +162,43 @@ export async function restoreCheckpointFile(
   }
 }
 
+/** The longest file name most file systems take, in bytes (NAME_MAX). */
+const NAME_MAX = 255;
+/** What the temporary file's name adds to the target's: a dot, `.xxxxxxxx`, `.tmp`. */
+const TEMP_NAME_EXTRA = 14;
+
 /**
  * The absolute target and the temporary file beside it that the worker writes a checkpoint to (same
- * directory, so the rename is atomic).
+ * directory, so the rename is atomic): `.NAME.xxxxxxxx.tmp`, NAME cut short (at a character boundary)
+ * when the target's name is too long to take 14 more bytes.
  */
 export function checkpointFilePaths(path: string): { target: string; temp: string } {
   const target = resolve(path);
   const temp = join(
     dirname(target),
-    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+    `.${truncateUtf8(basename(target), NAME_MAX - TEMP_NAME_EXTRA)}.${
+      crypto.randomUUID().slice(0, 8)
+    }.tmp`,
   );
   return { target, temp };
 }
 
+/** `text` cut to at most `bytes` bytes of UTF-8, never in the middle of a character. */
+function truncateUtf8(text: string, bytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= bytes) return text;
+  let end = bytes;
+  while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--; // back to the start of a character
+  return new TextDecoder().decode(encoded.subarray(0, end));
+}
+
 /**
  * Refuses a checkpoint target that can never be renamed over, before the worker writes gigabytes: a
- * directory, or a path in a directory that does not exist. (A symlink is fine: the rename replaces the
- * link itself, never the file it points to.)
+ * directory, a path in a directory that does not exist, a name the file system refuses. (A symlink is
+ * fine: the rename replaces the link itself, never the file it points to.)
  *
- * @throws {CheckpointError} The target is a directory, or its directory is missing or not a directory.
+ * @throws {CheckpointError} The target is a directory, its directory is missing or not a directory, or
+ * the file system refuses its name.
  */
 export async function checkCheckpointTarget(target: string): Promise<void> {
   const dir = dirname(target);
@@ -190,7 +208,15 @@ export async function checkCheckpointTarget(target: string): Promise<void> {
       `cannot write the checkpoint file ${target}: its directory ${dir} does not exist`,
     );
   }
-  if ((await Deno.lstat(target).catch(() => null))?.isDirectory) {
+  let existing: Deno.FileInfo | null = null;
+  try {
+    existing = await Deno.lstat(target);
+  } catch (cause) {
+    if (!(cause instanceof Deno.errors.NotFound)) { // a name too long, a path through a file...
+      throw new CheckpointError(`cannot write the checkpoint file ${target}: ${cause}`, { cause });
+    }
+  }
+  if (existing?.isDirectory) {
     throw new CheckpointError(`cannot write the checkpoint file ${target}: it is a directory`);
   }
 }

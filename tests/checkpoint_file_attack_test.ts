@@ -601,3 +601,26 @@ Deno.test("a checkpoint file of another format version is refused, signed or tru
     }, { checkpointKey: KEY });
   });
 });
+
+Deno.test("checkpoint files with the longest names a file system takes (255 bytes) round-trip", async () => {
+  await withDir(async (dir) => {
+    await withSession(async (session) => {
+      await run(session, "x = 'long'");
+      // 255 bytes: ASCII, and two-byte characters that a cut could split (254 bytes + 1).
+      for (const name of ["a".repeat(243) + ".pyrepl3ckpt", "é".repeat(121) + ".pyrepl3ckpt"]) {
+        const path = `${dir}/${name}`;
+        equal((await session.checkpoint({ path })).path, path);
+        await run(session, "x = 'changed'");
+        await session.restore(path);
+        equal(await run(session, "x"), "long");
+      }
+      // One byte more is a name no file system takes: refused before anything is written.
+      await rejects(session.checkpoint({ path: `${dir}/${"b".repeat(256)}` }), (error: Error) => {
+        ok(error instanceof CheckpointError);
+        match(error.message, /cannot write the checkpoint file/);
+        return true;
+      });
+      equal((await listing(dir)).length, 2);
+    }, { checkpointKey: KEY });
+  });
+});
