@@ -624,3 +624,45 @@ Deno.test("checkpoint files with the longest names a file system takes (255 byte
     }, { checkpointKey: KEY });
   });
 });
+
+Deno.test("interrupt() and timeoutMs in the middle of writing a checkpoint file: no file left, state kept", async (t) => {
+  await withDir(async (dir) => {
+    const gate = `${dir}/gate`;
+    mkfifo(gate);
+    const path = `${dir}/out.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      // The worker's fsync of the written temporary file first opens the FIFO: it waits there, mid-write.
+      await run(
+        session,
+        `import os\n_fsync = os.fsync\ndef _gated(fd):\n    open(${
+          JSON.stringify(gate)
+        }).read()\n` +
+          "    _fsync(fd)\nos.fsync = _gated\nbig = bytearray(8 << 20)\nkept = 'mine'",
+      );
+      const temps = async () => (await listing(dir)).filter((name) => name.endsWith(".tmp"));
+      await t.step("interrupt()", async () => {
+        const writing = session.checkpoint({ path });
+        writing.catch(() => {});
+        let seen = false;
+        for (let i = 0; i < 1000 && !seen; i++) {
+          seen = (await temps()).length === 1;
+          if (!seen) await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        ok(seen, "the temporary file never appeared");
+        await session.interrupt();
+        await rejects(
+          bounded(writing, 20_000, "not interrupted"),
+          /checkpoint\(\) was interrupted/,
+        );
+      });
+      await t.step("timeoutMs", async () => {
+        await rejects(
+          bounded(session.checkpoint({ path, timeoutMs: 500 }), 20_000, "no timeout"),
+          /checkpoint\(\) was interrupted/,
+        );
+      });
+      deepStrictEqual(await listing(dir), ["gate"]);
+      deepStrictEqual(await run(session, "[kept, len(big)]"), ["mine", 8 << 20]);
+    }, { checkpointKey: KEY });
+  });
+});
