@@ -38,6 +38,8 @@ REPR_METHODS = (
     ("application/javascript", "_repr_javascript_"),
 )
 BACKEND = "module://_pyrepl3_runner.inline_backend"
+# The most data one bundle sends (its frame must stay under 2 GiB; Deno keeps at most maxOutputChars).
+MAX_BUNDLE_BYTES = 1 << 30
 # Types that never have a rich form: the trailing value of most cells is one of them (no attribute lookups).
 _PLAIN = (type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
 
@@ -189,7 +191,30 @@ def _wire_bundle(data: dict[Any, Any], include: Any, exclude: Any, owner: str) -
         except BaseException as exc:  # noqa: BLE001
             _reraise_interrupt(exc)
             warn(f"{owner} {mime} data", exc)
+    return _within_frame(wire, owner)
+
+
+def _within_frame(wire: dict[str, Any], owner: str) -> dict[str, Any]:
+    """The bundle without its largest values while it is over MAX_BUNDLE_BYTES: a frame must stay under 2 GiB."""
+    sizes = {mime: _wire_size(value) for mime, value in wire.items()}
+    total = sum(sizes.values())
+    for mime in sorted(sizes, key=sizes.__getitem__, reverse=True):
+        if total <= MAX_BUNDLE_BYTES:
+            break
+        del wire[mime]
+        total -= sizes[mime]
+        warn(f"{owner} {mime} data", ValueError(f"{sizes[mime]} bytes are more than a bundle may send "
+                                                 f"({MAX_BUNDLE_BYTES})"))
     return wire
+
+
+def _wire_size(value: Any) -> int:
+    """The bytes a wire value takes at most (text as UTF-8; a JSON value is already small or rejected)."""
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, str):
+        return len(value) if value.isascii() else 4 * len(value)
+    return 0
 
 
 def _repr(obj: Any) -> str:

@@ -359,3 +359,28 @@ print("after")`);
     ok(result.stderr.includes("image/png data failed"), result.stderr);
   });
 });
+
+Deno.test("a bundle over the worker's frame budget leaves out its largest types, with a warning", async () => {
+  await withSession(async (session) => {
+    // The real cap is 1 GiB (a frame must stay under 2 GiB); lowered here to keep the test small.
+    await session.execute("import _pyrepl3_runner.display as d; d.MAX_BUNDLE_BYTES = 1000");
+    const result = await session.execute(`
+display({"image/png": b"p" * 900, "text/html": "h" * 600, "text/plain": "kept"}, raw=True)
+class V:
+    def _repr_png_(self): return b"v" * 5000
+    def __repr__(self): return "V()"
+V()`);
+    equal(result.status, "ok");
+    deepStrictEqual(Object.keys(result.displays?.[0].data ?? {}).sort(), [
+      "text/html",
+      "text/plain",
+    ]);
+    equal(result.data?.["image/png"], undefined);
+    equal(result.repr, "V()");
+    ok(
+      result.stderr.includes("image/png data failed: ValueError: 900 bytes are more than"),
+      result.stderr,
+    );
+    ok(result.stderr.includes("5000 bytes are more than a bundle may send (1000)"), result.stderr);
+  });
+});
