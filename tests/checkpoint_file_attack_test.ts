@@ -666,3 +666,33 @@ Deno.test("interrupt() and timeoutMs in the middle of writing a checkpoint file:
     }, { checkpointKey: KEY });
   });
 });
+
+Deno.test("two sessions checkpointing to one path at once leave one whole file of one of them", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/both.pyrepl3ckpt`;
+    const state = (who: string, fill: number) =>
+      `import pickle\nwho = '${who}'\nblob = pickle.PickleBuffer(bytearray([${fill}]) * (16 << 20))`;
+    await withSession(async (a) => {
+      await withSession(async (b) => {
+        await run(a, state("a", 1));
+        await run(b, state("b", 2));
+        for (let round = 0; round < 3; round++) {
+          const results = await Promise.allSettled([
+            a.checkpoint({ path }),
+            b.checkpoint({ path }),
+          ]);
+          deepStrictEqual(results.map((result) => result.status), ["fulfilled", "fulfilled"]);
+          deepStrictEqual(await listing(dir), ["both.pyrepl3ckpt"]);
+          await withSession(async (reader) => {
+            await reader.restore(path);
+            const [who, fills] = await run(reader, "[who, sorted(set(bytes(memoryview(blob))))]") as [
+              string,
+              number[],
+            ];
+            deepStrictEqual(fills, [who === "a" ? 1 : 2], "never a mix of the two");
+          }, { checkpointKey: KEY });
+        }
+      }, { checkpointKey: KEY });
+    }, { checkpointKey: KEY });
+  });
+});
