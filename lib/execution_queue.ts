@@ -221,7 +221,10 @@ export class ExecutionQueue {
       if (message.hasValue) result.value = message.value;
       if (message.repr !== undefined) {
         result.repr = message.repr;
-        const { data, omitted } = running.valueData({ "text/plain": message.repr, ...message.data });
+        const { data, omitted } = running.valueData({
+          "text/plain": message.repr,
+          ...message.data,
+        });
         result.data = data;
         if (omitted) result.dataOmitted = omitted;
       }
