@@ -210,3 +210,16 @@ Deno.test("--update leaves a document edited during the run alone, even when its
   match(run.stderr, /doc\.md changed on disk since it was read; it was not updated/);
   equal(await Deno.readTextFile(`${dir}/doc.md`), doc + "edited during the run\n");
 });
+
+Deno.test("--doctest-modules on a directory leaves setup.py, __main__.py and conftest.py out; a requirements.txt is no document", async () => {
+  const dir = await tempScenarios({
+    "setup.py": "from setuptools import setup\nsetup()\n",
+    "__main__.py": "raise SystemExit('a program, not a module')\n",
+    "conftest.py": "import pytest_plugin_that_is_not_installed\n",
+    "requirements.txt": "requests==2.31.0\nnumpy>=1.26\n",
+    "mod.py": 'def f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n',
+  });
+  const run = await runJson([dir, "--docs", "--doctest-modules"]);
+  equal(run.code, 0);
+  equal(JSON.stringify(run.scenarios.map((s) => [s.name, s.status])), '[["mod.f","passed"]]');
+});

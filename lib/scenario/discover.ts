@@ -4,6 +4,7 @@
  * @module
  */
 
+import { basename } from "node:path";
 import { ScenarioNotFoundError } from "./errors.ts";
 import { documentSource } from "../docs/sources.ts";
 
@@ -22,6 +23,13 @@ export interface DiscoverOptions {
 export const SCENARIO_EXTENSIONS = [".yaml", ".yml", ".json"];
 
 const GLOB_CHARS = /[*?[{]/;
+
+/**
+ * Modules a directory does not expand to with `--doctest-modules` (named explicitly, they run):
+ * importing them runs a program (`setup.py`, `__main__.py`, which pytest skips too) or needs
+ * pytest's own machinery (`conftest.py`).
+ */
+const NOT_DOCTEST_MODULES = new Set(["setup.py", "__main__.py", "conftest.py"]);
 
 /**
  * Expands files, directories (every `*.yaml`, `*.yml`, `*.json` under it, recursively, sorted)
@@ -47,7 +55,8 @@ export async function discoverScenarioFiles(
     if (isScenarioFile(file)) return true;
     const source = documentSource(file);
     if (source === undefined) return false;
-    return source.optIn === "doctestModules" ? options.doctestModules === true : docs;
+    if (source.optIn !== "doctestModules") return docs;
+    return options.doctestModules === true && !NOT_DOCTEST_MODULES.has(basename(file));
   };
   const seen = new Set<string>();
   const add = (file: string) => {
