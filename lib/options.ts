@@ -121,13 +121,22 @@ export interface CheckpointOptions {
 
 /** Throws InvalidOptionError for a bad checkpoint option. */
 export function validateCheckpointOptions(options: CheckpointOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidOptionError("checkpoint options must be an object");
-  }
-  checkKeys("checkpoint", options, ["path", "timeoutMs", "graceMs"]);
+  checkDeadlineOptions("checkpoint", options, ["path"]);
   if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) {
     throw new InvalidOptionError("checkpoint option path must be a non-empty string");
   }
+}
+
+/** The checks of an options object of a call with `timeoutMs` and `graceMs` (and `others`). */
+function checkDeadlineOptions(
+  what: string,
+  options: { timeoutMs?: number; graceMs?: number },
+  others: string[],
+): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError(`${what} options must be an object`);
+  }
+  checkKeys(what, options, [...others, "timeoutMs", "graceMs"]);
   checkDelay("timeoutMs", options.timeoutMs);
   checkDelay("graceMs", options.graceMs, true);
 }
@@ -153,12 +162,7 @@ export interface RestoreOptions {
 
 /** Throws InvalidOptionError for a bad restore option. */
 export function validateRestoreOptions(options: RestoreOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidOptionError("restore options must be an object");
-  }
-  checkKeys("restore", options, ["trust", "timeoutMs", "graceMs"]);
-  checkDelay("timeoutMs", options.timeoutMs);
-  checkDelay("graceMs", options.graceMs, true);
+  checkDeadlineOptions("restore", options, ["trust"]);
 }
 
 /** The longest delay a timer can wait (setTimeout turns anything longer into 1 ms). */
