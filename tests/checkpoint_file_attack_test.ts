@@ -685,7 +685,10 @@ Deno.test("two sessions checkpointing to one path at once leave one whole file o
           deepStrictEqual(await listing(dir), ["both.pyrepl3ckpt"]);
           await withSession(async (reader) => {
             await reader.restore(path);
-            const [who, fills] = await run(reader, "[who, sorted(set(bytes(memoryview(blob))))]") as [
+            const [who, fills] = await run(
+              reader,
+              "[who, sorted(set(bytes(memoryview(blob))))]",
+            ) as [
               string,
               number[],
             ];
