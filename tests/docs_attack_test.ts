@@ -223,3 +223,17 @@ Deno.test("--doctest-modules on a directory leaves setup.py, __main__.py and con
   equal(run.code, 0);
   equal(JSON.stringify(run.scenarios.map((s) => [s.name, s.status])), '[["mod.f","passed"]]');
 });
+
+Deno.test("an example that never ends stops at its timeout directive, saying so; the next examples run", async () => {
+  const dir = await tempScenarios({
+    "doc.md": "```pycon\n>>> while True: pass  # pyrepl3: timeout=500ms\n>>> 2\n2\n```\n",
+  });
+  const run = await runCli([`${dir}/doc.md`, "--python", TEST_PYTHON]);
+  equal(run.code, 1, run.stdout + run.stderr);
+  match(
+    run.stdout,
+    /doc\.md:2:1 step 1 .*\n +status: the example did not finish: status timeout; the limit was 500ms, set by the step's timeout: \(.*doc\.md:2\)/,
+  );
+  match(run.stdout, /1 scenario: 0 passed, 1 failed/);
+  equal((await runJson([`${dir}/doc.md`])).scenarios[0].steps[1].status, "passed");
+});

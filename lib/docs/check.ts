@@ -29,7 +29,10 @@ import { DOCTEST_FAILURE_KEY } from "./update.ts";
 export function checkDoctest(step: ExecStep, result: ExecutionResult): ExpectationFailure[] {
   const verdict = result.doctest;
   if (verdict === undefined || !["ok", "error"].includes(result.status)) {
-    const why = result.error ? ` (${result.error.type}: ${result.error.message})` : "";
+    // A timeout's KeyboardInterrupt says nothing the status does not (the limit follows).
+    const why = result.error && result.status !== "timeout"
+      ? ` (${result.error.type}${result.error.message ? `: ${result.error.message}` : ""})`
+      : "";
     return [{
       kind: "status",
       key: "status",
