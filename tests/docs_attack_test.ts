@@ -237,3 +237,13 @@ Deno.test("an example that never ends stops at its timeout directive, saying so;
   match(run.stdout, /1 scenario: 0 passed, 1 failed/);
   equal((await runJson([`${dir}/doc.md`])).scenarios[0].steps[1].status, "passed");
 });
+
+Deno.test("--update on an example indented with tabs: found as doctest reads it (8 columns), the tabs kept", async () => {
+  const dir = await tempScenarios({ "doc.rst": "Intro\n\n\t>>> 1 + 1\n\t3\n  \t>>> 'x'\n\t'y'\n" });
+  const run = await runCli([`${dir}/doc.rst`, "--update", "--python", TEST_PYTHON]);
+  equal(run.code, 0, run.stdout + run.stderr);
+  equal(
+    await Deno.readTextFile(`${dir}/doc.rst`),
+    "Intro\n\n\t>>> 1 + 1\n\t2\n  \t>>> 'x'\n  \t'x'\n",
+  );
+});

@@ -209,7 +209,7 @@ export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: 
     if (at === undefined) throw new ScenarioChangedError(file);
     const wantStart = at + prompts.length;
     const eol = /\r?\n$/.exec(lines[at])?.[0] ?? "\n";
-    const pad = lines[at].slice(0, rewrite.indent);
+    const pad = prefixOfWidth(lines[at], rewrite.indent);
     const fresh = outputLines(rewrite.newWant).map((l) => `${l === "" ? "" : pad}${l}${eol}`);
     copyUpTo(wantStart);
     // The last line of a file may have no line ending, and keeps having none.
@@ -250,14 +250,33 @@ function find(
     expected.every((want, i) => {
       const line = lines[start + i];
       if (line === undefined) return false;
-      const body = line.replace(/\r?\n$/, "");
+      // doctest reads tabs as spaces to the next multiple of 8 columns.
+      const body = expandTabs(line.replace(/\r?\n$/, ""));
       // Before the `>>>`: indentation, or a blockquote's `> ` markers (kept as they are).
       return body.slice(indent).trimEnd() === want.trimEnd() &&
-        /^[ \t>]*$/.test(body.slice(0, indent));
+        /^[ >]*$/.test(body.slice(0, indent));
     });
   for (let d = 0; d < lines.length; d++) {
     if (near - d >= from && matches(near - d)) return near - d;
     if (d > 0 && near + d < lines.length && matches(near + d)) return near + d;
   }
   return undefined;
+}
+
+/** `line` with its tabs expanded to 8 columns, as Python's `str.expandtabs()`. */
+function expandTabs(line: string): string {
+  if (!line.includes("\t")) return line;
+  let out = "";
+  for (const c of line) out += c === "\t" ? " ".repeat(8 - (out.length % 8)) : c;
+  return out;
+}
+
+/** The start of `line` that spans `width` columns (tabs to multiples of 8): an example's indentation. */
+function prefixOfWidth(line: string, width: number): string {
+  let column = 0;
+  let i = 0;
+  for (; i < line.length && column < width; i++) {
+    column = line[i] === "\t" ? column + 8 - (column % 8) : column + 1;
+  }
+  return line.slice(0, i);
 }
