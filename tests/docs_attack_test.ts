@@ -112,6 +112,7 @@ Deno.test("--update on docstrings: backslashes and quotes escaped in a non-raw d
     TEST_PYTHON,
   ]);
   equal(run.code, 1, run.stdout + run.stderr);
+  match(run.stdout, /3 expectations written in 1 file \(/); // two docstrings, one file
   match(
     run.stderr,
     /m\.py:3: cannot update an example in a docstring with escape sequences .*make it a raw docstring \(r"""\.\.\."""\)/,

@@ -106,11 +106,13 @@ export function prettySummary(report: RunReport, options: PrettyOptions = {}): s
  * ```
  */
 export function updateSummary(report: RunReport): string {
-  const files = report.scenarios.filter((s) => s.updated);
-  if (files.length === 0) return "";
-  const written = files.reduce((sum, s) => sum + (s.expectationsWritten ?? 0), 0);
+  const updated = report.scenarios.filter((s) => s.updated);
+  if (updated.length === 0) return "";
+  const written = updated.reduce((sum, s) => sum + (s.expectationsWritten ?? 0), 0);
+  // A module's docstrings are scenarios of one file.
+  const files = new Set(updated.map((s) => s.file)).size;
   return `${written} ${written === 1 ? "expectation" : "expectations"} written in ` +
-    `${files.length} ${files.length === 1 ? "file" : "files"}`;
+    `${files} ${files === 1 ? "file" : "files"}`;
 }
 
 /** The failure section printed after the scenario lines (empty when nothing failed). */
