@@ -282,3 +282,40 @@ Deno.test("notebook: what a cell shows before clear_output() is neither compared
     equal(JSON.stringify(cell.outputs), JSON.stringify(saved));
   }
 });
+
+Deno.test("notebook --update: a notebook of 20000 cells is written in one pass, every count in place", () => {
+  const n = 20_000;
+  const out = (i: number) => [{ name: "stdout", output_type: "stream", text: [`${i}\n`] }];
+  const cells = Array.from({ length: n }, (_, i) => ({
+    ...code(`print(${i})`, out(i), `c${i}`),
+    execution_count: i + 1,
+  }));
+  const fresh = notebook(cells);
+  const stale = notebook([{ ...cells[0], outputs: out(-1) }, ...cells.slice(1)]);
+  const report = {
+    name: "many",
+    file: "many.ipynb",
+    tags: [],
+    status: "failed" as const,
+    durationMs: 0,
+    steps: cells.map((_, i) => ({
+      index: i,
+      kind: "exec",
+      label: `print(${i})`,
+      line: 1,
+      column: 1,
+      status: i === 0 ? "failed" as const : "passed" as const,
+      durationMs: 0,
+      failures: i === 0 ? [{ kind: "stdout" as const, key: "stdout", message: "differs" }] : [],
+      actual: {
+        status: "ok",
+        stdout: `${i}\n`,
+        stderr: "",
+        outputs: [{ stream: "stdout" as const, start: 0, end: `${i}\n`.length }],
+      },
+    })),
+  };
+  const { text, rewritten } = updatedText(stale, "many.ipynb", report);
+  equal(rewritten.length, 1);
+  equal(text, fresh);
+});

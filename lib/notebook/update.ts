@@ -140,12 +140,16 @@ export function updatedText(
     edits.push({ span: cell.countSpan, text: String(count) });
   });
   if (rewritten.length === 0) return { text, rewritten };
-  edits.sort((a, b) => b.span.start - a.span.start);
-  let out = text;
+  // Pieces joined once: slicing the whole text per edit made a notebook of many cells quadratic.
+  edits.sort((a, b) => a.span.start - b.span.start);
+  const parts: string[] = [];
+  let at = 0;
   for (const edit of edits) {
-    out = out.slice(0, edit.span.start) + edit.text + out.slice(edit.span.end);
+    parts.push(text.slice(at, edit.span.start), edit.text);
+    at = edit.span.end;
   }
-  return { text: out, rewritten };
+  parts.push(text.slice(at));
+  return { text: parts.join(""), rewritten };
 }
 
 /**
