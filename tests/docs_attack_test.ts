@@ -153,7 +153,7 @@ Deno.test("a byte order mark is no part of the first line: its example is found,
   );
 });
 
-Deno.test("--update refuses outputs no document can hold: a fence line in Markdown, >>> lines, a first line of ...", async () => {
+Deno.test("--update refuses outputs no document can hold: a fence line in Markdown, >>> lines, a first line of ..., a carriage return", async () => {
   const doc = [
     "```pycon",
     ">>> print('```')",
@@ -164,6 +164,8 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
     "x",
     ">>> print('~~~ not a fence')",
     "x",
+    ">>> print('a\\rb')",
+    "x",
     "```",
     "",
   ].join("\n");
@@ -173,8 +175,12 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
   match(run.stderr, /doc\.md:2: cannot update this example: a line of its output .* would close/);
   match(run.stderr, /doc\.md:4: cannot update this example: doctest would read its output as/);
   match(run.stderr, /doc\.md:6: cannot update this example: doctest would read its output as/);
+  match(run.stderr, /doc\.md:10: cannot update this example: its output holds a carriage return/);
   // The example that can be written is, and nothing else changed.
-  equal(await Deno.readTextFile(`${dir}/doc.md`), doc.replace("x\n```", "~~~ not a fence\n```"));
+  equal(
+    await Deno.readTextFile(`${dir}/doc.md`),
+    doc.replace("fence')\nx", "fence')\n~~~ not a fence"),
+  );
 });
 
 Deno.test("rewriteExamples: 20,000 examples of one document, each output growing, in one pass", () => {

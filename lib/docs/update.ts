@@ -109,14 +109,19 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
 
 /**
  * Why no expected output can say `want`, if so: a line starting with `>>>` starts a new example
- * for doctest, a first line starting with `...` continues the example's source, and in Markdown a
- * line of backticks or tildes alone would close the fence.
+ * for doctest, a first line starting with `...` continues the example's source, a carriage return
+ * is a line break to doctest's reader, and in Markdown a line of backticks or tildes alone would
+ * close the fence.
  */
 function unwritable(want: string, markdown: boolean): string | undefined {
   const lines = outputLines(want).map((l) => l.trim());
   if (lines.some((l) => l.startsWith(">>>")) || want.startsWith("...")) {
     return "cannot update this example: doctest would read its output as source (a line " +
       "starting with >>>, or a first line starting with ...); no expected output can say it";
+  }
+  if (want.includes("\r")) {
+    return "cannot update this example: its output holds a carriage return (\\r), which the " +
+      "document would read as a line break; no expected output can say it";
   }
   if (markdown && lines.some((l) => /^(`{3,}|~{3,})$/.test(l))) {
     return "cannot update this example: a line of its output (a fence of ``` or ~~~) would " +
