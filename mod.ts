@@ -104,6 +104,7 @@ export type {
 export type {
   ExpectationFailure,
   FailureKind,
+  OutputOrderEntry,
   RunReport,
   ScenarioReport,
   SnapshotFailure,
