@@ -153,7 +153,7 @@ Deno.test("a byte order mark is no part of the first line: its example is found,
   );
 });
 
-Deno.test("--update refuses outputs no document can hold: a fence line in Markdown, >>> lines, a first line of ..., a carriage return", async () => {
+Deno.test("--update refuses outputs no document can hold: a fence line in Markdown, >>> lines, a first line of ..., a carriage return, a printed traceback", async () => {
   const doc = [
     "```pycon",
     ">>> print('```')",
@@ -166,6 +166,10 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
     "x",
     ">>> print('a\\rb')",
     "x",
+    ">>> print('Traceback (most recent call last):\\nValueError: printed')",
+    "x",
+    ">>> raise ValueError('raised')",
+    "x",
     "```",
     "",
   ].join("\n");
@@ -176,10 +180,14 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
   match(run.stderr, /doc\.md:4: cannot update this example: doctest would read its output as/);
   match(run.stderr, /doc\.md:6: cannot update this example: doctest would read its output as/);
   match(run.stderr, /doc\.md:10: cannot update this example: its output holds a carriage return/);
+  match(run.stderr, /doc\.md:12: cannot update this example: it printed a traceback but raised/);
   // The example that can be written is, and nothing else changed.
   equal(
     await Deno.readTextFile(`${dir}/doc.md`),
-    doc.replace("fence')\nx", "fence')\n~~~ not a fence"),
+    doc.replace("fence')\nx", "fence')\n~~~ not a fence").replace(
+      "raised')\nx",
+      "raised')\nTraceback (most recent call last):\n    ...\nValueError: raised",
+    ),
   );
 });
 

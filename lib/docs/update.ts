@@ -72,7 +72,9 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
     const failure = step.failures.find((f) => f.key === DOCTEST_FAILURE_KEY);
     if (failure?.actual === undefined || step.failures.length !== 1 || step.error) continue;
     const literal = source.doctest.docstring;
-    const why = unwritable(failure.actual, scenario.source === "markdown");
+    // A doctest failure with no exception comes back as a DocTestFailure error.
+    const raised = (step.actual?.error?.type ?? "DocTestFailure") !== "DocTestFailure";
+    const why = unwritable(failure.actual, scenario.source === "markdown", raised);
     const newWant = why
       ? { why }
       : literal
@@ -110,11 +112,19 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
 /**
  * Why no expected output can say `want`, if so: a line starting with `>>>` starts a new example
  * for doctest, a first line starting with `...` continues the example's source, a carriage return
- * is a line break to doctest's reader, and in Markdown a line of backticks or tildes alone would
- * close the fence.
+ * is a line break to doctest's reader, a printed traceback is read as an expected exception, and
+ * in Markdown a line of backticks or tildes alone would close the fence.
  */
-function unwritable(want: string, markdown: boolean): string | undefined {
+function unwritable(want: string, markdown: boolean, raised: boolean): string | undefined {
   const lines = outputLines(want).map((l) => l.trim());
+  if (
+    !raised &&
+    /^Traceback \((most recent call last|innermost last)\):[ \t]*\n/.test(want)
+  ) {
+    return "cannot update this example: it printed a traceback but raised nothing, and doctest " +
+      "reads an expected output starting with 'Traceback (most recent call last):' as an " +
+      "exception; no expected output can say it";
+  }
   if (lines.some((l) => l.startsWith(">>>")) || want.startsWith("...")) {
     return "cannot update this example: doctest would read its output as source (a line " +
       "starting with >>>, or a first line starting with ...); no expected output can say it";
