@@ -17,6 +17,13 @@ async function runJson(args: string[]) {
   return { code: run.code, scenarios: report.scenarios };
 }
 
+/** Writes `files` to a fresh directory and runs `--update` on `target` there. */
+async function updateIn(files: Record<string, string>, target: string, args: string[] = []) {
+  const dir = await tempScenarios(files);
+  const run = await runCli([`${dir}/${target}`, ...args, "--update", "--python", TEST_PYTHON]);
+  return { dir, run };
+}
+
 Deno.test("Markdown: fences in a blockquote and in list items are found, and --update keeps the `> ` markers", async () => {
   const doc = (a: string, b: string) =>
     [
@@ -103,14 +110,8 @@ Deno.test("--update on docstrings: backslashes and quotes escaped in a non-raw d
       '    """',
       "",
     ].join("\n");
-  const dir = await tempScenarios({ "m.py": module("wrong", "'nope'", "", "'nope'") });
-  const run = await runCli([
-    `${dir}/m.py`,
-    "--doctest-modules",
-    "--update",
-    "--python",
-    TEST_PYTHON,
-  ]);
+  const files = { "m.py": module("wrong", "'nope'", "", "'nope'") };
+  const { dir, run } = await updateIn(files, "m.py", ["--doctest-modules"]);
   equal(run.code, 1, run.stdout + run.stderr);
   match(run.stdout, /3 expectations written in 1 file \(/); // two docstrings, one file
   match(
@@ -173,8 +174,7 @@ Deno.test("--update refuses outputs no document can hold: a fence line in Markdo
     "```",
     "",
   ].join("\n");
-  const dir = await tempScenarios({ "doc.md": doc });
-  const run = await runCli([`${dir}/doc.md`, "--update", "--python", TEST_PYTHON]);
+  const { dir, run } = await updateIn({ "doc.md": doc }, "doc.md");
   equal(run.code, 1, run.stdout + run.stderr);
   match(run.stderr, /doc\.md:2: cannot update this example: a line of its output .* would close/);
   match(run.stderr, /doc\.md:4: cannot update this example: doctest would read its output as/);
@@ -219,8 +219,7 @@ Deno.test("--update leaves a document edited during the run alone, even when its
     "```",
     "",
   ].join("\n");
-  const dir = await tempScenarios({ "doc.md": doc });
-  const run = await runCli([`${dir}/doc.md`, "--update", "--python", TEST_PYTHON]);
+  const { dir, run } = await updateIn({ "doc.md": doc }, "doc.md");
   equal(run.code, 1, run.stdout + run.stderr);
   match(run.stderr, /doc\.md changed on disk since it was read; it was not updated/);
   equal(await Deno.readTextFile(`${dir}/doc.md`), doc + "edited during the run\n");
@@ -254,8 +253,10 @@ Deno.test("an example that never ends stops at its timeout directive, saying so;
 });
 
 Deno.test("--update on an example indented with tabs: found as doctest reads it (8 columns), the tabs kept", async () => {
-  const dir = await tempScenarios({ "doc.rst": "Intro\n\n\t>>> 1 + 1\n\t3\n  \t>>> 'x'\n\t'y'\n" });
-  const run = await runCli([`${dir}/doc.rst`, "--update", "--python", TEST_PYTHON]);
+  const { dir, run } = await updateIn(
+    { "doc.rst": "Intro\n\n\t>>> 1 + 1\n\t3\n  \t>>> 'x'\n\t'y'\n" },
+    "doc.rst",
+  );
   equal(run.code, 0, run.stdout + run.stderr);
   equal(
     await Deno.readTextFile(`${dir}/doc.rst`),
