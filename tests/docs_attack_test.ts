@@ -263,3 +263,14 @@ Deno.test("--update on an example indented with tabs: found as doctest reads it 
     "Intro\n\n\t>>> 1 + 1\n\t2\n  \t>>> 'x'\n  \t'x'\n",
   );
 });
+
+Deno.test("a document named three ways runs once, and --update writes it once", async () => {
+  const dir = await tempScenarios({ "doc.txt": ">>> 1 + 1\n3\n" });
+  const run = await runCli(
+    ["doc.txt", "./doc.txt", `${dir}/doc.txt`, "--update", "--python", TEST_PYTHON],
+    { cwd: dir },
+  );
+  equal(run.code, 0, run.stdout + run.stderr);
+  match(run.stdout, /1 scenario: 1 passed, 0 failed, 1 expectation written in 1 file/);
+  equal(await Deno.readTextFile(`${dir}/doc.txt`), ">>> 1 + 1\n2\n");
+});

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { ScenarioNotFoundError } from "./errors.ts";
 import { documentSource } from "../docs/sources.ts";
 
@@ -59,9 +59,10 @@ export async function discoverScenarioFiles(
     return options.doctestModules === true && !NOT_DOCTEST_MODULES.has(basename(file));
   };
   const seen = new Set<string>();
+  // One file however it is spelled (docs/a.md, ./docs/a.md, /abs/docs/a.md): it runs once.
   const add = (file: string) => {
-    if (!seen.has(file)) found.push(file);
-    seen.add(file);
+    if (!seen.has(resolve(file))) found.push(file);
+    seen.add(resolve(file));
   };
   for (const pattern of patterns) {
     if (GLOB_CHARS.test(pattern)) {
