@@ -26,6 +26,7 @@ export { CHECKPOINT_FILE_EXTENSION } from "./lib/checkpoint_file.ts";
 export type {
   CrashInfo,
   DisplayOutput,
+  DocstringLiteral,
   DoctestRequest,
   DoctestVerdict,
   ExecutionError,
