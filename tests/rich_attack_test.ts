@@ -384,3 +384,21 @@ V()`);
     ok(result.stderr.includes("5000 bytes are more than a bundle may send (1000)"), result.stderr);
   });
 });
+
+Deno.test("an image/png that is no PNG, written by --update, matches its snapshot afterwards", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/raw.yaml`,
+      `steps:\n  - exec: 'display({"image/png": b"not a png"}, raw=True)'\n    expect:\n` +
+        `      display:\n        - image/png: { snapshot: raw.png }\n`,
+    );
+    let report = await runScenarios([`${dir}/raw.yaml`], { python: TEST_PYTHON, update: true });
+    equal(report.failed, 0, formatPretty(report));
+    equal(await Deno.readTextFile(`${dir}/raw.png`), "not a png");
+    report = await runScenarios([`${dir}/raw.yaml`], { python: TEST_PYTHON });
+    equal(report.failed, 0, formatPretty(report)); // it failed here: "snapshot raw.png is not a PNG"
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
