@@ -216,6 +216,30 @@ Deno.test("interrupt() and timeoutMs stop a restore running the checkpoint's cod
           equal(await run(session, "saved"), "mine");
         });
       }
+      await t.step(
+        "code that ignores the interrupt: replaced after graceMs, said in the error",
+        async () => {
+          await run(
+            session,
+            "def stubborn():\n    end = time.time() + 30\n    while time.time() < end:\n        try:\n" +
+              "            time.sleep(0.05)\n        except KeyboardInterrupt:\n            pass\n" +
+              "class Stubborn:\n    def __reduce__(self):\n        return (stubborn, ())\n" +
+              "stubborn_value = Stubborn()",
+          );
+          const stubborn = `${dir}/stubborn.pyrepl3ckpt`;
+          await session.checkpoint({ path: stubborn });
+          await rejects(
+            bounded(
+              session.restore(stubborn, { timeoutMs: 300, graceMs: 300 }),
+              20_000,
+              "never replaced",
+            ),
+            /restore\(\) did not finish within 300 ms and ignored the interrupt; the interpreter was replaced/,
+          );
+          equal(await run(session, "'saved' in globals()"), false);
+          await Deno.remove(stubborn);
+        },
+      );
       await rejects(session.restore(path, { timeoutMs: -1 }), /timeoutMs/);
       await rejects(
         session.restore(path, { typo: true } as unknown as { trust: boolean }),
