@@ -9,7 +9,7 @@ import { checkDisplays } from "../lib/scenario/_bundle_check.ts";
 import { formatHtml } from "../lib/report/html.ts";
 import { formatJson } from "../lib/report/json.ts";
 import { formatPretty } from "../lib/report/pretty.ts";
-import { compareSnapshot, writeSnapshot } from "../lib/scenario/snapshot.ts";
+import { compareSnapshot, MAX_COMPARED_PIXELS, writeSnapshot } from "../lib/scenario/snapshot.ts";
 import { encode } from "npm:fast-png@8.0.0";
 import { deflateSync } from "node:zlib";
 import { ScenarioValidationError } from "../lib/scenario/errors.ts";
@@ -400,5 +400,28 @@ Deno.test("an image/png that is no PNG, written by --update, matches its snapsho
     equal(report.failed, 0, formatPretty(report)); // it failed here: "snapshot raw.png is not a PNG"
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an image over MAX_COMPARED_PIXELS is compared by its bytes, never decoded", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pyrepl3_rich_attack_" });
+  try {
+    // Headers saying 10000x6000 (60M pixels, ~1.2 GB to compare by pixels) over a few bytes of data.
+    const big = (fill: number) => {
+      const png = rawPng(10000, 8, 0, [[fill]]);
+      new DataView(png.buffer).setUint32(20, 6000); // IHDR height (its CRC is not checked first)
+      return png;
+    };
+    Deno.writeFileSync(`${dir}/big.png`, big(1));
+    equal(compareSnapshot(big(1), `${dir}/big.png`).ok, true);
+    const verdict = compareSnapshot(big(2), `${dir}/big.png`);
+    equal(verdict.ok, false);
+    equal(
+      verdict.reason,
+      `the image is 10000x6000, more than the ${MAX_COMPARED_PIXELS} pixels compared one by one, ` +
+        `and its bytes differ from snapshot ${dir}/big.png`,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

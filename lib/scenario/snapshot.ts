@@ -9,6 +9,13 @@ import { decode, encode } from "npm:fast-png@8.0.0";
 import pixelmatch from "npm:pixelmatch@8.0.0";
 import { isAbsolute, join, normalize } from "node:path";
 import { writeFileAtomicSync } from "../_atomic_write.ts";
+import { pngSize } from "../report/_bundle.ts";
+
+/**
+ * The largest image compared pixel by pixel (7071x7071): decoding, RGBA copies and the diff take
+ * about 20 bytes a pixel, 1 GB here; a bigger one passes only when its bytes are the snapshot's.
+ */
+export const MAX_COMPARED_PIXELS = 50_000_000;
 
 /** How a snapshot compared. */
 export interface SnapshotVerdict {
@@ -95,6 +102,26 @@ export function compareSnapshot(
   // the snapshot --update wrote from it.
   if (sameBytes(expected, actual)) return passed(file);
   if (mime !== "image/png") return failed(file, actual, `${mime} differs from snapshot ${file}`);
+  // Sizes from the headers first: no decoding for another size, nor for an image too big to decode.
+  const [wantSize, gotSize] = [pngSize(expected), pngSize(actual)];
+  if (wantSize && gotSize) {
+    if (wantSize.width !== gotSize.width || wantSize.height !== gotSize.height) {
+      return failed(
+        file,
+        actual,
+        `the image is ${gotSize.width}x${gotSize.height}, snapshot ${file} is ` +
+          `${wantSize.width}x${wantSize.height}`,
+      );
+    }
+    if (gotSize.width * gotSize.height > MAX_COMPARED_PIXELS) {
+      return failed(
+        file,
+        actual,
+        `the image is ${gotSize.width}x${gotSize.height}, more than the ${MAX_COMPARED_PIXELS} ` +
+          `pixels compared one by one, and its bytes differ from snapshot ${file}`,
+      );
+    }
+  }
   let want: Rgba, got: Rgba;
   try {
     want = rgba(expected);
