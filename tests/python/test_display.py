@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import io
+import sys
 import types
 import unittest
 from typing import Any
@@ -69,14 +71,60 @@ class MimeBundleTest(unittest.TestCase):
                 self.assertEqual(display.mime_kind(mime), kind)
 
 
+class HostileFormatterTest(unittest.TestCase):
+    def setUp(self) -> None:  # the warnings go to stderr: keep them out of the test output
+        self.stderr = sys.stderr
+        sys.stderr = io.StringIO()
+
+    def tearDown(self) -> None:
+        sys.stderr = self.stderr
+
+    def test_base_exceptions_of_formatters_are_warnings_but_an_interrupt_stays_one(self) -> None:
+        class Exits:
+            def _repr_html_(self) -> str:
+                raise SystemExit(2)
+
+            def _repr_markdown_(self) -> str:
+                return "# kept"
+
+            def __repr__(self) -> str:
+                raise GeneratorExit("no repr")
+
+        data, _ = display.mime_bundle(Exits())
+        self.assertEqual(data, {"text/markdown": "# kept", "text/plain": "<repr failed: GeneratorExit: no repr>"})
+
+        class Interrupts:
+            def _repr_html_(self) -> str:
+                raise KeyboardInterrupt
+
+        with self.assertRaises(KeyboardInterrupt):
+            display.mime_bundle(Interrupts())
+        with self.assertRaises(KeyboardInterrupt):
+            display.rich_data(Interrupts())
+
+    def test_binary_data_must_be_bytes_and_a_bundle_stays_under_the_frame_cap(self) -> None:
+        with self.assertRaises(TypeError):
+            display.wire_data("image/png", 10 ** 12)
+        saved = display.MAX_BUNDLE_BYTES
+        display.MAX_BUNDLE_BYTES = 10
+        try:
+            kept = display._wire_bundle({"image/png": b"x" * 8, "text/html": "\u00e9" * 3, 1: "no"}, None, None, "t")
+        finally:
+            display.MAX_BUNDLE_BYTES = saved
+        self.assertEqual(kept, {"image/png": b"x" * 8})  # 12 bytes of non-ASCII text counted at 4 a char
+
+
 class DisplayTest(unittest.TestCase):
     def setUp(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.saved = display._send
         display._send = self.sent.append
+        self.stderr = sys.stderr
+        sys.stderr = io.StringIO()
 
     def tearDown(self) -> None:
         display._send = self.saved
+        sys.stderr = self.stderr
 
     def test_display_ids_updates_and_clear(self) -> None:
         handle = display.display("a", display_id=True)
@@ -91,6 +139,8 @@ class DisplayTest(unittest.TestCase):
     def test_raw_bundles_need_dicts(self) -> None:
         with self.assertRaises(TypeError):
             display.display("not a bundle", raw=True)
+        display.display({b"text/html": "x", "application/json": "{bad", "text/plain": "ok"}, raw=True)
+        self.assertEqual(self.sent[-1]["data"], {"text/plain": "ok"})
 
 
 class PostImportHookTest(unittest.TestCase):
