@@ -63,9 +63,12 @@ def wire_data(mime: str, data: Any) -> Any:
     if kind == "binary":
         if isinstance(data, str):
             return base64.b64decode(data.encode("ascii"))
-        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(10**10) would allocate 10 GB
-            raise TypeError(f"{mime} data must be bytes or a base64 str, not {type(data).__name__}")
-        return bytes(data)
+        if isinstance(data, bytes):
+            return data
+        try:  # any buffer (bytearray, array, a numpy array), never bytes(n): bytes(10**10) allocates 10 GB
+            return memoryview(data).tobytes()
+        except TypeError:
+            raise TypeError(f"{mime} data must be bytes or a base64 str, not {type(data).__name__}") from None
     if kind == "text":
         if isinstance(data, (bytes, bytearray)):
             return bytes(data).decode("utf-8", "replace")

@@ -105,6 +105,10 @@ class HostileFormatterTest(unittest.TestCase):
     def test_binary_data_must_be_bytes_and_a_bundle_stays_under_the_frame_cap(self) -> None:
         with self.assertRaises(TypeError):
             display.wire_data("image/png", 10 ** 12)
+        import array
+
+        self.assertEqual(display.wire_data("image/png", array.array("B", [1, 2])), b"\x01\x02")
+        self.assertEqual(display.wire_data("image/png", memoryview(b"abcd")[::2]), b"ac")
         saved = display.MAX_BUNDLE_BYTES
         display.MAX_BUNDLE_BYTES = 10
         try:
