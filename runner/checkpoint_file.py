@@ -79,16 +79,22 @@ def _write_hashing(fd: int, dumped: Dumped) -> int:
 
 
 def _write_all(fd: int, parts: List[Any]) -> int:
-    views = [memoryview(part).cast("B") for part in parts if len(part)]
+    """writev() every part, _WRITE_BATCH at a time; linear in the number of parts (a namespace of 100,000 small
+    arrays has 300,000: popping each off the front of the list took 3.4 s of a 6.5 s write, measured)."""
+    views = [part if isinstance(part, bytes) else memoryview(part).cast("B") for part in parts if len(part)]
     total = 0
-    while views:
-        written = os.writev(fd, views[:_WRITE_BATCH])
+    start = 0
+    while start < len(views):
+        batch = views[start:start + _WRITE_BATCH]
+        written = os.writev(fd, batch)
         total += written
-        while views and written >= len(views[0]):
-            written -= len(views[0])
-            views.pop(0)
-        if views and written:
-            views[0] = views[0][written:]
+        for view in batch:
+            if written < len(view):
+                break
+            written -= len(view)
+            start += 1
+        if written:  # a short write ended inside views[start]
+            views[start] = memoryview(views[start])[written:]
     return total
 
 

@@ -723,3 +723,38 @@ Deno.test("two sessions checkpointing to one path at once leave one whole file o
     }, { checkpointKey: KEY });
   });
 });
+
+Deno.test("a checkpoint file of 20,000 small buffers (60,000 parts) is written whole, short writes too", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/many.pyrepl3ckpt`;
+    await withSession(async (session) => {
+      await run(
+        session,
+        "import pickle\nmany = [pickle.PickleBuffer(bytearray([i % 251]) * (1 + i % 7)) for i in range(20000)]",
+      );
+      await session.checkpoint({ path });
+      await run(session, "del many");
+      await session.restore(path);
+      equal(
+        await run(
+          session,
+          "all(bytes(memoryview(b)) == bytes([i % 251]) * (1 + i % 7) for i, b in enumerate(many))",
+        ),
+        true,
+      );
+      // The writer with every writev() cut short at 7 bytes: the same bytes, in order.
+      const written = await run(
+        session,
+        "import os, sys\nwriter = next(m for n, m in sys.modules.items() if n.endswith('.checkpoint_file'))\n" +
+          "parts = [b'head', bytearray(b'x' * 1000), memoryview(bytearray(range(256))), b'', b'tail'] * 300\n" +
+          `fd = os.open(${JSON.stringify(`${dir}/short`)}, os.O_WRONLY | os.O_CREAT, 0o600)\n` +
+          "real = os.writev\nos.writev = lambda fd, views: real(fd, [bytes(b''.join(views))[:7]])\n" +
+          "try:\n    total = writer._write_all(fd, parts)\nfinally:\n    os.writev = real\n    os.close(fd)\n" +
+          `[total, open(${
+            JSON.stringify(`${dir}/short`)
+          }, 'rb').read() == b''.join(bytes(p) for p in parts)]`,
+      );
+      deepStrictEqual(written, [300 * (4 + 1000 + 256 + 4), true]);
+    }, { checkpointKey: KEY });
+  });
+});
