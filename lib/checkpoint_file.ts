@@ -194,11 +194,12 @@ function truncateUtf8(text: string, bytes: number): string {
 
 /**
  * Refuses a checkpoint target that can never be renamed over, before the worker writes gigabytes: a
- * directory, a path in a directory that does not exist, a name the file system refuses. (A symlink is
- * fine: the rename replaces the link itself, never the file it points to.)
+ * directory, a path in a directory that does not exist, a name the file system refuses; and a device,
+ * FIFO or socket, which the rename would replace (`/dev/null`). (A symlink is fine: the rename replaces
+ * the link itself, never the file it points to.)
  *
- * @throws {CheckpointError} The target is a directory, its directory is missing or not a directory, or
- * the file system refuses its name.
+ * @throws {CheckpointError} The target is a directory, a device, a FIFO or a socket, its directory is
+ * missing or not a directory, or the file system refuses its name.
  */
 export async function checkCheckpointTarget(target: string): Promise<void> {
   const dir = dirname(target);
@@ -218,6 +219,12 @@ export async function checkCheckpointTarget(target: string): Promise<void> {
   }
   if (existing?.isDirectory) {
     throw new CheckpointError(`cannot write the checkpoint file ${target}: it is a directory`);
+  }
+  if (existing && !existing.isFile && !existing.isSymlink) { // /dev/null, a FIFO, a socket: never replaced
+    throw new CheckpointError(
+      `cannot write the checkpoint file ${target}: it exists and is not a regular file (a device, a FIFO ` +
+        "or a socket), which a checkpoint never replaces",
+    );
   }
 }
 

@@ -250,7 +250,7 @@ Deno.test("interrupt() and timeoutMs stop a restore running the checkpoint's cod
   });
 });
 
-Deno.test("checkpoint({ path }) to a directory or into a missing directory is refused before writing", async () => {
+Deno.test("checkpoint({ path }) to a directory, a FIFO, a socket or a missing directory is refused before writing", async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/folder`);
     await withSession(async (session) => {
@@ -268,7 +268,23 @@ Deno.test("checkpoint({ path }) to a directory or into a missing directory is re
           return true;
         },
       );
-      deepStrictEqual(await listing(dir), ["folder"]);
+      // A FIFO or a socket (or /dev/null, not tried here) would be replaced by the rename: refused.
+      mkfifo(`${dir}/fifo`);
+      const socket = Deno.listen({ transport: "unix", path: `${dir}/socket` });
+      try {
+        for (const name of ["fifo", "socket"]) {
+          await rejects(session.checkpoint({ path: `${dir}/${name}` }), (error: Error) => {
+            ok(error instanceof CheckpointError);
+            match(error.message, /not a regular file/);
+            return true;
+          });
+          const info = await Deno.lstat(`${dir}/${name}`);
+          ok(!info.isFile, `${name} is still what it was`);
+        }
+        deepStrictEqual(await listing(dir), ["fifo", "folder", "socket"]);
+      } finally {
+        socket.close(); // (removes the socket file)
+      }
       deepStrictEqual(await listing(`${dir}/folder`), []);
       equal(await run(session, "x"), 1);
     }, { checkpointKey: KEY });
