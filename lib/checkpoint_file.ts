@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { constants, type FileHandle, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { CheckpointError, ProtocolError } from "./errors.ts";
+import { CheckpointError, InvalidOptionError, ProtocolError } from "./errors.ts";
 import { resolveCheckpointKey } from "./checkpoint_key.ts";
 import {
   type Checkpoint,
@@ -171,8 +171,15 @@ const TEMP_NAME_EXTRA = 14;
  * The absolute target and the temporary file beside it that the worker writes a checkpoint to (same
  * directory, so the rename is atomic): `.NAME.xxxxxxxx.tmp`, NAME cut short (at a character boundary)
  * when the target's name is too long to take 14 more bytes.
+ *
+ * @throws {InvalidOptionError} `path` ends with a separator, `.` or `..` (it names a directory).
  */
 export function checkpointFilePaths(path: string): { target: string; temp: string } {
+  if (/[/\\]$/.test(path) || /(^|[/\\])\.{1,2}$/.test(path)) { // resolve() would drop what says "a directory"
+    throw new InvalidOptionError(
+      `checkpoint option path ${JSON.stringify(path)} names a directory: give the file's name`,
+    );
+  }
   const target = resolve(path);
   const temp = join(
     dirname(target),

@@ -3,7 +3,7 @@
  * FIFOs, devices, missing or read-only directories), concurrent writers and readers of one file, restores
  * interrupted or killed, and restored arrays mutated under transactions. Each test failed before its fix.
  */
-import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import { CheckpointError, type Session, SessionPool } from "../mod.ts";
 import { restoreCheckpointFile, verifyCheckpointFile } from "../lib/checkpoint_file.ts";
 import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
@@ -260,6 +260,9 @@ Deno.test("checkpoint({ path }) to a directory, a FIFO, a socket or a missing di
         match(error.message, /folder: it is a directory/);
         return true;
       });
+      for (const path of [`${dir}/new/`, `${dir}/new/.`, `${dir}/new/..`, "."]) {
+        throws(() => session.checkpoint({ path }), /names a directory/);
+      }
       await rejects(
         session.checkpoint({ path: `${dir}/missing/x.pyrepl3ckpt` }),
         (error: Error) => {
