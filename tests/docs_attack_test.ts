@@ -274,3 +274,21 @@ Deno.test("a document named three ways runs once, and --update writes it once", 
   match(run.stdout, /1 scenario: 1 passed, 0 failed, 1 expectation written in 1 file/);
   equal(await Deno.readTextFile(`${dir}/doc.txt`), ">>> 1 + 1\n2\n");
 });
+
+Deno.test("directive typos are refused at their line, the bad value shown whole", async () => {
+  const dir = await tempScenarios({
+    "doc.txt": [
+      '>>> x = 1  # pyrepl3: inptus=["a"]',
+      ">>> x = input()  # pyrepl3: inputs=not json  # doctest: +SKIP",
+      ">>> x = 1  # pyrepl3: timeout=abc",
+      ">>> x = 1  # pyrepl3: transaction=nope",
+      "",
+    ].join("\n"),
+  });
+  const run = await runCli([`${dir}/doc.txt`, "--python", TEST_PYTHON]);
+  equal(run.code, 2, run.stdout + run.stderr);
+  match(run.stderr, /doc\.txt:1:1: unknown directive 'inptus'/);
+  match(run.stderr, /doc\.txt:2:1: inputs=not json: expected a JSON list/);
+  match(run.stderr, /doc\.txt:3:1: timeout=abc: expected e\.g\. 5s/);
+  match(run.stderr, /doc\.txt:4:1: transaction=nope: expected commit_always/);
+});

@@ -143,7 +143,11 @@ function tokens(text: string): [string, string | undefined][] {
       continue;
     }
     i++;
-    const end = /^[[{"]/.test(text.slice(i)) ? jsonEnd(text, i) : text.slice(i).search(/\s|$/) + i;
+    const rest = text.slice(i);
+    // inputs= that is no JSON is shown whole in its error (up to another comment).
+    const end = /^[[{"]/.test(rest)
+      ? jsonEnd(text, i)
+      : i + rest.search(key === "inputs" ? /\s*(#|$)/ : /\s|$/);
     out.push([key, text.slice(i, end)]);
     i = end;
   }
