@@ -91,3 +91,30 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     await Deno.remove(dir, { recursive: true });
   });
 }
+
+Deno.test("SIGINT while documents load stops the run before anything runs: exit 130, nothing written", async () => {
+  const dir = await tempScenarios({});
+  const fifo = `${dir}/gate`;
+  ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+  // Finding the module's examples imports it, and the import waits at the gate.
+  const module = `open(${JSON.stringify(fifo)}).read()\n\n` +
+    `def one():\n    """\n    >>> one()\n    2\n    """\n    return 1\n`;
+  await Deno.writeTextFile(`${dir}/slow.py`, module);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, `${dir}/slow.py`, "--doctest-modules", "--update"],
+    env: { CI: "" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const gate = await Deno.open(fifo, { write: true });
+  child.kill("SIGINT");
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the signal lands before the gate opens
+  gate.close();
+  const { code, stdout, stderr } = await child.output();
+  const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  equal(code, 130, out);
+  ok(!/passed|failed/.test(new TextDecoder().decode(stdout)), out);
+  equal(await Deno.readTextFile(`${dir}/slow.py`), module, "the module is not updated");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -10,6 +10,7 @@ import { resolvePython } from "../python.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
 import { type Durations, parseDurations } from "../scenario/shard_durations.ts";
+import type { Scenario } from "../scenario/types.ts";
 import { shardSummary } from "./_list_shards.ts";
 import type { RunOptions } from "./args.ts";
 import { NoScenariosError, PythonOptionError } from "./errors.ts";
@@ -42,10 +43,26 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     );
   }
   if (options.watch && !options.list) return await watchCommand(options, io);
+  // Listening from the start: a Ctrl-C while big files load stops the run before anything runs.
+  using stops = new StopSignals((signal) => {
+    const again = signal === "SIGINT" ? "press Ctrl-C again" : "send it again";
+    io.stderr(
+      `\npyrepl3: ${signal}: stopping; writing the reports of what ran (${again} to quit at once)\n`,
+    );
+  });
   // Loading here validates every file before anything runs, and gives --list and the progress
   // line the selection; runScenarios() gets the loaded files and selects the same way.
-  const durations = await readDurations(options);
-  const loaded = await loadScenarios(options.patterns, documentOptions(options));
+  let durations: Durations | undefined;
+  let loaded: Scenario[];
+  try {
+    durations = await readDurations(options);
+    loaded = await loadScenarios(options.patterns, documentOptions(options));
+  } catch (error) {
+    // A Ctrl-C at the terminal also reaches a Python that was finding a document's examples.
+    if (stops.received !== undefined) return exitCodeForSignal(stops.received);
+    throw error;
+  }
+  if (stops.received !== undefined) return exitCodeForSignal(stops.received);
   const selected = selectScenarios(loaded, { ...options, durations });
   if (selected.length === 0 && !options.passWithNoTests) {
     throw new NoScenariosError(noScenariosMessage(options, loaded.length));
@@ -67,12 +84,6 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
       color: options.color,
     })
   );
-  using stops = new StopSignals((signal) => {
-    const again = signal === "SIGINT" ? "press Ctrl-C again" : "send it again";
-    io.stderr(
-      `\npyrepl3: ${signal}: stopping; writing the reports of what ran (${again} to quit at once)\n`,
-    );
-  });
   const report = await runScenarios(loaded, {
     filter: options.filter,
     tags: options.tags,
