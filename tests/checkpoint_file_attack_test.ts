@@ -4,37 +4,15 @@
  * interrupted or killed, and restored arrays mutated under transactions. Each test failed before its fix.
  */
 import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
-import { CheckpointError, type Session, SessionPool } from "../mod.ts";
+import { CheckpointError, SessionPool } from "../mod.ts";
 import { restoreCheckpointFile, verifyCheckpointFile } from "../lib/checkpoint_file.ts";
 import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
 import { pythonHas } from "./_helpers/python_has.ts";
+import { listing, run, withDir } from "./_helpers/checkpoint_files.ts";
 import { openCheckpoint } from "../lib/checkpoint.ts";
 
 const KEY = "checkpoint file attack key";
 const numpy = await pythonHas(TEST_PYTHON, "numpy");
-
-async function run(session: Session, code: string): Promise<unknown> {
-  const result = await session.execute(code);
-  equal(result.status, "ok", result.error?.traceback);
-  return result.value;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_ckpt_attack_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.chmod(dir, 0o755).catch(() => {});
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** The names in `dir`, sorted. */
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 /** Rejects with `message` if `promise` has not settled within `ms` (a bound against a hang, not a timing). */
 function bounded<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

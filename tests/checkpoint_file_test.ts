@@ -5,38 +5,17 @@
  * temporary file nor a half-written target.
  */
 import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
-import { Checkpoint, CheckpointError, type Session } from "../mod.ts";
+import { Checkpoint, CheckpointError } from "../mod.ts";
 import { openCheckpoint } from "../lib/checkpoint.ts";
 import { CHECKPOINT_FILE_EXTENSION } from "../lib/checkpoint_file.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenarios } from "../lib/scenario/run.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 import { pythonHas } from "./_helpers/python_has.ts";
+import { listing, run, withDir } from "./_helpers/checkpoint_files.ts";
 
 const numpy = await pythonHas(TEST_PYTHON, "numpy");
 const KEY = "checkpoint file test key";
-
-async function run(session: Session, code: string): Promise<unknown> {
-  const result = await session.execute(code);
-  equal(result.status, "ok", result.error?.traceback);
-  return result.value;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_ckpt_file_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** The names in `dir`, sorted. */
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 const STATE = numpy
   ? "import numpy as np\narr = np.arange(3 * 2**18, dtype=np.float64).reshape(3, -1)\nsame = arr\n" +
