@@ -111,9 +111,11 @@ Deno.test("SIGINT while documents load stops the run before anything runs: exit 
   child.kill("SIGINT");
   await new Promise((resolve) => setTimeout(resolve, 200)); // the signal lands before the gate opens
   gate.close();
-  const { code, stdout, stderr } = await child.output();
+  const { code, signal, stdout, stderr } = await child.output();
   const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  equal(signal, null, "the CLI exited by itself, saying why, not killed by the signal");
   equal(code, 130, out);
+  match(out, /pyrepl3: SIGINT: stopping/);
   ok(!/passed|failed/.test(new TextDecoder().decode(stdout)), out);
   equal(await Deno.readTextFile(`${dir}/slow.py`), module, "the module is not updated");
   await Deno.remove(dir, { recursive: true });
