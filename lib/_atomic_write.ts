@@ -42,10 +42,7 @@ export async function writeTextFileAtomic(
   if (options.mkdirs) await Deno.mkdir(dirname(path), { recursive: true });
   const target = await realTarget(path);
   const mode = await existingMode(target);
-  const temp = join(
-    dirname(target),
-    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
+  const temp = temporaryPathBeside(target);
   unfinished.add(temp);
   try {
     const file = await Deno.open(temp, { write: true, createNew: true, mode: mode ?? 0o666 });
@@ -133,7 +130,7 @@ function syncDirectory(dir: string): void {
  * @throws the file system's error; the target is then untouched and no temporary file is left.
  */
 export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const temp = temporaryPathBeside(path);
   unfinished.add(temp);
   try {
     const file = Deno.openSync(temp, { write: true, createNew: true });
@@ -155,4 +152,28 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
   } finally {
     unfinished.delete(temp);
   }
+}
+
+/** The longest file name most file systems take, in bytes (NAME_MAX). */
+const NAME_MAX = 255;
+/** What a temporary file's name adds to its target's: a dot, `.xxxxxxxx`, `.tmp`. */
+const TEMP_NAME_EXTRA = 14;
+
+/**
+ * A fresh temporary file name in `target`'s directory (so a rename over `target` is atomic):
+ * `.NAME.xxxxxxxx.tmp`, NAME cut short at a character boundary when the target's name is too long
+ * to take 14 more bytes (a valid name of 242-255 bytes would otherwise fail as too long).
+ */
+export function temporaryPathBeside(target: string): string {
+  const name = truncateUtf8(basename(target), NAME_MAX - TEMP_NAME_EXTRA);
+  return join(dirname(target), `.${name}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, never in the middle of a character. */
+function truncateUtf8(text: string, bytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= bytes) return text;
+  let end = bytes;
+  while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--; // back to the start of a character
+  return new TextDecoder().decode(encoded.subarray(0, end));
 }

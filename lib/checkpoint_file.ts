@@ -12,7 +12,8 @@
  */
 import { createHash } from "node:crypto";
 import { constants, type FileHandle, open } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { temporaryPathBeside } from "./_atomic_write.ts";
 import { CheckpointError, InvalidOptionError, ProtocolError } from "./errors.ts";
 import { resolveCheckpointKey } from "./checkpoint_key.ts";
 import {
@@ -162,11 +163,6 @@ export async function restoreCheckpointFile(
   }
 }
 
-/** The longest file name most file systems take, in bytes (NAME_MAX). */
-const NAME_MAX = 255;
-/** What the temporary file's name adds to the target's: a dot, `.xxxxxxxx`, `.tmp`. */
-const TEMP_NAME_EXTRA = 14;
-
 /**
  * The absolute target and the temporary file beside it that the worker writes a checkpoint to (same
  * directory, so the rename is atomic): `.NAME.xxxxxxxx.tmp`, NAME cut short (at a character boundary)
@@ -181,22 +177,7 @@ export function checkpointFilePaths(path: string): { target: string; temp: strin
     );
   }
   const target = resolve(path);
-  const temp = join(
-    dirname(target),
-    `.${truncateUtf8(basename(target), NAME_MAX - TEMP_NAME_EXTRA)}.${
-      crypto.randomUUID().slice(0, 8)
-    }.tmp`,
-  );
-  return { target, temp };
-}
-
-/** `text` cut to at most `bytes` bytes of UTF-8, never in the middle of a character. */
-function truncateUtf8(text: string, bytes: number): string {
-  const encoded = new TextEncoder().encode(text);
-  if (encoded.length <= bytes) return text;
-  let end = bytes;
-  while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--; // back to the start of a character
-  return new TextDecoder().decode(encoded.subarray(0, end));
+  return { target, temp: temporaryPathBeside(target) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { equal, ok, rejects } from "node:assert/strict";
-import { writeTextFileAtomic } from "../lib/_atomic_write.ts";
+import { writeFileAtomicSync, writeTextFileAtomic } from "../lib/_atomic_write.ts";
 
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "atomic_write_" });
@@ -70,4 +70,19 @@ Deno.test("a failed atomic write leaves the target as it was and no temporary fi
     equal(await Deno.readTextFile(`${dir}/taken/inside`), "kept");
     equal((await entries(dir)).join(), "taken");
   });
+});
+
+Deno.test("a file name of 255 bytes (the most a name may have) is written atomically, by both writers", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const name = "é".repeat(120) + "x".repeat(15); // 255 bytes of UTF-8: no room for a longer temporary name
+    equal(new TextEncoder().encode(name).length, 255);
+    await writeTextFileAtomic(`${dir}/${name}`, "text");
+    equal(await Deno.readTextFile(`${dir}/${name}`), "text");
+    writeFileAtomicSync(`${dir}/${name}`, new TextEncoder().encode("bytes"));
+    equal(await Deno.readTextFile(`${dir}/${name}`), "bytes");
+    equal([...Deno.readDirSync(dir)].length, 1, "no temporary file left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
