@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import struct
 import threading
-from os import read as _read, readv as _readv, write as _write  # bound now: user code may replace os.write
+from os import read as _read, readv as _readv, write as _write, writev as _writev  # bound now: user code may replace os.write
 from select import select as _select
 from typing import Any, Callable, Optional
 
 from .msgpack import ExtType, packb, unpackb
 
 _LENGTH = struct.Struct(">I")
+_IOV_MAX = 1024  # the most buffers one writev() takes (IOV_MAX on Linux)
 MAX_FRAME = 1 << 31
 _MAX_DEPTH = 200
 _INT_RANGE = (-(1 << 63), 1 << 64)
@@ -86,8 +87,20 @@ class FrameWriter:
         frame = encode_frame(message)
         with self.shield, self.lock:
             self.write_locked(frame)
-            for view in views:
-                self.write_locked(view)
+            self._write_views_locked(views)
+
+    def _write_views_locked(self, views: list) -> None:
+        """Write ``views`` in order with as few system calls as ``writev`` allows (a checkpoint of 100,000
+        small arrays is 300,000 parts), going on after a short write where it stopped."""
+        pending = [view for view in views if view.nbytes]
+        start = 0
+        while start < len(pending):
+            written = _writev(self.fd, pending[start:start + _IOV_MAX])
+            while written and written >= pending[start].nbytes:
+                written -= pending[start].nbytes
+                start += 1
+            if written:
+                pending[start] = pending[start][written:]
 
     def write_locked(self, frame: bytes | memoryview) -> None:
         """Write an encoded frame; the caller holds ``lock``."""
