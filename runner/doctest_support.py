@@ -11,8 +11,10 @@ Two uses, standard library only:
 """
 from __future__ import annotations
 
+import bisect
 import doctest
 import importlib
+import itertools
 import json
 import os
 import re
@@ -171,7 +173,9 @@ def _docstring_literal(literals: list[tuple[int, int, str]], lines: list[str], e
     its lines in the file are the example's text exactly (escape sequences in a non-raw docstring make them
     differ: the file says ``\\t`` where doctest runs a tab)."""
     line, indent = example["line"], example["indent"]
-    prefix = next((p for first, last, p in literals if first <= line <= last), '"""')
+    # The literals are in file order: the last one starting at or before the line holds it, if any does.
+    at = bisect.bisect_right(literals, (line, float("inf"), "")) - 1
+    prefix = literals[at][2] if at >= 0 and literals[at][0] <= line <= literals[at][1] else '"""'
     source = example["source"].rstrip("\n").split("\n")
     expected = [(">>>" if i == 0 else "...") + (" " + text if text else "") for i, text in enumerate(source)]
     expected += example["want"].rstrip("\n").split("\n") if example["want"] else []
@@ -185,7 +189,8 @@ def _docstring_literal(literals: list[tuple[int, int, str]], lines: list[str], e
 def _locate(lines: list[str], example: doctest.Example, guess: int) -> int:
     """The 1-based line of the example's ``>>>`` in the file: doctest's line is a guess (escapes, shebangs)."""
     first = example.source.split("\n")[0]
-    for line in list(range(max(0, guess), len(lines))) + list(range(0, max(0, guess))):
+    # Lazily from the guess on: a list of every line per example made a module of 10,000 docstrings quadratic.
+    for line in itertools.chain(range(max(0, guess), len(lines)), range(0, max(0, guess))):
         stripped = lines[line].strip()
         if stripped.startswith(">>>") and stripped[3:].lstrip(" ") == first.strip():
             return line + 1
