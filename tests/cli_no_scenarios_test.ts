@@ -96,3 +96,11 @@ Deno.test("--update writes nothing when any file is invalid (exit 2)", async () 
   equal(await Deno.readTextFile(`${dir}/wrong.yaml`), WRONG);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a named document without examples exits 1 saying it holds none", async () => {
+  const dir = await tempScenarios({ "notes.md": "# Notes\n\n```python\nx = 1\n```\n" });
+  const run = await runCli([`${dir}/notes.md`]);
+  equal(run.code, 1, run.stderr);
+  match(run.stderr, /no scenarios to run: .*notes\.md holds no >>> example to run/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -138,6 +138,9 @@ function isTruthy(value: string | undefined): boolean {
 }
 
 /** Why nothing was selected, and how to allow it. */
+/** A path that names a document (its examples run when it is named, whatever `--docs` says). */
+const DOCUMENT_EXTENSION = /\.(md|rst|txt|py|ipynb)$/;
+
 function noScenariosMessage(options: RunOptions, found: number): string {
   const paths = options.patterns.join(" ");
   const narrowing = [
@@ -145,7 +148,12 @@ function noScenariosMessage(options: RunOptions, found: number): string {
     options.tags.length === 0 ? "" : options.tags.map((t) => `--tag ${t}`).join(" "),
     options.shard === undefined ? "" : `--shard ${options.shard.index}/${options.shard.total}`,
   ].filter((s) => s !== "").join(" ");
-  const why = found === 0
+  const documents = options.patterns.filter((p) => DOCUMENT_EXTENSION.test(p));
+  const why = found === 0 && documents.length === options.patterns.length
+    ? `${paths} ${documents.length === 1 ? "holds" : "hold"} no >>> example${
+      options.patterns.some((p) => p.endsWith(".ipynb")) ? " or code cell" : ""
+    } to run`
+    : found === 0
     ? `no scenario file (*.yaml, *.yml, *.json)${
       options.docs ? " or document with >>> examples" : ""
     } found in ${paths}${options.docs ? "" : " (documents: name them, or give --docs)"}`
