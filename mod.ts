@@ -69,7 +69,11 @@ export { loadScenario } from "./lib/scenario/load.ts";
 export { runScenario, runScenarios } from "./lib/scenario/run.ts";
 export type { RunOptions, RunScenarioOptions } from "./lib/scenario/run.ts";
 export type { LoadOptions, SelectOptions } from "./lib/scenario/select.ts";
-export type { ScenarioSession, SessionFactory } from "./lib/scenario/scenario_run.ts";
+export type {
+  ScenarioSession,
+  ScenarioSessionHints,
+  SessionFactory,
+} from "./lib/scenario/scenario_run.ts";
 export { scenarioTests } from "./lib/scenario/testing.ts";
 export type { ScenarioTestOptions } from "./lib/scenario/testing.ts";
 export { discoverScenarioFiles } from "./lib/scenario/discover.ts";

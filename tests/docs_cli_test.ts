@@ -82,3 +82,23 @@ Deno.test("bad document options are usage errors; a module needs --doctest-modul
   equal(config.code, 2);
   ok(config.stderr.includes("pyrepl3.yaml"), config.stderr);
 });
+
+Deno.test("--doctest-modules imports a module once for all its docstrings, as doctest does, not once per docstring", async () => {
+  const docstrings = Array.from(
+    { length: 6 },
+    (_, i) => `def f${i}():\n    """\n    >>> f${i}()\n    ${i}\n    """\n    return ${i}\n`,
+  ).join("\n");
+  const dir = await tempScenarios({
+    "counted.py":
+      `import os\nwith open(os.environ["IMPORTS"], "a") as f:\n    f.write("x")\n\n${docstrings}`,
+  });
+  const imports = `${dir}/imports.txt`;
+  const run = await runCli([`${dir}/counted.py`, "--doctest-modules", "--jobs", "1", ...PY], {
+    env: { IMPORTS: imports },
+  });
+  equal(run.code, 0, run.stdout + run.stderr);
+  match(run.stdout, /6 scenarios: 6 passed/);
+  // Once to find the examples, once in the sessions' template: not once per docstring.
+  ok((await Deno.readTextFile(imports)).length <= 2, await Deno.readTextFile(imports));
+  await Deno.remove(dir, { recursive: true });
+});

@@ -108,15 +108,17 @@ const moduleSource: DocumentSource = {
   async load(path, text, options) {
     rememberDocumentText(path, text);
     const tests = await parseDocument(path, "python", parseOptionsOf(options)) as ParsedTest[];
-    return tests.map((test) =>
-      doctestScenario(path, test.examples, {
+    return tests.map((test) => ({
+      ...doctestScenario(path, test.examples, {
         name: test.name,
         source: "python",
         config: options.config,
         doctestOptions: options.doctestOptions,
         before: [moduleGlobalsStep(test)],
-      })
-    );
+      }),
+      // Imported once in the pool's template: each docstring's session is a fork that has it.
+      warmup: moduleImportCode(test),
+    }));
   },
   update: updateDoctestDocument,
 };
@@ -129,18 +131,10 @@ const moduleSource: DocumentSource = {
 function moduleGlobalsStep(test: ParsedTest): ExecStep {
   const code = [
     `# the globals of module ${test.module}, copied as doctest copies them for each docstring`,
-    "def __pyrepl3_module_globals():",
-    "    import importlib, sys",
-    `    if ${JSON.stringify(test.root)} not in sys.path:`,
-    `        sys.path.insert(0, ${JSON.stringify(test.root)})`,
-    "    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ left behind",
-    "    try:",
-    `        return dict(vars(importlib.import_module(${JSON.stringify(test.module)})))`,
-    "    finally:",
-    "        sys.dont_write_bytecode = saved",
-    "globals().update({k: v for k, v in __pyrepl3_module_globals().items()",
+    ...importFunction(test),
+    "globals().update({k: v for k, v in vars(__pyrepl3_import_module()).items()",
     "                  if k not in ('__name__', '__builtins__')})",
-    "del __pyrepl3_module_globals",
+    "del __pyrepl3_import_module",
     "",
   ].join("\n");
   return {
@@ -153,6 +147,27 @@ function moduleGlobalsStep(test: ParsedTest): ExecStep {
     expect: { hasValue: false },
     normalize: [],
   };
+}
+
+/** A function `__pyrepl3_import_module()` that imports the module (once per process), from its root. */
+function importFunction(test: ParsedTest): string[] {
+  return [
+    "def __pyrepl3_import_module():",
+    "    import importlib, sys",
+    `    if ${JSON.stringify(test.root)} not in sys.path:`,
+    `        sys.path.insert(0, ${JSON.stringify(test.root)})`,
+    "    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ left behind",
+    "    try:",
+    `        return importlib.import_module(${JSON.stringify(test.module)})`,
+    "    finally:",
+    "        sys.dont_write_bytecode = saved",
+  ];
+}
+
+/** The warmup of a docstring's scenario: the module imported, nothing left in the namespace. */
+function moduleImportCode(test: ParsedTest): string {
+  return [...importFunction(test), "__pyrepl3_import_module()", "del __pyrepl3_import_module", ""]
+    .join("\n");
 }
 
 /**

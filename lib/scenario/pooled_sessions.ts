@@ -5,9 +5,9 @@
  * @module
  */
 import { SessionPool } from "../pool.ts";
-import type { SessionOptions } from "../options.ts";
 import type { Session } from "../session.ts";
-import type { ScenarioSession, SessionFactory } from "./scenario_run.ts";
+import type { SessionOptions } from "../options.ts";
+import type { ScenarioSession, ScenarioSessionHints, SessionFactory } from "./scenario_run.ts";
 import type { Scenario } from "./types.ts";
 
 /** Options of `PooledSessions`. */
@@ -32,8 +32,11 @@ export class PooledSessions implements AsyncDisposable {
   }
 
   /** The factory to pass to `runScenarios()`/`ScenarioRun`. */
-  readonly factory: SessionFactory = async (options: SessionOptions): Promise<ScenarioSession> => {
-    const pool = this.#pool(options);
+  readonly factory: SessionFactory = async (
+    options: SessionOptions,
+    scenario: ScenarioSessionHints = {},
+  ): Promise<ScenarioSession> => {
+    const pool = this.#pool({ ...options, warmup: scenario.warmup });
     const session = await pool.acquire();
     return releasing(session, pool);
   };
@@ -50,8 +53,9 @@ export class PooledSessions implements AsyncDisposable {
     return this.close();
   }
 
-  #pool(options: SessionOptions): SessionPool {
+  #pool(options: SessionOptions & ScenarioSessionHints): SessionPool {
     const key = JSON.stringify([
+      options.warmup ?? "",
       options.python ?? "",
       options.cwd ?? "",
       options.env ?? {},

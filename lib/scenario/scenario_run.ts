@@ -38,7 +38,19 @@ export interface ScenarioSession {
 }
 
 /** Makes a started session; the default makes a `Session` and starts it. */
-export type SessionFactory = (options: SessionOptions) => Promise<ScenarioSession>;
+export type SessionFactory = (
+  options: SessionOptions,
+  scenario?: ScenarioSessionHints,
+) => Promise<ScenarioSession>;
+
+/**
+ * What else a scenario says of its sessions: its `warmup`, code a pool runs once in the template
+ * its sessions are forked from (a factory that makes sessions one by one ignores it).
+ */
+export interface ScenarioSessionHints {
+  /** Code run once in the template the sessions are forked from. */
+  warmup?: string;
+}
 
 /** Options of a `ScenarioRun`. */
 export interface ScenarioRunOptions {
@@ -241,7 +253,7 @@ export class ScenarioRun implements AsyncDisposable {
         ...(s.env ? { env: s.env } : {}),
         ...(s.limits ? { limits: s.limits } : {}),
         ...(s.maxOutputChars ? { maxOutputChars: s.maxOutputChars } : {}),
-      });
+      }, s.warmup ? { warmup: s.warmup } : {});
       session.then((started) => {
         this.#pythonVersion ||= started.pythonVersion ?? "";
       }, () => {});

@@ -195,6 +195,12 @@ export interface Scenario {
   /** What the scenario was loaded from; absent for scenario files. */
   source?: ScenarioSource;
   /**
+   * Code run once where the scenario's sessions are forked from (a pooled run's warm template), so
+   * each session starts with what it did: a module's import for its docstrings, as doctest
+   * imports a module once for all of them. Sessions made one by one run without it.
+   */
+  warmup?: string;
+  /**
    * Run every step even after one failed, as doctest runs every example of a document (`--bail`
    * and doctest's `FAIL_FAST` stop it). Default false: a failed step skips the rest.
    */
