@@ -228,3 +228,39 @@ Deno.test("notebook: a notebook with no cell to run gives no scenario", () => {
   });
   equal(loadNotebook("notes.ipynb", text).length, 0);
 });
+
+Deno.test("notebook: --nb-sanitize matches a set IPython saved sorted against repr()'s order", async () => {
+  const cell = (source: string, plain: string) => ({
+    cell_type: "code",
+    execution_count: 1,
+    metadata: {},
+    outputs: [{
+      data: { "text/plain": [plain] },
+      execution_count: 1,
+      metadata: {},
+      output_type: "execute_result",
+    }],
+    source: [source],
+  });
+  // As IPython shows them: elements sorted, whatever order repr() gives under the hash seed.
+  const text = JSON.stringify(
+    {
+      cells: [
+        cell(
+          "{'pear', 'apple', 'kiwi', 'fig', 'date', 'cherry'}",
+          "{'apple', 'cherry', 'date', 'fig', 'kiwi', 'pear'}",
+        ),
+        cell("{'k': frozenset({'b', 'a', 'c', 'd'})}", "{'k': frozenset({'a', 'b', 'c', 'd'})}"),
+      ],
+      metadata: { kernelspec: { language: "python", name: "python3" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  );
+  const raw = await run("sets.ipynb", text);
+  equal(raw.status, "failed", "repr() order differs from IPython's sorted order under seed 0");
+  const sanitized = await run("sets.ipynb", text, { sanitize: true });
+  equal(sanitized.status, "passed", JSON.stringify(sanitized.steps.map((s) => s.failures)));
+});

@@ -36,3 +36,18 @@ const cases: [string, Normalizer[], string, string][] = [
 for (const [what, normalizers, input, expected] of cases) {
   Deno.test(what, () => equal(normalize(input, normalizers), expected));
 }
+
+Deno.test("sorted_sets sorts each set display's elements, nested ones too, and nothing else", () => {
+  const cases: [string, string][] = [
+    ["{'pear', 'apple', 'kiwi'}", "{'apple', 'kiwi', 'pear'}"],
+    ["{3, 1, 2}", "{1, 2, 3}"],
+    ["frozenset({'b', 'a'})", "frozenset({'a', 'b'})"],
+    ["{'a': {2, 1}, 'b': 'x, y}'}", "{'a': {1, 2}, 'b': 'x, y}'}"], // a dict stays; its set is sorted
+    ["[{'z', 'y'}, {'c': 1}]", "[{'y', 'z'}, {'c': 1}]"],
+    ["{'it,s', 'b'}", "{'b', 'it,s'}"], // a comma in a string does not split
+    ["{(2, 1), (1, 2)}", "{(1, 2), (2, 1)}"], // tuples are elements, not sorted inside
+    ["{}", "{}"],
+    ["print('{ not closed'", "print('{ not closed'"],
+  ];
+  for (const [text, sorted] of cases) equal(normalize(text, ["sorted_sets"]), sorted, text);
+});

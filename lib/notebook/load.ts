@@ -38,13 +38,15 @@ export interface NotebookOptions {
  * The normalizers `--nb-sanitize` adds: the built-in `addresses` and `ansi`, and two ways in which
  * IPython's display of a value differs from the session's `repr()`: an object without a
  * `__repr__` of its own (`<mod.Thing at 0x...>` for `<mod.Thing object at 0x...>`), and a
- * container too long for one line, which IPython breaks after each comma (`[0,\n 1,\n 2]`).
+ * container too long for one line, which IPython breaks after each comma (`[0,\n 1,\n 2]`), and
+ * a set, whose elements IPython sorts (`sorted_sets`).
  */
 export const SANITIZE_NORMALIZERS: readonly Normalizer[] = [
   "addresses",
   "ansi",
   { regex: "<([\\w.]+) object at 0x", replace: "<\\1 at 0x" },
   { regex: ",\\n\\s+", replace: ", " },
+  "sorted_sets",
 ];
 
 const DIRECTIVE = /#\s*pyrepl3:/;

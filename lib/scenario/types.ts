@@ -30,6 +30,7 @@ export type Normalizer =
   | "addresses"
   | "trailing_whitespace"
   | "ansi"
+  | "sorted_sets"
   | { regex: string; replace: string };
 
 /** A scripted reply to an input prompt. */
