@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 import threading
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from . import display, input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
@@ -282,8 +282,8 @@ class Interpreter:
         """Reply with the checkpoint's bytes as a blob: a 512 MB array goes out without being joined or copied."""
         from .checkpoint import dump_namespace_parts
 
-        parts, _names, _skipped = self._pickling(
-            lambda: dump_namespace_parts(self.executor.namespace, self.executor.execution_count))
+        with self._user_code("checkpoint"):  # pickling runs user code (__reduce__, __getstate__)
+            parts, _names, _skipped = dump_namespace_parts(self.executor.namespace, self.executor.execution_count)
         reply["executionCount"] = self.executor.execution_count
         self.writer.send_with_blob(reply, parts)
 
@@ -291,14 +291,8 @@ class Interpreter:
         """Write the checkpoint to `temp_path`; Deno signs it and renames it into place (checkpoint_file.py)."""
         from .checkpoint_file import write_checkpoint_file
 
-        return self._pickling(
-            lambda: write_checkpoint_file(self.executor.namespace, self.executor.execution_count, temp_path))
-
-    def _pickling(self, run: Callable[[], Any]) -> Any:
-        """Run `run` interruptible like a cell: pickling runs user code (__reduce__, __getstate__) that can take
-        long."""
         with self._user_code("checkpoint"):
-            return run()
+            return write_checkpoint_file(self.executor.namespace, self.executor.execution_count, temp_path)
 
     @contextlib.contextmanager
     def _user_code(self, what: str) -> Iterator[None]:

@@ -7,6 +7,7 @@
  */
 
 import { createInterface } from "node:readline";
+import { Buffer } from "node:buffer";
 import { Readable, Writable } from "node:stream";
 import process from "node:process";
 import { dirname, join } from "node:path";
@@ -102,7 +103,7 @@ export class TerminalLines implements LineSource {
   /** True once stdin has ended (the terminal closed): prompts then read end of input. */
   #ended = false;
   readonly #onData = (chunk: Uint8Array) => {
-    this.#typed = concat(this.#typed, chunk);
+    this.#typed = Buffer.concat([this.#typed, chunk]);
     this.#pump();
   };
   readonly #onEnd = () => {
@@ -227,12 +228,4 @@ export class TerminalLines implements LineSource {
       this.#pump();
     });
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return new Uint8Array(b);
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { dirname, join, resolve, sep } from "node:path";
-import { CONFIG_FILE_NAMES } from "../scenario/config.ts";
+import { dirname, resolve, sep } from "node:path";
+import { ConfigFinder } from "../scenario/config.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
 import type { Scenario } from "../scenario/types.ts";
@@ -113,7 +113,7 @@ function prioritize(
 
 /**
  * What to watch: each path's directory (a file's parent), the scenarios' working directories
- * (their Python files), and the project config files above them.
+ * (their Python files), and the project config file that applies to each.
  */
 async function watchRoots(patterns: string[], scenarios: Scenario[]): Promise<string[]> {
   const roots = new Set<string>(scenarios.map((s) => resolve(s.cwd)));
@@ -128,25 +128,12 @@ async function watchRoots(patterns: string[], scenarios: Scenario[]): Promise<st
     }
     roots.add(path);
   }
+  const configs = new ConfigFinder();
   for (const dir of [...roots]) {
-    for (let d = dir;; d = dirname(d)) {
-      for (const name of CONFIG_FILE_NAMES) {
-        const file = join(d, name);
-        if (await exists(file)) roots.add(file);
-      }
-      if (dirname(d) === d) break;
-    }
+    const config = await configs.configFileFor(dir);
+    if (config !== undefined) roots.add(config);
   }
   // A directory inside another one watched recursively would report its events twice.
   const all = [...roots];
   return all.filter((r) => !all.some((o) => o !== r && r.startsWith(o + sep)));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -157,6 +157,14 @@ export class ConfigFinder {
     return await config;
   }
 
+  /**
+   * The config file that applies to the files of directory `dir` (the nearest one upward, not
+   * above the repository's root), or undefined when there is none.
+   */
+  configFileFor(dir: string): Promise<string | undefined> {
+    return this.#configFileFrom(resolve(dir));
+  }
+
   #configFileFrom(dir: string): Promise<string | undefined> {
     let found = this.#byDir.get(dir);
     if (!found) {
