@@ -220,13 +220,21 @@ export class ExecutionQueue {
       result = running.result(status, message.executionCount);
       if (message.hasValue) result.value = message.value;
       if (message.repr !== undefined) {
-        result.repr = message.repr;
+        result.repr = message.reprOmitted
+          ? message.repr + truncationMarker(message.reprOmitted)
+          : message.repr;
         const { data, omitted } = running.valueData({
           "text/plain": message.repr,
           ...message.data,
         });
         result.data = data;
         if (omitted) result.dataOmitted = omitted;
+        if (message.reprOmitted) {
+          // Cut by the worker already (to maxOutputChars, which the bundle's budget is too).
+          result.reprOmitted = message.reprOmitted;
+          data["text/plain"] = result.repr;
+          result.dataOmitted = { ...omitted, "text/plain": message.reprOmitted };
+        }
       }
       if (message.error) result.error = message.error;
       if (message.doctest) result.doctest = message.doctest;

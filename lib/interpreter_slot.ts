@@ -110,7 +110,7 @@ export class InterpreterSlot {
     try {
       if (!this.#keeper || this.#keeper.closed) this.#keeper = await this.#source.keeper();
       // display travels in the setup request like the rest (InterpreterSetup is spread into it).
-      const setup: InterpreterSetup & { display?: WireDisplay } = {
+      const setup: InterpreterSetup & { display?: WireDisplay; maxValueChars?: number } = {
         cwd: this.#options.cwd,
         env: this.#options.env,
         limits: this.#options.limits,
@@ -118,6 +118,9 @@ export class InterpreterSlot {
       };
       const display = displaySetup(this.#options);
       if (display) setup.display = display;
+      if (this.#options.maxOutputChars !== undefined) {
+        setup.maxValueChars = this.#options.maxOutputChars;
+      }
       const interpreter = await Interpreter.take(
         this.#keeper,
         setup,

@@ -82,6 +82,8 @@ export type ControlRequest =
     env?: Record<string, string>;
     limits?: WireLimits;
     display?: WireDisplay;
+    /** The most characters of a trailing value's repr a result carries (the session's maxOutputChars). */
+    maxValueChars?: number;
   }
   | { op: "commit" }
   | { op: "rollback" }
@@ -133,6 +135,8 @@ export interface ResultMessage {
   value?: unknown;
   hasValue?: boolean;
   repr?: string;
+  /** Characters of `repr` left out (over `maxValueChars`); `value` is not sent then. */
+  reprOmitted?: number;
   /** The value's MIME bundle besides `text/plain` (which is `repr`). */
   data?: Record<string, unknown>;
   error?: WireError;
@@ -223,6 +227,7 @@ export function decodeInterpreterMessage(payload: Uint8Array): InterpreterMessag
     case "result":
       check.string("id").oneOf("status", ["ok", "error", "interrupted"]).number("executionCount")
         .number("pid").error("error");
+      if (message.reprOmitted !== undefined) check.number("reprOmitted");
       break;
     case "reply":
       check.string("id").boolean("ok").number("executionCount").error("error");

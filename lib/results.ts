@@ -127,6 +127,11 @@ export interface ExecutionResult {
   /** `repr()` of a trailing expression's value (undefined when none or None). */
   repr?: string;
   /**
+   * Set when the repr was longer than `maxOutputChars`: the characters left out. `repr` is then cut,
+   * with a `[pyrepl3: output truncated, ...]` line at its end, and `value` is left undefined.
+   */
+  reprOmitted?: number;
+  /**
    * The trailing expression's MIME bundle: `{"text/plain": repr}` plus whatever its `_repr_html_`,
    * `_repr_png_`... (or `_repr_mimebundle_`) give (undefined when `repr` is).
    */

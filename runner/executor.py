@@ -26,6 +26,8 @@ _CO_COROUTINE = 0x0080
 COMPILE_CACHE_SIZE = 256
 _CACHE_NAME = "<cached cell>"  # cached code objects carry no cell's name: each run gets its own renamed copy
 _ORIGINAL_IMPORT = builtins.__import__  # taken before any user code ran
+# The most characters of a trailing value's repr a result carries (the session's maxOutputChars, set at setup).
+max_value_chars = 16 * 1024 * 1024
 
 
 class UserCodeGuard:
@@ -271,11 +273,17 @@ def describe_value(value: Any) -> dict[str, Any]:
     """The result fields of a displayed value: its repr, and its JS value when it has one."""
     described: dict[str, Any] = {}
     try:
-        described["repr"] = repr(value)
+        text = repr(value)
     except BaseException as exc:  # a broken __repr__ must not break the runner
         if isinstance(exc, KeyboardInterrupt):
             raise  # an interrupt (or timeout) of a __repr__ that would not return
-        described["repr"] = f"<repr failed: {type(exc).__name__}: {exc}>"
+        text = f"<repr failed: {type(exc).__name__}: {exc}>"
+    if len(text) > max_value_chars:
+        # As big as the whole output budget: cut, and no JS value either (it would be as big as the repr).
+        described["repr"] = text[:max_value_chars]
+        described["reprOmitted"] = len(text) - max_value_chars
+        return described
+    described["repr"] = text
     try:
         described["value"] = to_wire(value)
         described["hasValue"] = True

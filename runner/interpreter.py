@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any, Iterator, Optional
 
-from . import display, input_bridge, savepoint
+from . import display, executor, input_bridge, savepoint
 from .capture import FdCapture, OutputHub, install_streams
 from .entry import entry_status
 from .executor import Executor, RunnerImport, UserCodeGuard, error_info
@@ -242,6 +242,8 @@ class Interpreter:
                     self.limits.apply(message["limits"])
                 if message.get("display") is not None:
                     display.configure(message["display"])
+                if message.get("maxValueChars") is not None:
+                    executor.max_value_chars = int(message["maxValueChars"])
             elif op == OP_COMMIT:
                 self._require_transaction("commit")
                 assert self.explicit is not None
