@@ -19,6 +19,9 @@ const CASES: { file: string; options: string[] }[] = [
   { file: "oracle_directives.rst", options: [] },
   { file: "oracle_text.txt", options: [] },
   { file: "oracle_run_options.txt", options: ["ELLIPSIS", "NORMALIZE_WHITESPACE"] },
+  { file: "oracle_tricky.txt", options: [] },
+  { file: "oracle_tricky.txt", options: ["ELLIPSIS", "IGNORE_EXCEPTION_DETAIL", "FAIL_FAST"] },
+  { file: "oracle_tricky.txt", options: ["NORMALIZE_WHITESPACE", "REPORT_ONLY_FIRST_FAILURE"] },
 ];
 
 async function oracleVerdicts(file: string, options: string[]): Promise<Record<string, string>> {

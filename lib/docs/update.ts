@@ -12,7 +12,7 @@ import type { ScenarioReport, StepReport } from "../report/model.ts";
 import { ScenarioChangedError } from "../scenario/errors.ts";
 import { readTextFileStrict } from "../scenario/read_text.ts";
 import type { ExecStep, Scenario } from "../scenario/types.ts";
-import type { DocstringLiteral } from "../results.ts";
+import type { DocstringLiteral, DoctestRequest } from "../results.ts";
 
 /** The failure kinds a doctest step reports; only they are rewritten. */
 export const DOCTEST_FAILURE_KEY = "expected output";
@@ -74,7 +74,8 @@ async function update(scenario: Scenario, report: ScenarioReport): Promise<boole
     const literal = source.doctest.docstring;
     // A doctest failure with no exception comes back as a DocTestFailure error.
     const raised = (step.actual?.error?.type ?? "DocTestFailure") !== "DocTestFailure";
-    const why = unwritable(failure.actual, scenario.source === "markdown", raised);
+    const why = unwritable(failure.actual, scenario.source === "markdown", raised) ??
+      unwritableUnder(failure.actual, source.doctest);
     const newWant = why
       ? { why }
       : literal
@@ -125,7 +126,7 @@ function unwritable(want: string, markdown: boolean, raised: boolean): string | 
       "reads an expected output starting with 'Traceback (most recent call last):' as an " +
       "exception; no expected output can say it";
   }
-  if (lines.some((l) => l.startsWith(">>>")) || want.startsWith("...")) {
+  if (lines.some((l) => l.startsWith(">>>")) || lines[0]?.startsWith("...")) {
     return "cannot update this example: doctest would read its output as source (a line " +
       "starting with >>>, or a first line starting with ...); no expected output can say it";
   }
@@ -136,6 +137,31 @@ function unwritable(want: string, markdown: boolean, raised: boolean): string | 
   if (markdown && lines.some((l) => /^(`{3,}|~{3,})$/.test(l))) {
     return "cannot update this example: a line of its output (a fence of ``` or ~~~) would " +
       "close the Markdown fence; update it by hand";
+  }
+  return undefined;
+}
+
+/** Whether doctest's flag `name` applies to the example: its own directive, else the run's. */
+function flagOn(doctest: DoctestRequest, name: string): boolean {
+  return doctest.options?.[name] ?? (doctest.runOptions ?? []).includes(name);
+}
+
+/**
+ * Why no expected output can say `want` under the example's option flags, if so: doctest expands
+ * the tabs of a document before parsing it, so a tab printed matches only with
+ * NORMALIZE_WHITESPACE; with DONT_ACCEPT_BLANKLINE an empty line printed cannot be said (an empty
+ * line ends the expected output, and `<BLANKLINE>` is then taken literally).
+ */
+function unwritableUnder(want: string, doctest: DoctestRequest): string | undefined {
+  if (want.includes("\t") && !flagOn(doctest, "NORMALIZE_WHITESPACE")) {
+    return "cannot update this example: its output holds a tab, which doctest reads as spaces " +
+      "in the document (add # doctest: +NORMALIZE_WHITESPACE); no expected output can say it";
+  }
+  if (
+    flagOn(doctest, "DONT_ACCEPT_BLANKLINE") && outputLines(want).some((l) => l.trim() === "")
+  ) {
+    return "cannot update this example: it printed an empty line, which ends the expected " +
+      "output, and DONT_ACCEPT_BLANKLINE takes <BLANKLINE> literally; no expected output can say it";
   }
   return undefined;
 }

@@ -1,0 +1,53 @@
+/**
+ * Issue 16, as an outsider checks it: `--update` never writes an expected output that doctest would
+ * read otherwise than it was printed. Before the fix, each of these was written and broke the
+ * document: a tab (doctest expands the document's tabs, so the example still failed), an empty line
+ * under DONT_ACCEPT_BLANKLINE (the rest of the output became prose), and a first line `   ...x`
+ * (an indented `...` is a continuation line to doctest: the file no longer parsed).
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
+import { TEST_PYTHON } from "./_helpers/session.ts";
+
+Deno.test("--update leaves alone, saying why, the outputs doctest would read otherwise; a tab under NORMALIZE_WHITESPACE is written", async () => {
+  const text = [
+    '>>> print("   ...x")',
+    "wrong",
+    '>>> print("a\\n\\nb")  # doctest: +DONT_ACCEPT_BLANKLINE',
+    "a",
+    '>>> print("t\\tx")',
+    "t x",
+    '>>> print("t\\tx")  # doctest: +NORMALIZE_WHITESPACE',
+    "u x",
+    "",
+  ].join("\n");
+  const dir = await tempScenarios({ "doc.txt": text });
+  try {
+    const updated = await runCli([`${dir}/doc.txt`, "--update", "--python", TEST_PYTHON]);
+    equal(updated.code, 1, updated.stdout + updated.stderr);
+    match(
+      updated.stderr,
+      /doc\.txt:1: cannot update this example: doctest would read its output as source/,
+    );
+    match(updated.stderr, /doc\.txt:3: cannot update this example: it printed an empty line/);
+    match(updated.stderr, /doc\.txt:5: cannot update this example: its output holds a tab/);
+    const after = await Deno.readTextFile(`${dir}/doc.txt`);
+    equal(after, text.replace("u x", "t\tx"));
+    // The file still parses, and the example written passes, for doctest itself too.
+    const doctest = await new Deno.Command(TEST_PYTHON, {
+      args: ["-m", "doctest", `${dir}/doc.txt`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const report = new TextDecoder().decode(doctest.stdout);
+    ok(report.includes("3 of   4"), report + new TextDecoder().decode(doctest.stderr));
+    const again = await runCli([`${dir}/doc.txt`, "--reporter", "json", "--python", TEST_PYTHON]);
+    const steps = JSON.parse(again.stdout).scenarios[0].steps;
+    equal(
+      steps.map((s: { line: number; status: string }) => `${s.line}:${s.status}`).join(" "),
+      "1:failed 3:failed 5:failed 7:passed",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
