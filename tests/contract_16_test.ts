@@ -51,3 +51,31 @@ Deno.test("--update leaves alone, saying why, the outputs doctest would read oth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyrepl3.yaml doctest_options: takes a list, or the names joined by commas as doctest -o; a bad name is refused at its line", async () => {
+  const doc = ">>> list(range(20))\n[0,  1, ..., 19]\n";
+  for (const options of ["[ELLIPSIS, NORMALIZE_WHITESPACE]", "ELLIPSIS,NORMALIZE_WHITESPACE"]) {
+    const dir = await tempScenarios({
+      "doc.txt": doc,
+      "pyrepl3.yaml": `docs: true\ndoctest_options: ${options}\n`,
+    });
+    try {
+      const run = await runCli([dir, "--python", TEST_PYTHON]);
+      equal(run.code, 0, run.stdout + run.stderr);
+      match(run.stdout, /1 scenario: 1 passed/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  const dir = await tempScenarios({
+    "doc.txt": doc,
+    "pyrepl3.yaml": "docs: true\ndoctest_options: ELLIPSIS, ELIPSIS\n",
+  });
+  try {
+    const run = await runCli([dir, "--python", TEST_PYTHON]);
+    equal(run.code, 2, run.stdout + run.stderr);
+    match(run.stderr, /pyrepl3\.yaml:2:\d+: unknown doctest option "ELIPSIS"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

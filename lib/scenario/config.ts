@@ -8,6 +8,7 @@
  */
 
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { DOCTEST_OPTION_NAMES } from "../docs/option_names.ts";
 import type { ResourceLimits } from "../options.ts";
 import { parseDocumentText, readDocumentText } from "./document.ts";
 import { type ScenarioIssue, ScenarioValidationError } from "./errors.ts";
@@ -63,7 +64,7 @@ interface RawConfig {
   limits?: RawLimits;
   setup?: RawStep[];
   docs?: boolean;
-  doctest_options?: string[];
+  doctest_options?: string[] | string;
 }
 
 /**
@@ -120,10 +121,27 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     }),
     setup,
     ...(raw.docs === undefined ? {} : { docs: raw.docs }),
-    ...(raw.doctest_options === undefined ? {} : { doctestOptions: raw.doctest_options }),
+    ...(raw.doctest_options === undefined ? {} : {
+      doctestOptions: doctestOptionList(
+        raw.doctest_options,
+        (message) => checks.report(["doctest_options"], message),
+      ),
+    }),
   };
   if (issues.length > 0) throw new ScenarioValidationError(issues);
   return config;
+}
+
+/** `doctest_options:` as a list: a string holds the names joined by commas, as `doctest -o`. */
+function doctestOptionList(value: string[] | string, report: (message: string) => void): string[] {
+  if (typeof value !== "string") return value;
+  const names = value.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  for (const name of names) {
+    if (!DOCTEST_OPTION_NAMES.includes(name)) {
+      report(`unknown doctest option "${name}"; one of ${DOCTEST_OPTION_NAMES.join(", ")}`);
+    }
+  }
+  return names;
 }
 
 /**

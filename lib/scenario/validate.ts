@@ -75,7 +75,8 @@ export const configSchema: Readonly<Record<string, unknown>> = {
         "A directory under this file expands to documents too (.md, .rst, .txt), as --docs.",
     },
     doctest_options: {
-      type: "array",
+      // A list, or the names joined by commas as `doctest -o` and --doctest-options take them.
+      type: ["array", "string"],
       items: { enum: DOCTEST_OPTION_NAMES },
       description: "doctest option flags of every document example under this file, as doctest -o.",
     },
@@ -201,7 +202,7 @@ function explainLeaf(e: ErrorObject): Explained {
     case "type":
       return {
         error: e,
-        message: `${label}expected ${article(e.params.type)}, got ${show(e.data)}`,
+        message: `${label}expected ${article(String(e.params.type))}, got ${show(e.data)}`,
       };
     case "enum": {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
@@ -253,6 +254,7 @@ function keyLabel(e: ErrorObject): string {
 }
 
 function article(type: string): string {
+  if (type.includes(",")) return type.split(",").map(article).join(" or "); // type: [a, b]
   if (type === "array" || type === "object" || type === "integer") return `an ${type}`;
   return `a ${type}`;
 }
