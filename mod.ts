@@ -24,6 +24,7 @@ export { Checkpoint } from "./lib/checkpoint.ts";
 export type { SkippedValue } from "./lib/checkpoint.ts";
 export { CHECKPOINT_FILE_EXTENSION } from "./lib/checkpoint_file.ts";
 export type {
+  BackgroundDisplayEvent,
   CrashInfo,
   DisplayOutput,
   DocstringLiteral,

@@ -48,6 +48,24 @@ export function capBundle(
   return Object.keys(omitted).length > 0 ? { data: kept, size, omitted } : { data: kept, size };
 }
 
+/** The event a display or clear_output frame becomes (`background` when shown between executions). */
+export function displayEvent(
+  message: DisplayMessage | ClearOutputMessage,
+  background = false,
+): Extract<ExecutionEvent, { type: "display" | "clear_output" }> {
+  const mark = background ? { background: true as const } : {};
+  if (message.t === "clear_output") return { type: "clear_output", wait: message.wait, ...mark };
+  const { data, metadata, displayId: id } = message;
+  return {
+    type: "display",
+    data,
+    metadata,
+    ...(id !== undefined ? { id } : {}),
+    ...(message.update && id !== undefined ? { update: true as const } : {}),
+    ...mark,
+  };
+}
+
 /** Collects the displays of one execution, keeping at most `budget` characters/bytes of data. */
 export class DisplayCollector {
   #outputs: (DisplayOutput & { size: number })[] = [];
@@ -58,12 +76,16 @@ export class DisplayCollector {
   /** `budget`: the data all kept outputs may hold together (the session's `maxOutputChars`). */
   constructor(readonly budget: number = Infinity) {}
 
-  /** Records a display frame and returns the event it becomes (events are never capped). */
-  add(message: DisplayMessage | ClearOutputMessage): ExecutionEvent {
+  /**
+   * Records a display frame and returns the event it becomes (events are never capped);
+   * `background`: it was shown while no execution ran.
+   */
+  add(message: DisplayMessage | ClearOutputMessage, background = false): ExecutionEvent {
+    const event = displayEvent(message, background);
     if (message.t === "clear_output") {
       if (message.wait) this.#clearPending = true;
       else this.#clear();
-      return { type: "clear_output", wait: message.wait };
+      return event;
     }
     const { data, metadata, displayId: id } = message;
     if (message.update && id !== undefined) {
@@ -74,17 +96,16 @@ export class DisplayCollector {
           Object.assign(output, this.#keep(data, metadata));
         }
       }
-      return { type: "display", data, metadata, id, update: true };
+      return event;
     }
     if (this.#clearPending) this.#clear();
     const kept = this.#keep(data, metadata);
-    this.#outputs.push(id === undefined ? kept : { ...kept, id });
-    return id === undefined ? { type: "display", data, metadata } : {
-      type: "display",
-      data,
-      metadata,
-      id,
-    };
+    this.#outputs.push({
+      ...kept,
+      ...(id !== undefined ? { id } : {}),
+      ...(background ? { background: true as const } : {}),
+    });
+    return event;
   }
 
   /** The outputs so far, in the order they were shown. */

@@ -9,13 +9,16 @@ import { truncationMarker } from "./_capped_text.ts";
 import { createExecution, type Execution } from "./execution.ts";
 import type { Interpreter } from "./interpreter.ts";
 import type { ConnectionEvents } from "./connection.ts";
-import type { ResultMessage } from "./protocol.ts";
+import type { ClearOutputMessage, DisplayMessage, ResultMessage } from "./protocol.ts";
+import { displayEvent, mimeValueSize } from "./_displays.ts";
 import { type InputRoute, RunningExecution } from "./running_execution.ts";
-import type { CrashInfo, ExecutionResult, InputReply } from "./results.ts";
+import type { BackgroundDisplayEvent, CrashInfo, ExecutionResult, InputReply } from "./results.ts";
 import type { ExecuteOptions } from "./options.ts";
 import { normalizePolicy } from "./transactions.ts";
 
 const DEFAULT_GRACE_MS = 2000;
+/** The most rich outputs kept between two executions (each small display is one frame). */
+const MAX_BACKGROUND_DISPLAYS = 10_000;
 
 /** What the queue needs of its session. */
 export interface QueueHost {
@@ -43,21 +46,21 @@ export class ExecutionQueue {
   #nextId = 0;
   /** Output written while no execution ran, for the next execution (without a session listener). */
   readonly #background: BackgroundOutput;
-  readonly #onBackgroundOutput: ((stream: "stdout" | "stderr", data: string) => void) | undefined;
+  /** Displays shown while no execution ran, for the next execution (without a session listener). */
+  readonly #backgroundDisplays: BackgroundDisplays;
+  readonly #listeners: BackgroundListeners;
 
   /**
    * A queue whose executions run on `host`'s interpreter; results keep `maxOutputChars` per stream.
-   * Output written while no execution runs goes to `onBackgroundOutput`, or else to the next execution.
+   * Output and displays shown while no execution runs go to the listeners, or else to the next
+   * execution.
    */
-  constructor(
-    host: QueueHost,
-    maxOutputChars: number,
-    onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void,
-  ) {
+  constructor(host: QueueHost, maxOutputChars: number, listeners: BackgroundListeners = {}) {
     this.#host = host;
     this.#maxOutputChars = maxOutputChars;
-    this.#onBackgroundOutput = onBackgroundOutput;
+    this.#listeners = listeners;
     this.#background = new BackgroundOutput(maxOutputChars);
+    this.#backgroundDisplays = new BackgroundDisplays(maxOutputChars);
   }
 
   /** Runs `task` after everything queued before it, whether that succeeded or not. */
@@ -107,8 +110,8 @@ export class ExecutionQueue {
       const running = this.#executions[0];
       if (id !== null) {
         if (running?.sent) running.output(stream, data);
-      } else if (this.#onBackgroundOutput) {
-        this.#onBackgroundOutput(stream, data);
+      } else if (this.#listeners.onBackgroundOutput) {
+        this.#listeners.onBackgroundOutput(stream, data);
       } else if (running?.sent) {
         running.output(stream, data, true);
       } else {
@@ -121,10 +124,16 @@ export class ExecutionQueue {
       if (running?.sent && running.id === message.id) this.#settle(running, { message });
     },
     display: (message) => {
-      // Shown while no execution ran (a thread): kept by the one running now, if any.
       const running = this.#executions[0];
       if (running?.sent && (message.id === null || message.id === running.id)) {
+        // Shown while no execution ran (a thread) lands in the one running now, if any.
         running.display(message);
+      } else if (message.id !== null) {
+        // A late frame of an execution that already ended: its result is out, nothing to add it to.
+      } else if (this.#listeners.onBackgroundDisplay) {
+        this.#listeners.onBackgroundDisplay(displayEvent(message, true));
+      } else {
+        this.#backgroundDisplays.add(message);
       }
     },
   };
@@ -161,6 +170,15 @@ export class ExecutionQueue {
       }
       running.sent = true;
       for (const [stream, data] of this.#background.take()) running.output(stream, data, true);
+      const { messages, dropped } = this.#backgroundDisplays.take();
+      for (const message of messages) running.display(message, true);
+      if (dropped > 0) {
+        running.output(
+          "stderr",
+          `[pyrepl3: ${dropped} rich outputs shown while no execution ran were not kept]\n`,
+          true,
+        );
+      }
       const transaction = normalizePolicy(options.transaction);
       await interpreter.send({
         t: "exec",
@@ -297,5 +315,42 @@ class BackgroundOutput {
     this.#size = 0;
     this.#dropped = 0;
     return parts;
+  }
+}
+
+/** Where output and displays shown while no execution runs go, instead of the next execution. */
+export interface BackgroundListeners {
+  /** Receives output written while no execution runs. */
+  onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void;
+  /** Receives rich outputs (and clear_output calls) shown while no execution runs. */
+  onBackgroundDisplay?: (event: BackgroundDisplayEvent) => void;
+}
+
+/** Display frames shown while no execution ran, up to `limit` characters/bytes of data. */
+class BackgroundDisplays {
+  #messages: (DisplayMessage | ClearOutputMessage)[] = [];
+  #size = 0;
+  #dropped = 0;
+
+  constructor(readonly limit: number) {}
+
+  add(message: DisplayMessage | ClearOutputMessage): void {
+    const size = message.t === "display"
+      ? Object.values(message.data).reduce((sum: number, value) => sum + mimeValueSize(value), 0)
+      : 0;
+    if (this.#size + size > this.limit || this.#messages.length >= MAX_BACKGROUND_DISPLAYS) {
+      this.#dropped++;
+      return;
+    }
+    this.#messages.push(message);
+    this.#size += size;
+  }
+
+  take(): { messages: (DisplayMessage | ClearOutputMessage)[]; dropped: number } {
+    const taken = { messages: this.#messages, dropped: this.#dropped };
+    this.#messages = [];
+    this.#size = 0;
+    this.#dropped = 0;
+    return taken;
   }
 }

@@ -5,7 +5,12 @@
  * @module
  */
 import { InvalidOptionError } from "./errors.ts";
-import type { DoctestRequest, InputReply, TransactionPolicy } from "./results.ts";
+import type {
+  BackgroundDisplayEvent,
+  DoctestRequest,
+  InputReply,
+  TransactionPolicy,
+} from "./results.ts";
 import type { KeeperOptions } from "./keeper.ts";
 import type { WireDisplay } from "./protocol.ts";
 import { isTransactionPolicy, TRANSACTION_POLICIES } from "./transactions.ts";
@@ -44,7 +49,10 @@ export interface SessionOptions {
   cwd?: string;
   /** Environment variables for the worker, added to (or overriding) the current environment. */
   env?: Record<string, string>;
-  /** The most characters of stdout (and of stderr) a result keeps; streaming goes on. Default 16 Mi. */
+  /**
+   * The most characters of stdout (and of stderr), and of a trailing value's repr, a result keeps;
+   * streaming goes on. Default 16 Mi.
+   */
   maxOutputChars?: number;
   /** How long `start()` may take before it fails (a pool's warmup included). Default 30000. */
   startTimeoutMs?: number;
@@ -71,6 +79,12 @@ export interface SessionOptions {
    * it, that output is delivered at the start of the next execution's output, marked `background`.
    */
   onBackgroundOutput?: (stream: "stdout" | "stderr", data: string) => void;
+  /**
+   * Receives rich outputs shown (and `clear_output()` calls made) while no execution runs: a thread
+   * calling `display()` or updating a display handle. Without it, they are delivered at the start of
+   * the next execution (events and `result.displays`), marked `background`.
+   */
+  onBackgroundDisplay?: (event: BackgroundDisplayEvent) => void;
   /**
    * The pixel size `[width, height]` of matplotlib figures shown as rich output (`plt.show()`, a
    * figure left open at the end of a cell). Default `[640, 480]`.
@@ -179,6 +193,7 @@ const SESSION_KEYS = [
   "checkpointKey",
   "hashSeed",
   "onBackgroundOutput",
+  "onBackgroundDisplay",
   "figureSize",
   "figureDpi",
   "figureFormats",
@@ -268,10 +283,10 @@ export function validateSessionOptions(options: SessionOptions): void {
     throw new InvalidOptionError("inheritEnv must be true, false or an array of variable names");
   }
   checkLimits(options.limits);
-  if (
-    options.onBackgroundOutput !== undefined && typeof options.onBackgroundOutput !== "function"
-  ) {
-    throw new InvalidOptionError("onBackgroundOutput must be a function");
+  for (const name of ["onBackgroundOutput", "onBackgroundDisplay"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new InvalidOptionError(`${name} must be a function`);
+    }
   }
   checkFigureOptions(options);
   const seed = options.hashSeed;

@@ -74,7 +74,12 @@ export interface DisplayOutput {
    * (`metadata` too, when it was left out: it is then `{}`).
    */
   omitted?: Record<string, number>;
+  /** Shown while no execution ran (a thread) and delivered with this execution. */
+  background?: true;
 }
+
+/** A rich output shown, or a `clear_output()` called, while no execution ran. */
+export type BackgroundDisplayEvent = Extract<ExecutionEvent, { type: "display" | "clear_output" }>;
 
 /** What a document's `>>>` example asks of its execution (`ExecuteOptions.doctest`). */
 export interface DoctestRequest {
@@ -181,11 +186,15 @@ export type ExecutionEvent =
     id?: string;
     /** Set when this replaces the earlier output(s) with `id` (`update_display`, `handle.update`). */
     update?: true;
+    /** Shown while no execution ran (a thread) and delivered with this one. */
+    background?: true;
   }
   | {
     type: "clear_output";
     /** `clear_output(wait=True)`: clear when the next output arrives. */
     wait: boolean;
+    /** Called while no execution ran (a thread) and delivered with this one. */
+    background?: true;
   }
   | { type: "result"; result: ExecutionResult };
 

@@ -72,8 +72,8 @@ export class RunningExecution {
   }
 
   /** Collects a rich output (or a clear_output) and passes it to any iterator. */
-  display(message: DisplayMessage | ClearOutputMessage): void {
-    this.execution.push(this.#displays.add(message));
+  display(message: DisplayMessage | ClearOutputMessage, background = false): void {
+    this.execution.push(this.#displays.add(message, background));
   }
 
   /**

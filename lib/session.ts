@@ -90,7 +90,10 @@ export class Session implements AsyncDisposable {
         replaceAfterKill: () => this.#slot.replace(),
       },
       this.#options.maxOutputChars ?? DEFAULT_MAX_OUTPUT,
-      this.#options.onBackgroundOutput,
+      {
+        onBackgroundOutput: this.#options.onBackgroundOutput,
+        onBackgroundDisplay: this.#options.onBackgroundDisplay,
+      },
     );
     this.#slot = new InterpreterSlot(this.id, this.#options, source, this.#executions);
   }
