@@ -47,6 +47,19 @@ export class RequestFailure extends Error {
   }
 }
 
+/** How long a failed write waits for the read loop to end before it reports the write error itself. */
+const WRITE_FAILURE_WAIT_MS = 3000;
+
+/** Waits for `promise` to settle, or `ms` at most; never rejects. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
 interface PendingRequest {
   op: ControlOp;
   resolve: (reply: ReplyMessage) => void;
@@ -86,6 +99,9 @@ export class Connection {
           while (written < bytes.length) written += await socket.write(bytes.subarray(written));
         }
       } catch (error) {
+        // A write fails when the interpreter died mid-write (a big restore or cell): wait (bounded) for the
+        // read loop to see the end too, so the caller gets the same typed death as every other request.
+        if (!this.#closedWith) await settledWithin(this.ended, WRITE_FAILURE_WAIT_MS);
         throw this.#closedWith ??
           new ProtocolError(`cannot write to the interpreter: ${error}`, { cause: error });
       }
@@ -144,7 +160,8 @@ export class Connection {
         this.#dispatch(message);
       }
     } catch (error) {
-      if (!this.#closedWith) {
+      // A reset is the peer gone with bytes of ours unread (killed mid-restore): an end, not a breach.
+      if (!this.#closedWith && !(error instanceof Deno.errors.ConnectionReset)) {
         failure = error instanceof PyReplError
           ? error
           : new ProtocolError(String(error), { cause: error });

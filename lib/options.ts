@@ -177,6 +177,14 @@ export interface RestoreOptions {
 /** Throws InvalidOptionError for a bad restore option. */
 export function validateRestoreOptions(options: RestoreOptions): void {
   checkDeadlineOptions("restore", options, ["trust"]);
+  // A truthy non-boolean ("false", 0 is falsy but "0" is not) must never switch signature checks off.
+  if (options.trust !== undefined && typeof options.trust !== "boolean") {
+    throw new InvalidOptionError(
+      `restore option trust must be true or false, got ${
+        JSON.stringify(options.trust) ?? String(options.trust)
+      }`,
+    );
+  }
 }
 
 /** The longest delay a timer can wait (setTimeout turns anything longer into 1 ms). */

@@ -1,0 +1,89 @@
+/**
+ * Issue 11 and 18 as an outsider reads them, where an audit found the contract short:
+ * - `restore(checkpoint, { trust })` takes a boolean only: a truthy string ("false") used to switch the
+ *   signature check off.
+ * - An interpreter killed while Deno writes to it (a big restore, a big cell) settles the call with the same
+ *   typed death as any other request: it was a `ProtocolError` ("cannot write to the interpreter:
+ *   BrokenPipe"), and a read ended by a reset was reported as a protocol error.
+ */
+import { equal, ok, rejects } from "node:assert/strict";
+import { InvalidOptionError, SessionDeadError } from "../mod.ts";
+import type { Checkpoint, Session } from "../mod.ts";
+import { withSession } from "./_helpers/session.ts";
+
+async function run(session: Session, code: string): Promise<unknown> {
+  const result = await session.execute(code);
+  equal(result.status, "ok", result.error?.traceback ?? result.status);
+  return result.value;
+}
+
+/** An unsigned checkpoint: a signed one with its signature cut off (what a hand-made file looks like). */
+function unsigned(checkpoint: Checkpoint): Uint8Array {
+  // PYR3SIGN + a 4-byte signature version, the worker's bytes, a 32-byte HMAC.
+  return checkpoint.data.slice(12, checkpoint.data.length - 32);
+}
+
+Deno.test("restore() takes trust as a boolean: a truthy string never skips the signature check", async () => {
+  await withSession(async (session) => {
+    await run(session, "kept = 1");
+    const checkpoint = await session.checkpoint();
+    const raw = unsigned(checkpoint);
+    equal(new TextDecoder().decode(raw.subarray(0, 8)), "PYR3CKPT");
+    await run(session, "kept = 2");
+    for (const trust of ["false", "true", 1, 0, null, {}]) {
+      await rejects(
+        session.restore(raw, { trust: trust as unknown as boolean }),
+        (error: Error) => {
+          ok(error instanceof InvalidOptionError, `${trust}: ${error}`);
+          ok(error.message.includes("trust"), error.message);
+          return true;
+        },
+      );
+    }
+    equal(await run(session, "kept"), 2);
+    await rejects(session.restore(raw, { trust: false }), /not signed/);
+    await session.restore(raw, { trust: true });
+    equal(await run(session, "kept"), 1);
+  });
+});
+
+/** Stops the interpreter, starts `call` (it writes more than a socket buffer holds), then kills it. */
+async function killedMidWrite<T>(
+  session: Session,
+  call: () => Promise<T>,
+): Promise<PromiseSettledResult<T>> {
+  const pid = session.pid!;
+  Deno.kill(pid, "SIGSTOP"); // it reads nothing more: Deno's write blocks once the socket buffer is full
+  const pending = call();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  Deno.kill(pid, "SIGKILL");
+  const [settled] = await Promise.allSettled([pending]);
+  return settled;
+}
+
+Deno.test("restore() of bytes whose interpreter is killed mid-transfer rejects with SessionDeadError", async () => {
+  const checkpoint = await withSession(async (source) => {
+    await run(source, "blob = bytearray(48 << 20)");
+    return await source.checkpoint();
+  });
+  await withSession(async (session) => {
+    const settled = await killedMidWrite(session, () => session.restore(checkpoint));
+    equal(settled.status, "rejected");
+    const reason = (settled as PromiseRejectedResult).reason;
+    ok(reason instanceof SessionDeadError, `${reason}`);
+    await session.restart();
+    equal(await run(session, "'blob' in globals()"), false);
+  });
+});
+
+Deno.test("execute() of a big cell whose interpreter is killed mid-send ends crashed (or SessionDeadError)", async () => {
+  await withSession(async (session) => {
+    const code = `x = '${"a".repeat(48 << 20)}'`;
+    const settled = await killedMidWrite(session, async () => await session.execute(code));
+    if (settled.status === "fulfilled") {
+      equal(settled.value.status, "crashed");
+    } else {
+      ok(settled.reason instanceof SessionDeadError, `${settled.reason}`);
+    }
+  });
+});
