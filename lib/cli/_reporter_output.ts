@@ -5,9 +5,11 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { type ColorChoice, shouldColor } from "../report/_colors.ts";
 import type { RunReport } from "../report/model.ts";
+import { copySnapshotImages } from "../scenario/snapshot.ts";
 import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import type { ReporterSpec } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -58,6 +60,7 @@ export function openReporter(
     async finish(report) {
       reporter.runDone(report);
       await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
+      copySnapshotImages(report, dirname(file)); // the "next to the report"
     },
   };
 }

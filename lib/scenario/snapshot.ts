@@ -1,15 +1,17 @@
 /**
  * Image snapshots: an image a step showed, compared with a file beside the scenario by its decoded
  * pixels (fast-png, pixelmatch). A failed comparison leaves the actual image and a diff image beside
- * the snapshot (`hist.png` → `hist.actual.png`, `hist.diff.png`); a passing one removes them.
+ * the snapshot (`hist.png` → `hist.actual.png`, `hist.diff.png`); a passing one removes them. A
+ * report written to a file gets copies of them beside it (`copySnapshotImages`).
  *
  * @module
  */
 import { decode, encode } from "npm:fast-png@8.0.0";
 import pixelmatch from "npm:pixelmatch@8.0.0";
-import { isAbsolute, join, normalize } from "node:path";
+import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { writeFileAtomicSync } from "../_atomic_write.ts";
 import { pngSize } from "../report/_bundle.ts";
+import type { RunReport } from "../report/model.ts";
 
 /**
  * The largest image compared pixel by pixel (7071x7071): decoding, RGBA copies and the diff take
@@ -267,4 +269,38 @@ function removeSiblings(file: string): void {
       // not there
     }
   }
+}
+
+/**
+ * Copies the actual and diff images of `report`'s failed snapshots into `dir`, the directory of a
+ * report file, so they travel with the report (a CI artifact). An image keeps its path relative to
+ * the working directory (`plots/hist.actual.png`); one outside it goes by its name alone. An image
+ * that is already there, or no longer exists, is left as it is.
+ *
+ * @returns the files written.
+ */
+export function copySnapshotImages(report: RunReport, dir: string): string[] {
+  const written: string[] = [];
+  for (const scenario of report.scenarios) {
+    for (const step of scenario.steps) {
+      for (const failure of step.failures) {
+        const { actualFile, diffFile } = failure.snapshot ?? {};
+        for (const image of [actualFile, diffFile]) {
+          if (image === undefined) continue;
+          const fromCwd = relative(Deno.cwd(), resolve(image));
+          const name = fromCwd.startsWith("..") || isAbsolute(fromCwd) ? basename(image) : fromCwd;
+          const target = join(dir, name);
+          if (resolve(target) === resolve(image)) continue;
+          try {
+            Deno.mkdirSync(join(target, ".."), { recursive: true });
+            writeFileAtomicSync(target, Deno.readFileSync(image));
+            written.push(target);
+          } catch {
+            // the image went (a later run passed and removed it): the report names it still
+          }
+        }
+      }
+    }
+  }
+  return written;
 }

@@ -1,0 +1,90 @@
+/**
+ * Issue 15, as an outsider checks it: "a failing comparison writes the actual image and a diff
+ * image next to the report". The images are written beside the snapshot (README), and a report
+ * written to a file now gets copies beside it too, keeping their path from the working directory;
+ * before, a report directory (a CI artifact) had no image of the failure. Needs no matplotlib:
+ * the image is a PNG the standard library writes.
+ */
+import { deepStrictEqual, equal } from "node:assert/strict";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
+import { TEST_PYTHON } from "./_helpers/session.ts";
+
+function scenario(color: string): string {
+  return `name: square
+steps:
+  - exec: |
+      import struct, zlib
+      class Square:
+          def _repr_png_(self, size=8, rgb=bytes(${color})):
+              rows = b"".join(b"\\0" + rgb * size for _ in range(size))
+              chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+              head = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+              return b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", head) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+      display(Square())
+    expect:
+      display:
+        - image/png: { snapshot: plots/square.png, tolerance: 0.01 }
+`;
+}
+
+async function files(dir: string, under = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(`${dir}/${under}`)) {
+    const path = under ? `${under}/${entry.name}` : entry.name;
+    if (entry.isDirectory) found.push(...await files(dir, path));
+    else found.push(path);
+  }
+  return found.sort();
+}
+
+Deno.test("a failed image snapshot leaves the actual and diff images beside the snapshot and beside each report file", async () => {
+  const dir = await tempScenarios({ "square.yaml": scenario("(255, 0, 0)") });
+  try {
+    const written = await runCli(["square.yaml", "--update", "--python", TEST_PYTHON], {
+      cwd: dir,
+    });
+    equal(written.code, 0, written.stdout + written.stderr);
+    const passing = await runCli(["square.yaml", "-r", "json:out/report.json"], { cwd: dir });
+    equal(passing.code, 0, passing.stdout + passing.stderr);
+    deepStrictEqual(await files(`${dir}/out`), ["report.json"]);
+
+    await Deno.writeTextFile(`${dir}/square.yaml`, scenario("(0, 0, 255)"));
+    const failing = await runCli([
+      "square.yaml",
+      "--python",
+      TEST_PYTHON,
+      "-r",
+      "pretty",
+      "-r",
+      "json:out/report.json",
+      "-r",
+      "junit:junit/report.xml",
+    ], { cwd: dir });
+    equal(failing.code, 1, failing.stdout + failing.stderr);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/out/report.json`));
+    const { snapshot } = report.scenarios[0].steps[0].failures[0];
+    equal(snapshot.actualFile, "plots/square.actual.png");
+    equal(snapshot.diffFile, "plots/square.diff.png");
+    deepStrictEqual(await files(`${dir}/plots`), [
+      "square.actual.png",
+      "square.diff.png",
+      "square.png",
+    ]);
+    deepStrictEqual(await files(`${dir}/out`), [
+      "plots/square.actual.png",
+      "plots/square.diff.png",
+      "report.json",
+    ]);
+    deepStrictEqual(await files(`${dir}/junit`), [
+      "plots/square.actual.png",
+      "plots/square.diff.png",
+      "report.xml",
+    ]);
+    deepStrictEqual(
+      await Deno.readFile(`${dir}/out/plots/square.diff.png`),
+      await Deno.readFile(`${dir}/plots/square.diff.png`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
