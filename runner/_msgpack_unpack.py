@@ -144,18 +144,21 @@ def _unpack(data: bytes, pos: int) -> tuple[Any, int]:
         return _unpack_array(data, pos, b & 0x0F)
     else:
         return _unpack_map(data, pos, b & 0x0F)
-    # str: n bytes of UTF-8 at pos
+    # str: n bytes of UTF-8 at pos. A JS string may hold a lone surrogate (half of a pair, cut by a
+    # slice); @msgpack/msgpack writes it as its 3-byte form, which surrogatepass reads back as that
+    # same surrogate, so the text the caller sent is the text the code gets.
     end = pos + n
     if end > len(data):
         raise _Truncated(f"str of {n} bytes at offset {pos}, only {len(data) - pos} remain")
-    return data[pos:end].decode("utf-8"), end
+    return data[pos:end].decode("utf-8", "surrogatepass"), end
 
 
 def pure_unpackb(data: Buffer) -> Any:
     """Decode exactly one msgpack value from `data` with the pure-Python decoder.
 
     Raises ValueError when the input is truncated, uses the reserved type byte 0xc1, holds invalid
-    UTF-8 in a str, nests too deeply, or has bytes left over after the value.
+    UTF-8 in a str (lone surrogates in their 3-byte form are taken, as JS strings may hold them),
+    nests too deeply, or has bytes left over after the value.
     """
     if type(data) is not bytes:
         if not isinstance(data, (bytes, bytearray, memoryview)):

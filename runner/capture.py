@@ -104,6 +104,20 @@ class HubStream(io.TextIOBase):
         super().__init__()
         self._hub = hub
         self._name = name
+        self._buffer = HubBuffer(hub, name)
+
+    @property
+    def buffer(self) -> "HubBuffer":
+        """The binary layer, as a real ``sys.stdout.buffer``: bytes written to it are decoded as UTF-8."""
+        return self._buffer
+
+    def reconfigure(self, *, encoding: Optional[str] = None, errors: Optional[str] = None,
+                    newline: Any = None, line_buffering: Optional[bool] = None,
+                    write_through: Optional[bool] = None) -> None:
+        """Accepted for programs that call ``sys.stdout.reconfigure(encoding="utf-8")``; the stream is always
+        UTF-8 text sent as it is written, so only another encoding is refused."""
+        if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+            raise ValueError(f"the session's {self._name} is UTF-8 text; it cannot be reconfigured to {encoding}")
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -132,6 +146,42 @@ class HubStream(io.TextIOBase):
         if text:
             self._hub.write(self._name, text)
         return len(text)
+
+    def flush(self) -> None:
+        self._hub.flush()
+
+
+class HubBuffer(io.BufferedIOBase):
+    """``sys.stdout.buffer`` / ``sys.stderr.buffer``: bytes decoded as UTF-8 (a sequence cut between two
+    writes is completed by the next; invalid bytes become U+FFFD, as bytes written to fd 1/2 do)."""
+
+    def __init__(self, hub: OutputHub, name: str) -> None:
+        super().__init__()
+        self._hub = hub
+        self._name = name
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"<{self._name}>"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1 if self._name == "stdout" else 2
+
+    def write(self, data: Any) -> int:  # type: ignore[override]
+        if isinstance(data, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        view = memoryview(data).cast("B")
+        text = self._decoder.decode(view)
+        if text:
+            self._hub.write(self._name, text)
+        return view.nbytes
 
     def flush(self) -> None:
         self._hub.flush()

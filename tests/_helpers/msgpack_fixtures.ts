@@ -261,7 +261,8 @@ export const CORRUPT_INPUTS: readonly { readonly name: string; readonly bytes: U
   { name: "reserved type byte 0xc1", bytes: new Uint8Array([0xc1]) },
   { name: "reserved type byte inside an array", bytes: new Uint8Array([0x92, 0x01, 0xc1]) },
   { name: "invalid UTF-8 in a str", bytes: new Uint8Array([0xa2, 0xc3, 0x28]) },
-  { name: "lone surrogate in a str", bytes: new Uint8Array([0xa3, 0xed, 0xa0, 0x80]) },
+  // A lone surrogate's 3-byte form (ed a0 80) is not here: a JS string may hold one and
+  // @msgpack/msgpack writes it so; the worker reads it back as that surrogate (session_odd_text_test).
   { name: "trailing byte after a value", bytes: new Uint8Array([0x01, 0x02]) },
   {
     name: "array32 claiming 2**32-1 items",
