@@ -55,9 +55,12 @@ export class ProtocolError extends PyReplError {
 export class SessionClosedError extends PyReplError {
   /** The error's stable class name, for logs and for checks where `instanceof` cannot be used. */
   override name = "SessionClosedError";
-  /** Creates the error for the session `id`. */
+  /** Creates the error for the session `id`; a `state` with its own advice ("...; acquire ...") keeps it. */
   constructor(id: string, state: string) {
-    super(`session ${id} is ${state}; call start() or restart(), or create a new Session`);
+    const advice = state.includes(";")
+      ? ""
+      : "; call start() or restart(), or create a new Session";
+    super(`session ${id} is ${state}${advice}`);
   }
 }
 

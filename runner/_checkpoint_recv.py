@@ -26,6 +26,7 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._digest import PIECE
+from ._threads import Condition, runner_thread
 from .checkpoint import _padding
 
 _U64 = struct.Struct("<Q")
@@ -64,16 +65,18 @@ class _ArrivalHasher:
         self._failed = False
         self._sizes: List[int] = []
         self._pieces: Dict[Tuple[int, int], bytes] = {}
-        self._ready = threading.Condition()
+        self._ready = Condition()
         self._importer: Optional[threading.Thread] = None
-        self._threads = [threading.Thread(target=self._run, args=(k,), name="pyrepl3-restore-digest", daemon=True)
-                         for k in range(self.THREADS)]
+        self._threads = [runner_thread(self._run, "pyrepl3-restore-digest", (k,)) for k in range(self.THREADS)]
 
     def allocate(self, count: int) -> Any:
         # Private, never shared: a savepoint's fork must get its own copy of a page it writes. Populated at once
         # (Linux): one call faults the pages in, cheaper than a fault per page as the data arrives.
-        flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
-        memory: Any = mmap.mmap(-1, count, flags=flags) if count else bytearray()
+        try:
+            flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
+            memory: Any = mmap.mmap(-1, count, flags=flags) if count else bytearray()
+        except Exception:  # noqa: BLE001 - user code rebound mmap.mmap (or no memory to map): plain memory
+            memory = bytearray(count)
         self._view = memoryview(memory)
         for thread in self._threads:
             thread.start()
@@ -174,7 +177,7 @@ def prefetch_modules(modules: Any) -> Optional[threading.Thread]:
     missing = [name for name in modules if isinstance(name, str) and name not in sys.modules]
     if not missing:
         return None
-    thread = threading.Thread(target=_import_all, args=(missing,), daemon=True, name="pyrepl3-restore-import")
+    thread = runner_thread(_import_all, "pyrepl3-restore-import", (missing,))
     thread.start()
     return thread
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from typing import Any, Dict, List, Tuple
+
+from ._threads import runner_thread
 
 PIECE = 16 << 20
 _THREADED = 32 << 20  # below this, one thread: starting threads costs more than it saves
@@ -35,8 +36,7 @@ def buffer_digests(views: List[Any], max_threads: int = _MAX_THREADS) -> List[st
     if threads < 2 or sum(len(view) for view in views) < _THREADED:
         work(todo)
     else:
-        workers = [threading.Thread(target=work, args=(todo,), name="pyrepl3-digest", daemon=True)
-                   for _ in range(threads - 1)]
+        workers = [runner_thread(work, "pyrepl3-digest", (todo,)) for _ in range(threads - 1)]
         for worker in workers:
             worker.start()
         work(todo)

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from ._threads import Event, runner_thread
 from .protocol import OUTPUT
 
 FLUSH_DELAY = 0.002
@@ -40,8 +41,8 @@ class OutputHub:
 
     def start(self) -> None:
         """Start the flusher thread (again after a fork, where threads do not survive)."""
-        self._pending = threading.Event()
-        self._flusher = threading.Thread(target=self._flush_loop, name="pyrepl3-flush", daemon=True)
+        self._pending = Event()
+        self._flusher = runner_thread(self._flush_loop, "pyrepl3-flush")  # user code may break threading.Thread
         self._flusher.start()
 
     def write(self, stream: str, text: str) -> None:
@@ -212,7 +213,7 @@ class FdCapture:
     def start(self) -> None:
         """Start one reader thread per stream (again after a fork)."""
         for stream in STREAMS:
-            threading.Thread(target=self._read_loop, args=(stream,), name=f"pyrepl3-{stream}", daemon=True).start()
+            runner_thread(self._read_loop, f"pyrepl3-{stream}", (stream,)).start()
 
     def drain(self) -> None:
         """Forward whatever the pipes hold right now; the caller makes sure writers are done."""

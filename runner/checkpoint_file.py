@@ -18,10 +18,10 @@ from __future__ import annotations
 import mmap
 import os
 import stat
-import threading
 from typing import Any, ContextManager, Dict, List, Optional, Tuple
 
 from ._digest import buffer_digests
+from ._threads import runner_thread
 from .checkpoint import (MAC_BYTES, MAGIC, SIGNED_PREFIX, CheckpointError, Dumped, _dump, load_namespace,
                          signed_digest)
 
@@ -61,8 +61,7 @@ def _write_hashing(fd: int, dumped: Dumped) -> int:
     header in place with the digests. Returns the size written."""
     digests: List[str] = []
     # One hashing thread: the write is the other one busy (more threads only slowed the write, measured).
-    hasher = threading.Thread(target=lambda: digests.extend(buffer_digests(dumped.buffers, 1)), daemon=True,
-                              name="pyrepl3-checkpoint-digest")
+    hasher = runner_thread(lambda: digests.extend(buffer_digests(dumped.buffers, 1)), "pyrepl3-checkpoint-digest")
     hasher.start()
     try:
         size = _write_all(fd, [SIGNED_PREFIX, *dumped.parts])

@@ -7,9 +7,9 @@
  *   BrokenPipe"), and a read ended by a reset was reported as a protocol error.
  */
 import { equal, ok, rejects } from "node:assert/strict";
-import { InvalidOptionError, SessionDeadError } from "../mod.ts";
+import { InvalidOptionError, SessionClosedError, SessionDeadError, SessionPool } from "../mod.ts";
 import type { Checkpoint, Session } from "../mod.ts";
-import { withSession } from "./_helpers/session.ts";
+import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
 
 async function run(session: Session, code: string): Promise<unknown> {
   const result = await session.execute(code);
@@ -86,4 +86,75 @@ Deno.test("execute() of a big cell whose interpreter is killed mid-send ends cra
       ok(settled.reason instanceof SessionDeadError, `${settled.reason}`);
     }
   });
+});
+
+// threading.Thread() reads sys.excepthook, threading.excepthook and sys.stderr, and refuses to be made when
+// one is gone or None: every thread the runner starts failed (a rollback's restarted output threads, a
+// restore's hashing threads), and the interpreter died with the session's state.
+for (
+  const breaking of [
+    "import sys\ndel sys.stderr",
+    "import sys\nsys.excepthook = None",
+    "import threading\nthreading.excepthook = None",
+    "import threading\nthreading.Thread = None",
+  ]
+) {
+  Deno.test(`the runner's threads survive user code doing ${breaking.split("\n")[1]}`, async () => {
+    const file = `${await Deno.makeTempDir()}/state.pyrepl3ckpt`;
+    try {
+      await withSession(async (session) => {
+        await run(
+          session,
+          "import pickle\nkept = [1, 2]\nblob = pickle.PickleBuffer(bytearray(4096))",
+        );
+        await run(session, breaking);
+        const checkpoint = await session.checkpoint();
+        await session.checkpoint({ path: file });
+        await run(session, "kept.append(3)");
+        await session.restore(checkpoint);
+        equal(JSON.stringify(await run(session, "kept")), "[1,2]");
+        await session.restore(file);
+        const failed = await session.execute("kept.append(4); 1 / 0", {
+          transaction: "rollback_on_failure",
+        });
+        equal(failed.transaction?.outcome, "rolled_back");
+        await run(session, "kept.append(5)");
+        await session.execute("kept.append(6)", { transaction: "explicit" });
+        await session.rollback();
+        const streamed: string[] = [];
+        const result = await session.execute("print('still', kept)", {
+          onOutput: (_, data) => streamed.push(data),
+        });
+        equal(result.stdout, "still [1, 2, 5]\n");
+        equal(streamed.join(""), "still [1, 2, 5]\n");
+      });
+    } finally {
+      await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    }
+  });
+}
+
+Deno.test("a released pooled handle says to acquire a new session, never to restart() it (which throws)", async () => {
+  const pool = new SessionPool({ python: TEST_PYTHON, minIdle: 1, maxSize: 1 });
+  await pool.start();
+  try {
+    const session = await pool.acquire();
+    await pool.release(session);
+    for (
+      const call of [
+        () => session.execute("1"),
+        () => session.restart(),
+        () => session.checkpoint(),
+      ]
+    ) {
+      await rejects(call(), (error: Error) => {
+        ok(error instanceof SessionClosedError, `${error}`);
+        ok(error.message.includes("acquire a new session"), error.message);
+        ok(!error.message.includes("restart()"), error.message);
+        return true;
+      });
+    }
+  } finally {
+    await pool.shutdown();
+  }
 });
