@@ -26,6 +26,7 @@ _CO_COROUTINE = 0x0080
 COMPILE_CACHE_SIZE = 256
 _CACHE_NAME = "<cached cell>"  # cached code objects carry no cell's name: each run gets its own renamed copy
 _ORIGINAL_IMPORT = builtins.__import__  # taken before any user code ran
+_NO_IMPORT = object()
 # The most characters of a trailing value's repr a result carries (the session's maxOutputChars, set at setup).
 max_value_chars = 16 * 1024 * 1024
 
@@ -99,12 +100,14 @@ class RunnerImport:
     """
 
     def __enter__(self) -> None:
-        self._saved = builtins.__dict__.get("__import__", _ORIGINAL_IMPORT)
+        self._saved = builtins.__dict__.get("__import__", _NO_IMPORT)  # `del builtins.__import__` too
         if self._saved is not _ORIGINAL_IMPORT:
             builtins.__import__ = _ORIGINAL_IMPORT
 
     def __exit__(self, *exc_info: Any) -> None:
-        if self._saved is not _ORIGINAL_IMPORT:
+        if self._saved is _NO_IMPORT:
+            builtins.__dict__.pop("__import__", None)
+        elif self._saved is not _ORIGINAL_IMPORT:
             builtins.__import__ = self._saved
 
 

@@ -158,3 +158,20 @@ Deno.test("a released pooled handle says to acquire a new session, never to rest
     await pool.shutdown();
   }
 });
+
+Deno.test("del builtins.__import__ (not just None) breaks neither checkpoint() nor restore(), and stays deleted", async () => {
+  const file = `${await Deno.makeTempDir()}/state.pyrepl3ckpt`;
+  try {
+    await withSession(async (session) => {
+      await run(session, "import builtins\nkept = {'a': 1}\ndel builtins.__import__");
+      const checkpoint = await session.checkpoint();
+      await session.checkpoint({ path: file });
+      await session.restore(checkpoint);
+      await session.restore(file);
+      equal(await run(session, "'__import__' in builtins.__dict__"), false);
+      equal(JSON.stringify(await run(session, "kept")), '{"a":1}');
+    });
+  } finally {
+    await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  }
+});
