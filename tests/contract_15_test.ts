@@ -7,7 +7,11 @@
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
-import { TEST_PYTHON } from "./_helpers/session.ts";
+import { requirePython } from "./_helpers/python_has.ts";
+import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
+
+const PANDAS_PYTHON = Deno.env.get("PYREPL3_MPL_PYTHON") ?? "/usr/bin/python3";
+const hasPandas = requirePython(PANDAS_PYTHON, "pandas", "the pandas DataFrame test");
 
 function scenario(color: string): string {
   return `name: square
@@ -87,4 +91,27 @@ Deno.test("a failed image snapshot leaves the actual and diff images beside the 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "a pandas DataFrame gives text/html through its own _repr_html_, as a value and displayed",
+  ignore: !hasPandas,
+  async fn() {
+    await withSession(async (session) => {
+      const result = await session.execute(
+        'import pandas as pd\ndf = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})\ndisplay(df)\ndf',
+      );
+      equal(result.status, "ok", result.error?.traceback);
+      for (const data of [result.data, result.displays?.[0]?.data]) {
+        const html = data?.["text/html"];
+        equal(typeof html, "string");
+        equal(
+          (html as string).includes('<table border="1" class="dataframe">'),
+          true,
+          String(html),
+        );
+        equal(data?.["text/plain"], "   a  b\n0  1  x\n1  2  y");
+      }
+    }, { python: PANDAS_PYTHON });
+  },
 });
