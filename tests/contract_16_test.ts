@@ -79,3 +79,24 @@ Deno.test("pyrepl3.yaml doctest_options: takes a list, or the names joined by co
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a directory skips Python environments (pyvenv.cfg, conda-meta): their JSON files and modules are no tests", async () => {
+  const dir = await tempScenarios({
+    "s.yaml": 'name: s\nsteps:\n  - exec: "1"\n',
+    "mod.py": '"""\n>>> 1\n1\n"""\n',
+  });
+  try {
+    for (const env of ["venv", "env2"]) {
+      await Deno.mkdir(`${dir}/${env}/lib/site-packages/pkg`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/${env}/lib/site-packages/pkg/data.json`, '{"a": 1}\n');
+      await Deno.writeTextFile(`${dir}/${env}/lib/site-packages/pkg/m.py`, '"""\n>>> 2\n2\n"""\n');
+    }
+    await Deno.writeTextFile(`${dir}/venv/pyvenv.cfg`, "home = /usr/bin\n");
+    await Deno.mkdir(`${dir}/env2/conda-meta`);
+    const listed = await runCli([".", "--list", "--docs", "--doctest-modules"], { cwd: dir });
+    equal(listed.code, 0, listed.stdout + listed.stderr);
+    equal(listed.stdout, "mod  mod.py\ns    s.yaml\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -34,7 +34,8 @@ const NOT_DOCTEST_MODULES = new Set(["setup.py", "__main__.py", "conftest.py"]);
 /**
  * Expands files, directories (every `*.yaml`, `*.yml`, `*.json` under it, recursively, sorted)
  * and globs (`*`, `**`, `?`, `[abc]`, `{a,b}`) into scenario file paths, without duplicates, in
- * the order the patterns were given. Hidden directories and `node_modules` are not searched.
+ * the order the patterns were given. Hidden directories, `node_modules` and Python environments (a
+ * directory holding `pyvenv.cfg` or `conda-meta`) are not searched.
  *
  * @throws {ScenarioNotFoundError} when a path does not exist or a glob matches no scenario file.
  * @example
@@ -115,12 +116,28 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of entries) {
     const path = `${prefix}${entry.name}`;
     if (entry.isDirectory) {
-      if (!entry.name.startsWith(".") && entry.name !== "node_modules") {
+      if (!entry.name.startsWith(".") && entry.name !== "node_modules" && !isEnvironment(path)) {
         files.push(...await walk(path));
       }
     } else if (entry.isFile) files.push(path);
   }
   return files;
+}
+
+/**
+ * True for a Python environment (`python -m venv venv` writes `pyvenv.cfg`, conda `conda-meta/`),
+ * skipped as pytest skips it: its packages' JSON files are no scenarios, nor their modules' doctests.
+ */
+function isEnvironment(dir: string): boolean {
+  for (const marker of ["pyvenv.cfg", "conda-meta"]) {
+    try {
+      Deno.statSync(`${dir}/${marker}`);
+      return true;
+    } catch {
+      // not this kind
+    }
+  }
+  return false;
 }
 
 async function expandGlob(pattern: string): Promise<string[]> {
