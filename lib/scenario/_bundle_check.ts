@@ -37,10 +37,13 @@ export function checkDisplays(
       kind: "display",
       key: "display",
       message: `expected ${want.length} display(s), got ${displays.length}`,
-      expected: `${want.length} display(s): ${
-        want.map((w) => Object.keys(w).join(" ")).join(" | ")
-      }`,
-      actual: displays.map((d) => bundleSummary(d.data)).join("\n") || "(nothing displayed)",
+      expected: `${want.length} display(s)` +
+        (want.length > 0 ? `: ${want.map((w) => Object.keys(w).join(" ")).join(" | ")}` : ""),
+      actual: displays.length === 0
+        ? "(nothing displayed)"
+        : `${displays.length} display(s): ${
+          displays.map((d) => bundleSummary(d.data)).join(" | ")
+        }`,
     });
   }
   for (let i = 0; i < Math.min(want.length, displays.length); i++) {
