@@ -100,3 +100,26 @@ Deno.test("a directory skips Python environments (pyvenv.cfg, conda-meta): their
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--nb-images: the saved images go to a directory of the user's own, or a fresh one when that name is taken", async () => {
+  const notebook = new URL("./fixtures/notebooks/display.ipynb", import.meta.url).pathname;
+  const tmp = await Deno.makeTempDir({ prefix: "pyrepl3_tmpdir_" });
+  try {
+    // Taken by a file (the images directory of before was one fixed name: 'File exists' ended the run).
+    await Deno.writeTextFile(`${tmp}/pyrepl3-notebook-images-${Deno.uid()}`, "");
+    const taken = await runCli([notebook, "--nb-images", "--python", TEST_PYTHON], {
+      env: { TMPDIR: tmp },
+    });
+    equal(taken.code, 0, taken.stdout + taken.stderr);
+    await Deno.remove(`${tmp}/pyrepl3-notebook-images-${Deno.uid()}`);
+    const own = await runCli([notebook, "--nb-images", "--python", TEST_PYTHON], {
+      env: { TMPDIR: tmp },
+    });
+    equal(own.code, 0, own.stdout + own.stderr);
+    const info = await Deno.lstat(`${tmp}/pyrepl3-notebook-images-${Deno.uid()}`);
+    ok(info.isDirectory);
+    equal(info.mode! & 0o777, 0o700, "private to the user");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
