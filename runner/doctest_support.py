@@ -382,9 +382,15 @@ def _expected_text(got: str, error: Optional[BaseException], flags: int) -> str:
 def main() -> None:
     """Load-time entry: a JSON list of {kind, path} on stdin, a JSON list of answers on stdout."""
     requests = json.load(sys.stdin)
-    out, sys.stdout = sys.stdout, sys.stderr  # what an imported module prints must not break the answer
+    # What an imported module prints must not break the answer: print() and, at the level of file
+    # descriptors, C code and child processes (subprocess.run(["echo"])) write to stderr instead.
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     answers = [parse_request(request) for request in requests]
     out.write(json.dumps(answers))
+    out.flush()
 
 
 if __name__ == "__main__":

@@ -123,3 +123,30 @@ Deno.test("--nb-images: the saved images go to a directory of the user's own, or
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("--doctest-modules: a module that writes to file descriptor 1 as it is imported (C code, a child process) is read", async () => {
+  const dir = await tempScenarios({
+    "noisy.py": [
+      "import os, subprocess",
+      'os.write(1, b"from C code\\n")',
+      'subprocess.run(["echo", "from a child"])',
+      "def f():",
+      '    """',
+      "    >>> f()",
+      "    1",
+      '    """',
+      "    return 1",
+      "",
+    ].join("\n"),
+  });
+  try {
+    // Finding the examples read fd 1 as the answer: 'finding the examples failed (python3 exited with 0)'.
+    const run = await runCli(["noisy.py", "--doctest-modules", "--python", TEST_PYTHON], {
+      cwd: dir,
+    });
+    equal(run.code, 0, run.stdout + run.stderr);
+    match(run.stdout, /1 scenario: 1 passed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
