@@ -150,3 +150,32 @@ Deno.test("--doctest-modules: a module that writes to file descriptor 1 as it is
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("notebook: nbval's nbval-raises-exception tag is raises-exception", async () => {
+  const cell = (tags: string[]) => ({
+    cell_type: "code",
+    execution_count: 1,
+    metadata: { tags },
+    source: ["1 / 0"],
+    outputs: [{
+      output_type: "error",
+      ename: "ZeroDivisionError",
+      evalue: "division by zero",
+      traceback: [],
+    }],
+  });
+  const notebook = (tags: string[]) =>
+    JSON.stringify({ cells: [cell(tags)], metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1);
+  const dir = await tempScenarios({
+    "nbval.ipynb": notebook(["nbval-raises-exception"]),
+    "untagged.ipynb": notebook([]),
+  });
+  try {
+    const tagged = await runCli(["nbval.ipynb", "--python", TEST_PYTHON], { cwd: dir });
+    equal(tagged.code, 0, tagged.stdout + tagged.stderr);
+    const untagged = await runCli(["untagged.ipynb", "--python", TEST_PYTHON], { cwd: dir });
+    equal(untagged.code, 1, untagged.stdout + untagged.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -19,7 +19,7 @@ export const CELL_TAGS = {
   /** The cell is not run. */
   skip: ["skip", "nbval-skip"],
   /** The cell must raise an exception. */
-  raises: ["raises-exception"],
+  raises: ["raises-exception", "nbval-raises-exception"],
   /** The cell runs, its outputs are not compared. */
   ignoreOutput: ["nbval-ignore-output"],
 } as const;
