@@ -4,15 +4,8 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { tempScenarios } from "./_helpers/cli.ts";
+import { CTRL_C, CTRL_D, driveCli as drive, type Key, UP } from "./_helpers/record_pty.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
-
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
-const DRIVER = new URL("./_helpers/pty_drive.py", import.meta.url).pathname;
-
-type Key = { expect: string } | { send: string };
-const UP = "\x1b[A";
-const CTRL_C = "\x03";
-const CTRL_D = "\x04";
 
 /** The keys typed, each after the screen shows what it waits for. */
 const SESSION: Key[] = [
@@ -103,22 +96,6 @@ steps:
     expect:
       value: 7
 `;
-
-async function drive(keys: Key[], args: string[], env: Record<string, string>) {
-  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_tty_" });
-  const script = `${dir}/keys.json`;
-  await Deno.writeTextFile(script, JSON.stringify(keys));
-  const { stdout, stderr } = await new Deno.Command(TEST_PYTHON, {
-    args: [DRIVER, script, "--", Deno.execPath(), "run", "-A", CLI, ...args],
-    env: { CI: "", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(dir, { recursive: true });
-  const text = new TextDecoder().decode(stdout);
-  ok(text !== "", new TextDecoder().decode(stderr));
-  return JSON.parse(text) as { screen: string; code: number | null; error?: string };
-}
 
 Deno.test("record at a terminal: python3's prompt, and a file that replays green", async () => {
   const dir = await tempScenarios({});

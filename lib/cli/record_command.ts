@@ -12,13 +12,18 @@
  */
 
 import { basename, dirname, extname, relative, resolve } from "node:path";
+import { WorkerStartError } from "../errors.ts";
+import { resolvePython } from "../python.ts";
 import { ConfigFinder } from "../scenario/config.ts";
+import { isScenarioFile } from "../scenario/discover.ts";
 import { DEFAULT_SESSION, loadScenario, parseScenario } from "../scenario/load.ts";
 import { defaultSessionFactory, runScenarios } from "../scenario/run.ts";
-import { ScenarioRun } from "../scenario/scenario_run.ts";
+import { DEFAULT_TIMEOUT_MS, ScenarioRun } from "../scenario/scenario_run.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { Session } from "../session.ts";
-import type { RecordOptions } from "./args.ts";
+import { type RecordOptions, UsageError } from "./args.ts";
+import { PythonOptionError } from "./errors.ts";
+import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
 import type { CliIO } from "./io.ts";
 import { appendSteps, type FileSettings, type RecordedControl } from "./record_file.ts";
 import { type LineSource, PipedLines, TerminalLines } from "./record_lines.ts";
@@ -37,6 +42,7 @@ export async function recordCommand(
   io: CliIO,
   input?: RecordInput,
 ): Promise<number> {
+  await checkTarget(options);
   const settings = fileSettings(options);
   const existing = await existingScenario(options.file);
   const scenario = withSettings(existing ?? await newScenario(options.file), settings);
@@ -45,6 +51,9 @@ export async function recordCommand(
     : "lines" in input
     ? new PipedLines(input.lines)
     : input;
+  // Ctrl-C or SIGTERM before the prompt (the file's steps replaying) stops, as it stops a run; the
+  // terminal is not in raw mode yet, so a second one that exits at once leaves it as it was.
+  const stops = new StopSignals(() => {});
   // The file's steps run first, through the scenario runner itself, so that new entries see the
   // state (sessions, checkpoints, cwd, env) they will see when the scenario is run.
   const run = new ScenarioRun(scenario, {
@@ -53,21 +62,32 @@ export async function recordCommand(
     timeoutMs: options.timeoutMs,
     ...(options.hashSeed === undefined ? {} : { hashSeed: hashSeedOf(options.hashSeed) }),
     continueOnFailure: true,
+    signal: stops.signal,
   });
   let recording;
   try {
     // Entries run in the main session; starting it first makes a bad --python fail at once.
     const session = await run.session(DEFAULT_SESSION);
     if (!(session instanceof Session)) throw new TypeError("record needs a Session");
-    if (existing !== undefined) await replaySteps(run, options.file, io);
+    if (existing !== undefined && stops.received === undefined) {
+      await replaySteps(run, options.file, io, stops.signal);
+    }
+    stops[Symbol.dispose]();
+    if (stops.received !== undefined) {
+      io.stderr(`pyrepl3: stopped (${stops.received}) before the prompt; nothing recorded\n`);
+      return exitCodeForSignal(stops.received);
+    }
     if (lines.interactive) {
       io.stdout(`Recording to ${options.file}; Ctrl-D, exit or quit writes the file.\n`);
     }
+    using _ = lines.interactive ? restoreTerminalOn(["SIGTERM", "SIGHUP"]) : undefined;
     recording = await runPrompt(session, lines, io, {
-      timeoutMs: options.timeoutMs,
+      // The limit a run of the file gives a new step: --timeout, the file's, the config's.
+      timeoutMs: options.timeoutMs ?? run.scenario.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       control: (step) => controlStep(run, step),
     });
   } finally {
+    stops[Symbol.dispose]();
     await lines.close();
     await run.close();
   }
@@ -82,6 +102,55 @@ export async function recordCommand(
     io.stderr(`pyrepl3: a password was recorded as reply_env: ${name}; set ${name} to run it\n`);
   }
   return await replayFile(options.file, recording.secrets, io);
+}
+
+/**
+ * Refuses, before the prompt, a file no run would take as a scenario (`notes.txt`,
+ * `pyrepl3.yaml`), a directory that does not exist and a `--python` that is no Python.
+ */
+async function checkTarget(options: RecordOptions): Promise<void> {
+  if (!isScenarioFile(options.file)) {
+    throw new UsageError(
+      `record writes a scenario file: ${options.file} must end in .yaml, .yml or .json ` +
+        "(and not be the project config file pyrepl3.yaml)",
+    );
+  }
+  const dir = dirname(resolve(options.file));
+  const info = await Deno.stat(dir).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new UsageError(`record: ${dir} is no directory; create it first for ${options.file}`);
+  }
+  if (options.python === undefined) return;
+  try {
+    await resolvePython(options.python);
+  } catch (error) {
+    if (!(error instanceof WorkerStartError)) throw error;
+    throw new PythonOptionError(options.python, error);
+  }
+}
+
+/**
+ * While the prompt has the terminal in raw mode: SIGTERM or SIGHUP puts it back before exiting
+ * (128 + the signal's number), as the signal's default action would not. Nothing is written.
+ */
+function restoreTerminalOn(signals: ("SIGTERM" | "SIGHUP")[]): Disposable {
+  const listeners = signals.map((name) => {
+    const listener = () => {
+      try {
+        Deno.stdin.setRaw(false);
+      } catch {
+        // The terminal is gone (SIGHUP): nothing to restore.
+      }
+      Deno.exit(name === "SIGTERM" ? 143 : 129);
+    };
+    Deno.addSignalListener(name, listener);
+    return [name, listener] as const;
+  });
+  return {
+    [Symbol.dispose]() {
+      for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+    },
+  };
 }
 
 /** The file keys the command line sets (`--cwd`, `--env`, `--python`, `--hash-seed`). */
@@ -142,10 +211,17 @@ async function controlStep(run: ScenarioRun, step: RecordedControl): Promise<str
 }
 
 /** Runs every step of the file (even after one fails), saying which did not go as written. */
-async function replaySteps(run: ScenarioRun, file: string, io: CliIO): Promise<void> {
+async function replaySteps(
+  run: ScenarioRun,
+  file: string,
+  io: CliIO,
+  stop: AbortSignal,
+): Promise<void> {
   const { steps } = run.scenario;
   for (const step of steps) {
+    if (stop.aborted) return;
     const report = await run.runStep(step);
+    if (stop.aborted) return;
     if (report.status !== "failed") continue;
     const why = report.error ?? report.failures.map((f) => f.message).join("; ");
     io.stderr(`pyrepl3: step ${step.index + 1} of ${file} did not replay as written: ${why}\n`);

@@ -31,6 +31,8 @@ export interface RecordedStep {
   inputs?: RecordedInput[];
   /** `rollback_always` when the entry was run after `:rollback`. */
   transaction?: "rollback_always";
+  /** The entry timed out: the limit it had, so that its replay times out there too. */
+  timeout?: string;
   /** When Ctrl-C interrupted the entry, as a duration (`1.3s`): the replay interrupts it then. */
   interrupt_after?: string;
   /** What came back, as `expectationFrom()` writes it (absent when there is nothing to expect). */

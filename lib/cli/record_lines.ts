@@ -17,7 +17,7 @@ import type { CliIO } from "./io.ts";
 /** Ctrl-C at a prompt: the entry typed so far is dropped. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
 
-/** A line, `CANCELLED` (Ctrl-C), or `null` at end of input (Ctrl-D on an empty line). */
+/** A line, `CANCELLED` (Ctrl-C), or `null` for end of input (Ctrl-D on an empty line). */
 export type ReadLine = string | typeof CANCELLED | null;
 
 /** The lines `record` reads: entries, and replies to the prompts the code shows. */
@@ -30,6 +30,16 @@ export interface LineSource {
   readSecret(prompt: string): Promise<ReadLine>;
   /** Keeps `line` for Up-arrow recall (and in the history file). */
   remember(line: string): void;
+  /**
+   * True once input has ended for good (the pipe's end, the terminal gone). At a terminal, Ctrl-D is
+   * only a key: it answers one prompt with end of input, and the prompts go on.
+   */
+  readonly ended: boolean;
+  /**
+   * A SIGINT while no code runs (from outside, or a Ctrl-C between prompts): cancels the prompt
+   * being answered, if any. Returns false when no prompt is being answered.
+   */
+  interrupt?(): boolean;
   /** Saves the history and lets go of stdin. */
   close(): Promise<void>;
 }
@@ -38,20 +48,28 @@ export interface LineSource {
 export class PipedLines implements LineSource {
   readonly interactive = false;
   readonly #reader: LineReader;
+  #ended = false;
 
   /** Reads lines from `stream`. */
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = new LineReader(stream);
   }
 
+  /** True once the pipe has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   /** The next line, or null at end of input. */
-  read(_prompt: string): Promise<ReadLine> {
-    return this.#reader.readLine();
+  async read(_prompt: string): Promise<ReadLine> {
+    const line = await this.#reader.readLine();
+    if (line === null) this.#ended = true;
+    return line;
   }
 
   /** The next line (a pipe echoes nothing anyway). */
-  readSecret(_prompt: string): Promise<ReadLine> {
-    return this.#reader.readLine();
+  readSecret(prompt: string): Promise<ReadLine> {
+    return this.read(prompt);
   }
 
   /** Piped lines have no history. */
@@ -80,8 +98,9 @@ export function historyPath(
   return home ? join(home, ".pyrepl3_history") : undefined;
 }
 
+const CTRL_C = 0x03;
 /** The keys that end a line at the prompt: Enter (CR or LF), Ctrl-C and Ctrl-D. */
-const LINE_ENDS = new Set([0x0d, 0x0a, 0x03, 0x04]);
+const LINE_ENDS = new Set([0x0d, 0x0a, CTRL_C, 0x04]);
 
 /**
  * A person at a terminal. One reader takes every byte from stdin for the whole recording and keeps
@@ -102,8 +121,11 @@ export class TerminalLines implements LineSource {
   #feed: Readable | undefined;
   /** True once stdin has ended (the terminal closed): prompts then read end of input. */
   #ended = false;
+  /** Ends the prompt being answered, if any. */
+  #finish: ((line: ReadLine, echo: string) => void) | undefined;
   readonly #onData = (chunk: Uint8Array) => {
     this.#typed = Buffer.concat([this.#typed, chunk]);
+    if (this.#feed === undefined) this.#signalTypedCtrlC();
     this.#pump();
   };
   readonly #onEnd = () => {
@@ -123,7 +145,8 @@ export class TerminalLines implements LineSource {
       const text = await Deno.readTextFile(file).catch(() => "");
       lines.#history = text.split("\n").filter((l) => l !== "").reverse().slice(0, HISTORY_SIZE);
     }
-    lines.#mode("between");
+    // The terminal stays as it is until the first prompt (the file's steps may replay first, and
+    // Ctrl-C then stops record with the terminal as it found it).
     process.stdin.on("data", lines.#onData);
     process.stdin.on("end", lines.#onEnd);
     process.stdin.resume();
@@ -141,6 +164,18 @@ export class TerminalLines implements LineSource {
   /** Reads a line without echoing it; it never enters the history. */
   readSecret(prompt: string): Promise<ReadLine> {
     return this.#ask(prompt, true);
+  }
+
+  /** True once stdin has ended (the terminal closed). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** A SIGINT: cancels the prompt being answered, as Ctrl-C at it does; false when none is. */
+  interrupt(): boolean {
+    if (this.#finish === undefined) return false;
+    this.#finish(CANCELLED, "\n");
+    return true;
   }
 
   /** Keeps `line` for Up-arrow recall (a repeat of the last line is kept once). */
@@ -178,6 +213,17 @@ export class TerminalLines implements LineSource {
     }
   }
 
+  /**
+   * A Ctrl-C typed ahead of the next prompt reached the terminal in raw mode, as a key (Enter and
+   * Ctrl-C in one burst): it becomes the signal it would have been, so the code that runs now is
+   * interrupted, rather than a later prompt cancelled.
+   */
+  #signalTypedCtrlC(): void {
+    if (!this.#typed.includes(CTRL_C)) return;
+    this.#typed = this.#typed.filter((byte) => byte !== CTRL_C);
+    Deno.kill(Deno.pid, "SIGINT");
+  }
+
   /** Gives the prompt the typed bytes up to and including the next key that may end its line. */
   #pump(): void {
     const feed = this.#feed;
@@ -213,17 +259,21 @@ export class TerminalLines implements LineSource {
         if (answered) return;
         answered = true;
         this.#feed = undefined;
+        this.#finish = undefined;
         rl.close();
         // Until the next prompt, keys are neither echoed nor edited (a password typed before
         // getpass's prompt is read stays hidden), while Ctrl-C still sends SIGINT.
         this.#mode("between");
+        if (line !== CANCELLED) this.#signalTypedCtrlC();
         if (echo !== "") this.#io.stdout(echo);
         resolve(line);
       };
-      rl.on("SIGINT", () => finish(CANCELLED, "\nKeyboardInterrupt\n"));
+      rl.on("SIGINT", () => finish(CANCELLED, "\n"));
       rl.on("close", () => finish(null, "\n"));
-      rl.question(secret ? "" : prompt, (line) => finish(line, secret ? "\n" : ""));
+      this.#finish = finish;
+      // Raw before the prompt shows: a Ctrl-C typed as soon as it is seen is a key readline reads.
       this.#mode("prompt");
+      rl.question(secret ? "" : prompt, (line) => finish(line, secret ? "\n" : ""));
       this.#feed = feed;
       this.#pump();
     });

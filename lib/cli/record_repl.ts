@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SessionDeadError } from "../errors.ts";
 import type { ExecutionResult } from "../results.ts";
 import { entryStatus, type Session } from "../session.ts";
 import type { CliIO } from "./io.ts";
@@ -23,7 +24,10 @@ const QUIT = new Set(["exit", "quit", "exit()", "quit()"]);
 
 /** How `runPrompt()` runs entries. */
 export interface PromptOptions {
-  /** Timeout of each entry in ms. */
+  /**
+   * Timeout of each entry in ms (the one its replay will have). An entry that times out is
+   * recorded with this `timeout:`, so its replay times out at the same limit.
+   */
   timeoutMs?: number;
   /** Names the environment variable a getpass reply is read from at run time. */
   secretName?: (prompt: string) => string;
@@ -61,12 +65,19 @@ export async function runPrompt(
 ): Promise<Recording> {
   const recording: Recording = { steps: [], secrets: new Map() };
   let running: { abort(): void } | undefined;
-  const onSigint = () => running?.abort();
+  // Ctrl-C while code runs interrupts it; at a prompt, or while Python decides whether the entry
+  // is whole, it cancels the entry (as in python3).
+  const interrupted = { pending: false };
+  const onSigint = () => {
+    if (running !== undefined) running.abort();
+    else if (!lines.interrupt?.()) interrupted.pending = true;
+  };
   if (lines.interactive) Deno.addSignalListener("SIGINT", onSigint);
   let rollback = false;
   try {
     while (true) {
-      const code = await readEntry(session, lines);
+      const code = await readEntry(session, lines, interrupted).catch(endedSession(io));
+      if (code === CANCELLED) io.stdout("KeyboardInterrupt\n");
       if (code === CANCELLED || code === "") continue;
       if (code === null || QUIT.has(code.trim())) break;
       const command = parsePromptCommand(code);
@@ -81,7 +92,8 @@ export async function runPrompt(
       const entry = new RunningEntry(session, lines, io, { ...options, recording, rollback });
       rollback = false;
       running = entry;
-      const step = await entry.run(code).finally(() => running = undefined);
+      const step = await entry.run(code).catch(endedSession(io)).finally(() => running = undefined);
+      if (step === null) break;
       if (step !== undefined) recording.steps.push(step);
       if (entry.ended) break;
     }
@@ -89,6 +101,18 @@ export async function runPrompt(
     if (lines.interactive) Deno.removeSignalListener("SIGINT", onSigint);
   }
   return recording;
+}
+
+/**
+ * The interpreter died between entries (killed, out of memory): says so, and the recording ends
+ * (null) with the steps recorded so far.
+ */
+function endedSession(io: CliIO): (error: unknown) => null {
+  return (error) => {
+    if (!(error instanceof SessionDeadError)) throw error;
+    io.stderr("pyrepl3: the interpreter died between entries; the recording ends here\n");
+    return null;
+  };
 }
 
 /** Runs a `:` command other than `:quit` and `:rollback`. */
@@ -138,9 +162,16 @@ async function runCommand(
 async function readEntry(
   session: Session,
   lines: LineSource,
+  interrupted: { pending: boolean },
 ): Promise<string | null | typeof CANCELLED> {
   const typed: string[] = [];
+  const cancelled = () => {
+    if (!interrupted.pending) return false;
+    interrupted.pending = false;
+    return true;
+  };
   while (true) {
+    if (cancelled()) return CANCELLED;
     const line = await lines.read(typed.length === 0 ? ">>> " : "... ");
     if (line === CANCELLED) return CANCELLED;
     // End of input inside a block runs what was typed (a pipe's last block needs no blank line).
@@ -149,7 +180,9 @@ async function readEntry(
     if (typed.length === 0 && line.trim() === "") return "";
     if (typed.length === 0 && line.trimStart().startsWith(":")) return line.trim();
     typed.push(line);
-    if (await entryStatus(session, typed.join("\n")) !== "incomplete") return trimBlank(typed);
+    const status = await entryStatus(session, typed.join("\n"));
+    if (cancelled()) return CANCELLED; // Ctrl-C right after Enter: the entry does not run
+    if (status !== "incomplete") return trimBlank(typed);
   }
 }
 
@@ -171,6 +204,10 @@ class RunningEntry {
   readonly #inputs: RecordedInput[] = [];
   #started = 0;
   #interruptedAfterMs: number | undefined;
+  /** The Ctrl-Cs that interrupted the code: a replay interrupts it once (`interrupt_after`). */
+  #interrupts = 0;
+  /** Ctrl-C answered an input prompt: a replay has no reply to interrupt there. */
+  #cancelledInput = false;
   /** What stdout shows after its last newline: an input() prompt, redrawn by the line editor. */
   #tail = "";
 
@@ -186,10 +223,15 @@ class RunningEntry {
     this.#options = options;
   }
 
-  /** Ctrl-C: interrupts the code, remembering when (the step replays the interrupt then). */
+  /**
+   * Ctrl-C: interrupts the code, remembering when the first one came (the step replays the
+   * interrupt then). Each Ctrl-C raises KeyboardInterrupt again, as in python3.
+   */
   abort(): void {
+    this.#interrupts++;
     this.#interruptedAfterMs ??= performance.now() - this.#started;
-    this.#abort.abort();
+    if (this.#abort.signal.aborted) void this.#session.interrupt();
+    else this.#abort.abort();
   }
 
   async run(code: string): Promise<RecordedStep | undefined> {
@@ -223,11 +265,14 @@ class RunningEntry {
     const reply = password ? await this.#lines.readSecret(shown) : await this.#lines.read(shown);
     this.#tail = "";
     if (reply === CANCELLED) {
+      this.#cancelledInput = true;
       this.abort();
       return null;
     }
     if (reply === null) {
-      this.ended = true;
+      // A pipe's end ends the recording; at a terminal Ctrl-D is EOFError in the code, as in
+      // python3, and the prompt goes on.
+      if (this.#lines.ended) this.ended = true;
       this.#inputs.push({ eof: true });
       return null;
     }
@@ -239,28 +284,60 @@ class RunningEntry {
     return reply;
   }
 
+  /**
+   * The step that replays this entry, or undefined (said why) when no replay can: the interpreter
+   * died (then the recording ends), Ctrl-C answered an input prompt, or several Ctrl-Cs came.
+   */
   #step(code: string, result: ExecutionResult): RecordedStep | undefined {
-    const recorded = stepFromResult(code, result, this.#inputs);
-    const { exec, inputs, expect } = recorded;
-    const step: RecordedStep = this.#options.rollback
-      ? {
-        exec,
-        ...(inputs ? { inputs } : {}),
-        transaction: "rollback_always",
-        ...(expect ? { expect } : {}),
-      }
-      : recorded;
-    if (result.status !== "interrupted" || this.#interruptedAfterMs === undefined) return step;
-    // Replayed, the interrupt comes at the time measured from the start, a little later (x1.2 +
-    // 300 ms, to 100 ms), so that what the code did before it (output, names) is done again on a
-    // busier machine too.
-    const ms = Math.ceil((this.#interruptedAfterMs * 1.2 + 300) / 100) * 100;
+    const skipped = (why: string) => {
+      this.#io.stderr(`pyrepl3: not recorded: ${why}\n`);
+      return undefined;
+    };
+    if (result.status === "crashed" || result.stateLost) {
+      this.ended = true;
+      const crash = result.crash;
+      const how = crash === undefined
+        ? ""
+        : crash.signal
+        ? ` (${crash.signal})`
+        : crash.exitCode === null
+        ? ""
+        : ` (exit code ${crash.exitCode})`;
+      return skipped(`the interpreter died${how}, its state is lost; the recording ends here`);
+    }
+    const kept = "; what it did stays in this session";
+    if (this.#cancelledInput) {
+      return skipped(`Ctrl-C answered an input prompt, which a replay cannot do${kept}`);
+    }
+    if (this.#interrupts > 1) {
+      return skipped(
+        `Ctrl-C was pressed ${this.#interrupts} times while it ran; a replay interrupts once` +
+          ` (interrupt_after)${kept}`,
+      );
+    }
+    const { exec, inputs, expect } = stepFromResult(code, result, this.#inputs);
+    const timeoutMs = this.#options.timeoutMs;
     return {
       exec,
       ...(inputs ? { inputs } : {}),
-      ...(step.transaction ? { transaction: step.transaction } : {}),
-      interrupt_after: ms < 1000 ? `${ms}ms` : `${ms / 1000}s`,
+      ...(this.#options.rollback ? { transaction: "rollback_always" as const } : {}),
+      ...(result.status === "timeout" && timeoutMs !== undefined
+        ? { timeout: durationText(timeoutMs) }
+        : {}),
+      // Replayed, the interrupt comes at the time measured from the start, a little later (x1.2
+      // + 300 ms, to 100 ms), so that what the code did before it (output, names) is done again
+      // on a busier machine too. Code that caught the KeyboardInterrupt is interrupted too.
+      ...(this.#interruptedAfterMs === undefined ? {} : {
+        interrupt_after: durationText(
+          Math.ceil((this.#interruptedAfterMs * 1.2 + 300) / 100) * 100,
+        ),
+      }),
       ...(expect ? { expect } : {}),
     };
   }
+}
+
+/** Milliseconds as a scenario file writes a duration: `800ms`, `1.5s`. */
+function durationText(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }

@@ -2,9 +2,11 @@
 
 Usage: python3 pty_drive.py SCRIPT.json -- COMMAND...
 SCRIPT is a list of steps: {"expect": TEXT} waits until TEXT appears in the output after the previous expect's
-match; {"send": KEYS} types KEYS. Every wait is on output, never a fixed sleep; a wait gives up after "timeout"
-seconds (default 60) and the helper exits 2 with the screen so far. At the end it waits for the command to exit
-and prints {"screen": ..., "code": ...} as JSON on stdout.
+match; {"send": KEYS} types KEYS; {"wait_file": PATH} waits until PATH exists; {"kill": "SIGTERM"} signals the
+command. Every wait is on output or a file, never a fixed sleep; a wait gives up after "timeout" seconds (default
+60) and the helper exits 2 with the screen so far. At the end it waits for the command to exit and prints
+{"screen": ..., "code": ..., "echo": ..., "canonical": ...} as JSON on stdout: the last two say whether the
+terminal was left echoing and line-buffered (as a shell needs it), or in the raw mode of a prompt.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import json
 import os
 import pty
 import select
+import signal
 import sys
+import termios
 import time
 
 
@@ -45,6 +49,19 @@ def main() -> int:
         if "send" in step:
             os.write(fd, step["send"].encode())
             continue
+        if "kill" in step:
+            os.kill(pid, getattr(signal, step["kill"]))
+            continue
+        if "wait_file" in step:
+            deadline = time.monotonic() + step.get("timeout", 60)
+            while not os.path.exists(step["wait_file"]):
+                if time.monotonic() > deadline:
+                    print(json.dumps({"screen": screen.decode(errors="replace"), "code": None,
+                                      "error": f"timed out waiting for {step['wait_file']}"}))
+                    os.kill(pid, 9)
+                    return 2
+                read_some(min(deadline, time.monotonic() + 0.05))
+            continue
         wanted = step["expect"].encode()
         deadline = time.monotonic() + step.get("timeout", 60)
         while wanted not in screen[seen:]:
@@ -58,7 +75,9 @@ def main() -> int:
     while read_some(deadline):
         pass
     _, status = os.waitpid(pid, 0)
-    print(json.dumps({"screen": screen.decode(errors="replace"), "code": os.waitstatus_to_exitcode(status)}))
+    lflag = termios.tcgetattr(fd)[3]
+    print(json.dumps({"screen": screen.decode(errors="replace"), "code": os.waitstatus_to_exitcode(status),
+                      "echo": bool(lflag & termios.ECHO), "canonical": bool(lflag & termios.ICANON)}))
     return 0
 
 

@@ -1,0 +1,269 @@
+/**
+ * `record` (issue 14) held to its words by an outsider: Ctrl-C and Ctrl-D behave as in python3 at
+ * every moment, and what cannot replay is not written. Each test failed before its fix:
+ * - a Ctrl-C typed as soon as `... ` showed was lost (the prompt was drawn before raw mode);
+ * - Ctrl-D at an input() prompt ended the recording (python3 raises EOFError and goes on);
+ * - Ctrl-C at an input() prompt was recorded, and the replay failed (no reply left);
+ * - a second Ctrl-C did nothing, and code that caught the first was recorded without it;
+ * - an entry stopped by `--timeout` replayed under the default 30 s and failed;
+ * - the interpreter dying (os._exit) lost every step recorded before it;
+ * - `record notes.txt` wrote a file no run takes as a scenario, and said "it passes".
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { parse } from "yaml";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
+import { CTRL_C, CTRL_D, driveCli, type Key } from "./_helpers/record_pty.ts";
+import { TEST_PYTHON } from "./_helpers/session.ts";
+
+/** Records `keys` at a terminal into a new file; returns the screen and the file's steps. */
+async function recordAtTerminal(keys: Key[]) {
+  const dir = await tempScenarios({});
+  try {
+    const file = `${dir}/s.yaml`;
+    const run = await driveCli(keys, ["record", file, "--python", TEST_PYTHON], {
+      PYREPL3_HISTORY: `${dir}/history`,
+    });
+    equal(run.error, undefined, run.screen);
+    equal(run.code, 0, run.screen);
+    const steps = (parse(await Deno.readTextFile(file)) as { steps: Record<string, unknown>[] })
+      .steps;
+    const replay = await runCli([file, "--python", TEST_PYTHON]);
+    equal(replay.code, 0, replay.stdout + replay.stderr);
+    return { screen: run.screen, steps };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("record: Ctrl-C typed the moment the ... prompt shows drops the entry, as in python3", async () => {
+  const { screen, steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: "@staticmethod\r" },
+    { expect: "... " },
+    { send: CTRL_C },
+    { expect: "KeyboardInterrupt\r\n", timeout: 20 },
+    { expect: ">>> " },
+    { send: "1 + 1\r" },
+    { expect: "2\r\n" },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  ok(!screen.includes("Traceback"), screen);
+  equal(steps.length, 1);
+  equal(steps[0].exec, "1 + 1");
+});
+
+Deno.test("record: Enter and Ctrl-C in one keystroke burst stop the entry, never let it run on", async () => {
+  const { steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: "c = 3\r" },
+    { expect: ">>> " },
+    // Before, the Ctrl-C reached the terminal in raw mode: kept as typed ahead, the sleep ran on.
+    { send: "import time; time.sleep(30)\r" + CTRL_C },
+    { expect: "KeyboardInterrupt\r\n", timeout: 20 },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  equal(steps[0].exec, "c = 3");
+  // Dropped before it ran, or interrupted and recorded so: never a 30 s sleep expected to pass.
+  ok(steps.length === 1 || steps[1].interrupt_after !== undefined, JSON.stringify(steps));
+});
+
+Deno.test("record: Ctrl-D at input() is EOFError in the code and the prompt goes on", async () => {
+  const { steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: 'x = input("Q? ")\r' },
+    { expect: "Q? " },
+    { send: CTRL_D },
+    { expect: "EOFError" },
+    { expect: ">>> ", timeout: 20 },
+    { send: "'still here'\r" },
+    { expect: "'still here'\r\n" },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  equal(steps.length, 2);
+  equal(JSON.stringify(steps[0].inputs), '[{"eof":true}]');
+  equal((steps[0].expect as { error: string }).error, "EOFError");
+  equal(steps[1].exec, "'still here'");
+});
+
+Deno.test("record: Ctrl-C at input() interrupts the code and is not recorded, with a note", async () => {
+  const { screen, steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: "a = 1\r" },
+    { expect: ">>> " },
+    { send: 'x = input("Q? ")\r' },
+    { expect: "Q? " },
+    { send: "half typed" },
+    { expect: "half typed" },
+    { send: CTRL_C },
+    { expect: "KeyboardInterrupt" },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  match(screen, /not recorded: Ctrl-C answered an input prompt/);
+  equal(steps.length, 1);
+  equal(steps[0].exec, "a = 1");
+});
+
+/** Prints go, sleeps; prints caught at Ctrl-C, twice (output text never in the echoed code). */
+const CATCHING_LOOP = [
+  "for i in range(2):\r",
+  "  try:\r",
+  "    import time; print('g' 'o', flush=True); time.sleep(30)\r",
+  "  except KeyboardInterrupt: print('cau' 'ght', flush=True)\r",
+  "\r",
+];
+
+Deno.test("record: code that catches Ctrl-C is recorded with interrupt_after and replays green", async () => {
+  const { steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: "try:\r" },
+    { expect: "... " },
+    { send: "  import time; print('g' 'o', flush=True); time.sleep(30)\r" },
+    { expect: "... " },
+    { send: "except KeyboardInterrupt: print('cau' 'ght')\r" },
+    { expect: "... " },
+    { send: "\r" },
+    { expect: "go\r\n" },
+    { send: CTRL_C },
+    { expect: "caught\r\n" },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  equal(steps.length, 1);
+  match(String(steps[0].interrupt_after), /^\d+(\.\d+)?m?s$/);
+  equal(JSON.stringify(steps[0].expect), '{"stdout":"go\\ncaught\\n"}');
+});
+
+Deno.test("record: every Ctrl-C interrupts, and an entry interrupted twice is not recorded", async () => {
+  const { screen, steps } = await recordAtTerminal([
+    { expect: ">>> " },
+    { send: "b = 2\r" },
+    { expect: ">>> " },
+    ...CATCHING_LOOP.map((line) => ({ send: line })),
+    { expect: "go\r\n" },
+    { send: CTRL_C },
+    { expect: "caught\r\n" },
+    { expect: "go\r\n" },
+    { send: CTRL_C },
+    // Before, the second Ctrl-C did nothing: the sleep ran its 30 s.
+    { expect: "caught\r\n", timeout: 20 },
+    { expect: ">>> " },
+    { send: CTRL_D },
+    { expect: "it passes" },
+  ]);
+  match(screen, /not recorded: Ctrl-C was pressed 2 times while it ran/);
+  equal(steps.length, 1);
+  equal(steps[0].exec, "b = 2");
+});
+
+Deno.test("record: an entry stopped by --timeout is written with that timeout and replays green", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/t.yaml`;
+  const run = await runCli(["record", file, "--timeout", "1s", "--python", TEST_PYTHON], {
+    stdin: "import time\ntime.sleep(20); print('done')\n",
+  });
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /it passes/);
+  const { steps } = parse(await Deno.readTextFile(file));
+  equal(steps[1].timeout, "1s");
+  equal(steps[1].expect.status, "timeout");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record: the interpreter dying ends the recording and keeps the steps before it", async () => {
+  const dir = await tempScenarios({});
+  for (
+    const [death, said] of [
+      ["import os; os._exit(3)", /not recorded: the interpreter died \(exit code 3\)/],
+      // Dies while Python decides whether the next entry is whole, between entries.
+      [
+        "import codeop, os; codeop.compile_command = lambda *a, **k: os._exit(5)",
+        /the interpreter died between entries/,
+      ],
+    ] as const
+  ) {
+    const file = `${dir}/d.yaml`;
+    const run = await runCli(["record", file, "--python", TEST_PYTHON], {
+      stdin: `x = 1\n${death}\nx + 1\n`,
+    });
+    equal(run.code, 0, run.stderr);
+    match(run.stderr, said);
+    const { steps } = parse(await Deno.readTextFile(file));
+    equal(steps[0].exec, "x = 1");
+    ok(!steps.some((s: { exec: string }) => s.exec === "x + 1"), JSON.stringify(steps));
+    await Deno.remove(file);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record refuses, before the prompt, a file no run would take as a scenario", async () => {
+  const dir = await tempScenarios({});
+  const cases: [string[], RegExp][] = [
+    [[`${dir}/notes.txt`], /must end in \.yaml, \.yml or \.json/],
+    [[`${dir}/pyrepl3.yaml`], /not be the project config file/],
+    [[`${dir}/missing/s.yaml`], /missing is no directory/],
+    [[`${dir}/s.yaml`, "--python", `${dir}/no-python`], /--python .*no-python: not a usable/],
+  ];
+  for (const [args, said] of cases) {
+    const run = await runCli(["record", ...args], { stdin: "x = 1\n" });
+    equal(run.code, 2, run.stderr);
+    match(run.stderr, said);
+    ok(!run.stderr.includes("    at "), run.stderr); // one line, no stack
+  }
+  const left = [];
+  for await (const entry of Deno.readDir(dir)) left.push(entry.name);
+  equal(left.length, 0, left.join(" "));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record: Ctrl-C while an existing file replays stops (130), the terminal as it was", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/long.yaml`;
+  const started = `${dir}/started`;
+  const step = `open(${JSON.stringify(started)}, "w").close(); import time; time.sleep(30)`;
+  await Deno.writeTextFile(file, `name: long\nsteps:\n  - exec: ${JSON.stringify(step)}\n`);
+  const before = await Deno.readTextFile(file);
+  // Before, the terminal was put in cbreak mode first: Ctrl-C killed record and left it so.
+  const run = await driveCli(
+    [
+      { wait_file: started },
+      { send: CTRL_C },
+      { expect: "nothing recorded", timeout: 20 },
+    ],
+    ["record", file, "--python", TEST_PYTHON],
+    { PYREPL3_HISTORY: `${dir}/history` },
+  );
+  equal(run.error, undefined, run.screen);
+  equal(run.code, 130, run.screen);
+  equal(run.echo, true);
+  equal(run.canonical, true);
+  equal(await Deno.readTextFile(file), before);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record: SIGTERM at the prompt exits 143 with the terminal out of raw mode", async () => {
+  const dir = await tempScenarios({});
+  const run = await driveCli(
+    [
+      { expect: ">>> " },
+      { send: "x = 1\r" },
+      { expect: ">>> " },
+      { kill: "SIGTERM" },
+    ],
+    ["record", `${dir}/t.yaml`, "--python", TEST_PYTHON],
+    { PYREPL3_HISTORY: `${dir}/h` },
+  );
+  equal(run.error, undefined, run.screen);
+  equal(run.code, 143, run.screen);
+  equal(run.echo, true);
+  equal(run.canonical, true);
+  await Deno.remove(dir, { recursive: true });
+});
