@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 _Thread = threading.Thread
 # Bound now too, for the runner modules that make them after user code ran (restore, a rollback's restart).
@@ -21,27 +21,29 @@ Condition = threading.Condition
 _MISSING = object()
 _SYS_EXCEPTHOOK = sys.__excepthook__
 _THREADING_EXCEPTHOOK = getattr(threading, "__excepthook__", threading.excepthook)  # 3.10+; 3.9: the default
-# (module, attribute, what to put there while a thread is made, whether None is refused too)
-_READ_BY_THREAD: Tuple[Tuple[Any, str, Any, bool], ...] = (
-    (sys, "excepthook", _SYS_EXCEPTHOOK, True),
-    (threading, "excepthook", _THREADING_EXCEPTHOOK, True),
-    (sys, "stderr", None, False),  # None is fine: the thread then reports nothing
+# What Thread() reads: the real modules' namespaces (the runner's `threading` is a private copy: load.py).
+_THREADING = _Thread.__init__.__globals__
+# (namespace, name, what to put there while a thread is made, whether None is refused too)
+_READ_BY_THREAD: Tuple[Tuple[Dict[str, Any], str, Any, bool], ...] = (
+    (sys.__dict__, "excepthook", _SYS_EXCEPTHOOK, True),
+    (_THREADING, "excepthook", _THREADING_EXCEPTHOOK, True),
+    (sys.__dict__, "stderr", None, False),  # None is fine: the thread then reports nothing
 )
 
 
 def runner_thread(target: Callable[..., Any], name: str, args: Tuple[Any, ...] = ()) -> threading.Thread:
     """A daemon thread running ``target(*args)``, made (not started) with sane hooks whatever their state."""
-    repaired: List[Tuple[Any, str, Any]] = []
+    repaired: List[Tuple[Dict[str, Any], str, Any]] = []
     try:
-        for owner, attribute, default, none_refused in _READ_BY_THREAD:
-            value = owner.__dict__.get(attribute, _MISSING)
+        for namespace, attribute, default, none_refused in _READ_BY_THREAD:
+            value = namespace.get(attribute, _MISSING)
             if value is _MISSING or (none_refused and value is None):
-                repaired.append((owner, attribute, value))
-                setattr(owner, attribute, default)
+                repaired.append((namespace, attribute, value))
+                namespace[attribute] = default
         return _Thread(target=target, args=args, name=name, daemon=True)
     finally:
-        for owner, attribute, value in repaired:
+        for namespace, attribute, value in repaired:
             if value is _MISSING:
-                owner.__dict__.pop(attribute, None)
+                namespace.pop(attribute, None)
             else:
-                setattr(owner, attribute, value)
+                namespace[attribute] = value

@@ -3,7 +3,8 @@
 The worker (boot.py), the Python tests and the benchmarks all load the runner this way: nothing is added to
 ``sys.path``, so user code never imports the runner's modules by accident, and a user's own ``msgpack`` or
 ``protocol`` module is never shadowed. Standard library only, no relative imports (it is loaded by path too).
-Its modules see a private copy of the builtins (below), so user code that rebinds a builtin cannot break them.
+Its modules see a private copy of the builtins and of the standard library modules they call (below), so user code
+that rebinds a builtin or a module's function (``os.write = None``) cannot break them.
 """
 from __future__ import annotations
 
@@ -24,13 +25,56 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Imports made from runner code (including pickle's, made while a runner frame is current) use this copy.
 _BUILTINS = dict(builtins.__dict__)
 
+# Likewise the standard library modules the runner calls, as they were before any user code ran: user code may
+# rebind their functions (os.write = None, select.select = None, a mock of time.monotonic left in place), which
+# made the next rollback or restore kill the interpreter. A runner module's global naming one of these modules
+# is pointed, once the module has loaded, at a copy of that module's namespace taken here. The functions are
+# the same objects (their own globals are the real modules'); only the runner's lookups of them are private.
+_GUARDED = ("codecs", "datetime", "errno", "fcntl", "hashlib", "io", "json", "mmap", "os", "pickle", "resource", "select",
+            "signal", "socket", "stat", "struct", "termios", "threading", "time", "warnings")
+
+
+def _snapshot(name: str) -> Optional[types.ModuleType]:
+    try:
+        module = importlib.import_module(name)
+    except ImportError:  # fcntl, termios, resource: not on every platform
+        return None
+    copy = types.ModuleType(name, module.__doc__)
+    copy.__dict__.update(module.__dict__)
+    return copy
+
+
+_ABSENT = object()
+_MODULES = {name: copy for name, copy in ((name, _snapshot(name)) for name in _GUARDED) if copy is not None}
+
+
+def _use_private_modules(module: types.ModuleType) -> None:
+    for key, value in list(module.__dict__.items()):
+        if isinstance(value, types.ModuleType) and key != "__builtins__":
+            private = _MODULES.get(getattr(value, "__name__", None))  # type: ignore[arg-type]
+            if private is not None:
+                module.__dict__[key] = private
+
 
 class _RunnerLoader(importlib.machinery.SourceFileLoader):
-    """Loads a runner module from this folder with the private builtins (and the usual bytecode cache)."""
+    """Loads a runner module from this folder with the private builtins and modules (and the usual bytecode
+    cache)."""
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__["__builtins__"] = _BUILTINS  # exec() keeps a __builtins__ that is already there
-        super().exec_module(module)
+        # A module loaded after user code ran (checkpoint, restore) must not build on what it changed either
+        # (class SessionPickler(pickle.Pickler) with pickle.Pickler = None): its imports get the copies too.
+        saved = {name: sys.modules.get(name, _ABSENT) for name in _MODULES}
+        sys.modules.update(_MODULES)
+        try:
+            super().exec_module(module)
+        finally:
+            for name, value in saved.items():
+                if value is _ABSENT:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = value  # type: ignore[assignment]
+        _use_private_modules(module)
 
 
 class _RunnerFinder:

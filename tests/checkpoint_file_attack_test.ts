@@ -13,6 +13,9 @@ import { listing, run, withDir } from "./_helpers/checkpoint_files.ts";
 import { openCheckpoint } from "../lib/checkpoint.ts";
 
 const KEY = "checkpoint file attack key";
+/** Binds `_runner_os`: the runner's own copy of `os` (runner/load.py), where a test gates its file writes. */
+const RUNNER_OS =
+  "import importlib\n_runner_os = importlib.import_module('_pyrepl3_runner.checkpoint_file').os";
 const numpy = await pythonHas(TEST_PYTHON, "numpy");
 
 /** Rejects with `message` if `promise` has not settled within `ms` (a bound against a hang, not a timing). */
@@ -369,9 +372,10 @@ async function stopMidCheckpoint(
   const gate = `${dir}/gate`;
   mkfifo(gate);
   await Deno.mkdir(`${dir}/out`);
-  const hold = "import os\n_fsync = os.fsync\n" +
+  // The runner calls its own copy of os (runner/load.py): the gate goes there, not in the user's os.
+  const hold = `${RUNNER_OS}\n_fsync = _runner_os.fsync\n` +
     `def _gated(fd):\n    open(${JSON.stringify(gate)}).read()\n    _fsync(fd)\n` +
-    "os.fsync = _gated\nbig = bytearray(64 << 20)";
+    "_runner_os.fsync = _gated\nbig = bytearray(64 << 20)";
   await Deno.writeTextFile(
     `${dir}/big.yaml`,
     [
@@ -656,10 +660,10 @@ Deno.test("interrupt() and timeoutMs in the middle of writing a checkpoint file:
       // The worker's fsync of the written temporary file first opens the FIFO: it waits there, mid-write.
       await run(
         session,
-        `import os\n_fsync = os.fsync\ndef _gated(fd):\n    open(${
+        `${RUNNER_OS}\n_fsync = _runner_os.fsync\ndef _gated(fd):\n    open(${
           JSON.stringify(gate)
         }).read()\n` +
-          "    _fsync(fd)\nos.fsync = _gated\nbig = bytearray(8 << 20)\nkept = 'mine'",
+          "    _fsync(fd)\n_runner_os.fsync = _gated\nbig = bytearray(8 << 20)\nkept = 'mine'",
       );
       const temps = async () => (await listing(dir)).filter((name) => name.endsWith(".tmp"));
       await t.step("interrupt()", async () => {
@@ -746,8 +750,8 @@ Deno.test("a checkpoint file of 20,000 small buffers (60,000 parts) is written w
         "import os, sys\nwriter = next(m for n, m in sys.modules.items() if n.endswith('.checkpoint_file'))\n" +
           "parts = [b'head', bytearray(b'x' * 1000), memoryview(bytearray(range(256))), b'', b'tail'] * 300\n" +
           `fd = os.open(${JSON.stringify(`${dir}/short`)}, os.O_WRONLY | os.O_CREAT, 0o600)\n` +
-          "real = os.writev\nos.writev = lambda fd, views: real(fd, [bytes(b''.join(views))[:7]])\n" +
-          "try:\n    total = writer._write_all(fd, parts)\nfinally:\n    os.writev = real\n    os.close(fd)\n" +
+          "real = writer.os.writev\nwriter.os.writev = lambda fd, views: real(fd, [bytes(b''.join(views))[:7]])\n" +
+          "try:\n    total = writer._write_all(fd, parts)\nfinally:\n    writer.os.writev = real\n    os.close(fd)\n" +
           `[total, open(${
             JSON.stringify(`${dir}/short`)
           }, 'rb').read() == b''.join(bytes(p) for p in parts)]`,

@@ -90,16 +90,30 @@ Deno.test("execute() of a big cell whose interpreter is killed mid-send ends cra
 
 // threading.Thread() reads sys.excepthook, threading.excepthook and sys.stderr, and refuses to be made when
 // one is gone or None: every thread the runner starts failed (a rollback's restarted output threads, a
-// restore's hashing threads), and the interpreter died with the session's state.
-for (
-  const breaking of [
-    "import sys\ndel sys.stderr",
-    "import sys\nsys.excepthook = None",
-    "import threading\nthreading.excepthook = None",
-    "import threading\nthreading.Thread = None",
-  ]
-) {
-  Deno.test(`the runner's threads survive user code doing ${breaking.split("\n")[1]}`, async () => {
+// restore's hashing threads), and the interpreter died with the session's state. And the runner called the
+// standard library through its modules' attributes, which user code may rebind: os.write = None or
+// select.select = None made the next rollback kill the interpreter, pickle.Pickler = None every checkpoint
+// fail. Each patch must stay as the user left it.
+const BREAKING: [string, string][] = [
+  ["import sys\ndel sys.stderr", "not hasattr(sys, 'stderr')"],
+  ["import sys\nsys.excepthook = None", "sys.excepthook is None"],
+  ["import threading\nthreading.excepthook = None", "threading.excepthook is None"],
+  ["import threading\nthreading.Thread = None", "threading.Thread is None"],
+  ["import os\nos.write = None", "os.write is None"],
+  ["import select\nselect.select = select.poll = None", "select.select is None"],
+  ["import signal\nsignal.signal = None", "signal.signal is None"],
+  ["import time\ntime.monotonic = time.time = None", "time.monotonic is None"],
+  [
+    "import pickle\npickle.Pickler = pickle.Unpickler = pickle.PickleBuffer = None",
+    "pickle.Pickler is None",
+  ],
+  ["import struct\nstruct.Struct = struct.pack = None", "struct.Struct is None"],
+  ["import mmap\nmmap.mmap = None", "mmap.mmap is None"],
+  ["import datetime\ndatetime.datetime = None", "datetime.datetime is None"],
+  ["import sys\nsys.modules['pickle'] = None", "sys.modules['pickle'] is None"],
+];
+for (const [breaking, stillThere] of BREAKING) {
+  Deno.test(`the runner works on after user code does ${breaking.split("\n")[1]}`, async () => {
     const file = `${await Deno.makeTempDir()}/state.pyrepl3ckpt`;
     try {
       await withSession(async (session) => {
@@ -121,12 +135,18 @@ for (
         await run(session, "kept.append(5)");
         await session.execute("kept.append(6)", { transaction: "explicit" });
         await session.rollback();
+        const interrupted = await session.execute("while True: pass", {
+          onOutput: () => {},
+          signal: AbortSignal.timeout(300),
+        });
+        equal(interrupted.status, "interrupted");
         const streamed: string[] = [];
         const result = await session.execute("print('still', kept)", {
           onOutput: (_, data) => streamed.push(data),
         });
         equal(result.stdout, "still [1, 2, 5]\n");
         equal(streamed.join(""), "still [1, 2, 5]\n");
+        equal(await run(session, stillThere), true);
       });
     } finally {
       await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
