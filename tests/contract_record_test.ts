@@ -267,3 +267,47 @@ Deno.test("record: SIGTERM at the prompt exits 143 with the terminal out of raw 
   equal(run.canonical, true);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record: each password typed gets its own variable, and none shows in an expectation", async () => {
+  const dir = await tempScenarios({
+    // A file recorded before, whose password variable is not set now.
+    "p.yaml": [
+      "name: p",
+      "steps:",
+      "  - exec: import getpass; old = getpass.getpass()",
+      "    inputs: [{ prompt: 'Password: ', reply_env: PYREPL3_SECRET_PASSWORD }]",
+      "",
+    ].join("\n"),
+  });
+  const file = `${dir}/p.yaml`;
+  const run = await runCli(["record", file, "--python", TEST_PYTHON], {
+    stdin: [
+      "import getpass; a = getpass.getpass()",
+      "hunter22",
+      "b = getpass.getpass()",
+      "swordfish",
+      "c = getpass.getpass()",
+      "hunter22",
+      "a + b",
+      "print(b); len(c)",
+      "",
+    ].join("\n"),
+    env: { PYREPL3_SECRET_PASSWORD: "" },
+  });
+  equal(run.code, 0, run.stderr);
+  const text = await Deno.readTextFile(file);
+  ok(!/hunter22|swordfish/.test(text), text);
+  // Before, all three read PYREPL3_SECRET_PASSWORD: the old step's, and the replay failed.
+  const replies = [...text.matchAll(/reply_env: (\w+)/g)].map((m) => m[1]);
+  equal(
+    replies.join(" "),
+    "PYREPL3_SECRET_PASSWORD PYREPL3_SECRET_PASSWORD_2 PYREPL3_SECRET_PASSWORD_3 " +
+      "PYREPL3_SECRET_PASSWORD_2",
+  );
+  match(run.stderr, /left out of the step's expectations \(value\): they show a password/);
+  match(run.stderr, /left out of the step's expectations \(stdout\): they show a password/);
+  match(text, /exec: print\(b\); len\(c\)\n\s+expect:\n\s+value: 8\n/);
+  ok(!run.stderr.includes("set PYREPL3_SECRET_PASSWORD "), run.stderr); // only the new ones
+  match(run.stderr, /set PYREPL3_SECRET_PASSWORD_3 to run it/);
+  await Deno.remove(dir, { recursive: true });
+});

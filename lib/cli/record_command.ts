@@ -85,6 +85,7 @@ export async function recordCommand(
       // The limit a run of the file gives a new step: --timeout, the file's, the config's.
       timeoutMs: options.timeoutMs ?? run.scenario.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       control: (step) => controlStep(run, step),
+      takenSecrets: secretsRead(scenario),
     });
   } finally {
     stops[Symbol.dispose]();
@@ -98,10 +99,12 @@ export async function recordCommand(
   await appendSteps(options.file, recording.steps, settings);
   const noun = recording.steps.length === 1 ? "step" : "steps";
   io.stderr(`pyrepl3: wrote ${recording.steps.length} ${noun} to ${options.file}\n`);
-  for (const name of recording.secrets.keys()) {
+  const written = secretsRead({ steps: recording.steps });
+  for (const name of written) {
     io.stderr(`pyrepl3: a password was recorded as reply_env: ${name}; set ${name} to run it\n`);
   }
-  return await replayFile(options.file, recording.secrets, io);
+  const secrets = new Map([...recording.secrets].filter(([name]) => written.has(name)));
+  return await replayFile(options.file, secrets, io);
 }
 
 /**
@@ -151,6 +154,18 @@ function restoreTerminalOn(signals: ("SIGTERM" | "SIGHUP")[]): Disposable {
       for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
     },
   };
+}
+
+/** The environment variables the steps read input replies from (`reply_env`). */
+function secretsRead(scenario: { steps: readonly object[] }): Set<string> {
+  return new Set(
+    scenario.steps.flatMap((step) =>
+      "inputs" in step && Array.isArray(step.inputs) ? step.inputs : []
+    )
+      .flatMap((input) =>
+        typeof input === "object" && "reply_env" in input ? [input.reply_env] : []
+      ),
+  );
 }
 
 /** The file keys the command line sets (`--cwd`, `--env`, `--python`, `--hash-seed`). */

@@ -18,6 +18,7 @@ import {
   type RecordedStep,
   stepFromResult,
 } from "./record_file.ts";
+import type { WrittenExpectation } from "../scenario/expectation.ts";
 
 /** Entries that end the recording, as in the Python REPL. */
 const QUIT = new Set(["exit", "quit", "exit()", "quit()"]);
@@ -31,6 +32,11 @@ export interface PromptOptions {
   timeoutMs?: number;
   /** Names the environment variable a getpass reply is read from at run time. */
   secretName?: (prompt: string) => string;
+  /**
+   * The variables the file's steps already read replies from: a new reply takes another name
+   * (`..._2`) unless the variable holds that same reply.
+   */
+  takenSecrets?: ReadonlySet<string>;
   /**
    * Runs a checkpoint or restore step (`:checkpoint NAME`, `:restore NAME`) as a scenario run
    * does; resolves with why it failed, or undefined.
@@ -277,11 +283,47 @@ class RunningEntry {
       return null;
     }
     if (password) {
-      const name = (this.#options.secretName ?? secretName)(prompt);
+      const name = this.#secretVariable((this.#options.secretName ?? secretName)(prompt), reply);
       this.#options.recording.secrets.set(name, reply);
       this.#inputs.push({ prompt, reply_env: name });
     } else this.#inputs.push(prompt === "" ? reply : { prompt, reply });
     return reply;
+  }
+
+  /**
+   * Leaves out of `expect` what shows a password typed at a getpass prompt (`secret`, `print(pw)`):
+   * it would be written in clear. The step still runs; that part of it is not checked.
+   */
+  #withoutSecrets(expect: WrittenExpectation): void {
+    const secrets = [...this.#options.recording.secrets.values()].filter((s) => s !== "");
+    if (secrets.length === 0) return;
+    const shown = (value: unknown) => {
+      const text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v);
+      return secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
+    };
+    const left = (["stdout", "stderr", "value", "repr"] as const).filter((key) =>
+      key in expect && shown(expect[key])
+    );
+    for (const key of left) delete expect[key];
+    if (left.length > 0) {
+      this.#io.stderr(
+        `pyrepl3: left out of the step's expectations (${left.join(", ")}): they show a password\n`,
+      );
+    }
+  }
+
+  /**
+   * `base`, or `base_2`, `base_3`...: the first variable that holds no other reply (two passwords
+   * typed at the same prompt each get their own).
+   */
+  #secretVariable(base: string, reply: string): string {
+    const { recording, takenSecrets } = this.#options;
+    for (let n = 1;; n++) {
+      const name = n === 1 ? base : `${base}_${n}`;
+      const held = recording.secrets.get(name) ??
+        (takenSecrets?.has(name) ? Deno.env.get(name) ?? null : undefined);
+      if (held === undefined || held === reply) return name;
+    }
   }
 
   /**
@@ -316,6 +358,7 @@ class RunningEntry {
       );
     }
     const { exec, inputs, expect } = stepFromResult(code, result, this.#inputs);
+    if (expect !== undefined) this.#withoutSecrets(expect);
     const timeoutMs = this.#options.timeoutMs;
     return {
       exec,
@@ -332,7 +375,7 @@ class RunningEntry {
           Math.ceil((this.#interruptedAfterMs * 1.2 + 300) / 100) * 100,
         ),
       }),
-      ...(expect ? { expect } : {}),
+      ...(expect && Object.keys(expect).length > 0 ? { expect } : {}),
     };
   }
 }
