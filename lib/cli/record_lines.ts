@@ -10,7 +10,8 @@ import { createInterface } from "node:readline";
 import { Buffer } from "node:buffer";
 import { Readable, Writable } from "node:stream";
 import process from "node:process";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeTextFileAtomic } from "../_atomic_write.ts";
 import { LineReader } from "./_lines.ts";
 import type { CliIO } from "./io.ts";
 
@@ -193,8 +194,8 @@ export class TerminalLines implements LineSource {
     this.#mode("normal");
     if (this.#file === undefined) return;
     try {
-      await Deno.mkdir(dirname(this.#file), { recursive: true });
-      await Deno.writeTextFile(this.#file, [...this.#history].reverse().join("\n") + "\n");
+      const text = [...this.#history].reverse().join("\n") + "\n";
+      await writeTextFileAtomic(this.#file, text, { mkdirs: true });
     } catch {
       // The history is a comfort; failing to keep it must not fail the recording.
     }
