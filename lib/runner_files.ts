@@ -63,7 +63,10 @@ async function locateRunner(moduleUrl: string, cacheRoot: string | undefined): P
   const dir = `${root}/pyrepl3/${RUNNER_HASH}`;
   const bootPath = `${dir}/runner/boot.py`;
   try {
-    if (!await isFile(bootPath)) await writeRunner(`${root}/pyrepl3`, dir);
+    if (!await isComplete(dir)) {
+      await setAside(dir);
+      await writeRunner(`${root}/pyrepl3`, dir);
+    }
   } catch (cause) {
     throw new WorkerStartError(
       `cannot write the Python runner into ${dir}: ${(cause as Error).message}; ` +
@@ -88,11 +91,52 @@ async function writeRunner(parent: string, dir: string): Promise<void> {
       await Deno.rename(temp, dir);
     } catch (error) {
       // rename(2) refuses a non-empty target: another process renamed its complete copy first.
-      if (!await isFile(`${dir}/runner/boot.py`)) throw error;
+      if (!await isComplete(dir)) throw error;
     }
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * True when `dir` holds every runner file at its size. A copy with files missing or cut short (a
+ * cache cleaner, a disk that filled up, a hand edit) is replaced, rather than failing every start.
+ */
+async function isComplete(dir: string): Promise<boolean> {
+  for (const [name, text] of Object.entries(RUNNER_SOURCES)) {
+    try {
+      const info = await Deno.stat(`${dir}/runner/${name}`);
+      if (!info.isFile || info.size !== encoder.encode(text).length) return false;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+  return true;
+}
+
+/**
+ * Moves an incomplete copy out of the way (renamed first: a reader never sees it half removed);
+ * nothing when there is none, or another process has just put a complete one in place.
+ */
+async function setAside(dir: string): Promise<void> {
+  try {
+    await Deno.stat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (await isComplete(dir)) return;
+  const aside = `${dir}.broken-${crypto.randomUUID()}`;
+  try {
+    await Deno.rename(dir, aside);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // nothing there, or another process moved it
+    throw error;
+  }
+  await Deno.remove(aside, { recursive: true }).catch(() => {});
 }
 
 async function defaultCacheRoot(): Promise<string> {
@@ -109,14 +153,5 @@ function envVar(name: string): string | undefined {
     return Deno.env.get(name);
   } catch {
     return undefined; // no --allow-env for it: fall back
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
