@@ -311,3 +311,38 @@ Deno.test("record: each password typed gets its own variable, and none shows in 
   match(run.stderr, /set PYREPL3_SECRET_PASSWORD_3 to run it/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record: Ctrl-C during :checkpoint interrupts the pickling, and nothing is recorded for it", async () => {
+  const marks = await Deno.makeTempDir({ prefix: "pyrepl3_marks_" });
+  const started = `${marks}/pickling`;
+  try {
+    const { screen, steps } = await recordAtTerminal([
+      { expect: ">>> " },
+      { send: "class Slow:\r" },
+      { expect: "... " },
+      { send: "  def __reduce__(self):\r" },
+      { expect: "... " },
+      {
+        send: `    import time; open(${JSON.stringify(started)}, "w").close(); time.sleep(30)\r`,
+      },
+      { expect: "... " },
+      { send: "\r" },
+      { expect: ">>> " },
+      { send: "s = Slow()\r" },
+      { expect: ">>> " },
+      { send: ":checkpoint a\r" },
+      { wait_file: started },
+      // Before, the Ctrl-C waited for the 30 s pickling, then cancelled the next prompt.
+      { send: CTRL_C },
+      { expect: "interrupted", timeout: 20 },
+      { expect: ">>> " },
+      { send: CTRL_D },
+      { expect: "it passes" },
+    ]);
+    ok(!screen.includes("KeyboardInterrupt"), screen);
+    equal(steps.length, 2);
+    ok(!steps.some((step) => "checkpoint" in step), JSON.stringify(steps));
+  } finally {
+    await Deno.remove(marks, { recursive: true });
+  }
+});

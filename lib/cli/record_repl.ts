@@ -92,7 +92,11 @@ export async function runPrompt(
         if (command.kind === "rollback") {
           rollback = true;
           io.stdout("the next entry runs under rollback_always: its changes are undone\n");
-        } else await runCommand(command, recording, io, options);
+        } else {
+          // Ctrl-C during :checkpoint or :restore (pickling runs user code) interrupts it.
+          running = { abort: () => void session.interrupt() };
+          await runCommand(command, recording, io, options).finally(() => running = undefined);
+        }
         continue;
       }
       const entry = new RunningEntry(session, lines, io, { ...options, recording, rollback });
