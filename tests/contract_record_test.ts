@@ -210,6 +210,7 @@ Deno.test("record refuses, before the prompt, a file no run would take as a scen
     [[`${dir}/notes.txt`], /must end in \.yaml, \.yml or \.json/],
     [[`${dir}/pyrepl3.yaml`], /not be the project config file/],
     [[`${dir}/missing/s.yaml`], /missing is no directory/],
+    [[`${dir}/s.yaml`, "--cwd", `${dir}/nowhere`], /--cwd .*nowhere: no such directory/],
     [[`${dir}/s.yaml`, "--python", `${dir}/no-python`], /--python .*no-python: not a usable/],
   ];
   for (const [args, said] of cases) {

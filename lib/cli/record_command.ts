@@ -119,9 +119,11 @@ async function checkTarget(options: RecordOptions): Promise<void> {
     );
   }
   const dir = dirname(resolve(options.file));
-  const info = await Deno.stat(dir).catch(() => undefined);
-  if (!info?.isDirectory) {
+  if (!(await isDirectory(dir))) {
     throw new UsageError(`record: ${dir} is no directory; create it first for ${options.file}`);
+  }
+  if (options.cwd !== undefined && !(await isDirectory(options.cwd))) {
+    throw new UsageError(`--cwd ${options.cwd}: no such directory`);
   }
   if (options.python === undefined) return;
   try {
@@ -166,6 +168,10 @@ function secretsRead(scenario: { steps: readonly object[] }): Set<string> {
         typeof input === "object" && "reply_env" in input ? [input.reply_env] : []
       ),
   );
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await Deno.stat(path).catch(() => undefined))?.isDirectory ?? false;
 }
 
 /** The file keys the command line sets (`--cwd`, `--env`, `--python`, `--hash-seed`). */
