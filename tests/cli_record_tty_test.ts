@@ -3,7 +3,7 @@
  * person would, waiting for the screen to show each prompt; the file written replays green.
  */
 import { equal, match, ok } from "node:assert/strict";
-import { tempScenarios } from "./_helpers/cli.ts";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { CTRL_C, CTRL_D, driveCli as drive, type Key, UP } from "./_helpers/record_pty.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
 
@@ -56,46 +56,13 @@ const SESSION: Key[] = [
   { expect: "it passes" },
 ];
 
-/** The file written, `interrupt_after` aside (it is the time measured at the terminal). */
-const GOLDEN = `name: session
-steps:
-  - exec: |-
-      def double(x):
-          return 2 * x
-  - exec: "for i in range(3): print(double(i))"
-    expect:
-      stdout: |
-        0
-        2
-        4
-  - exec: 'name = input("Name: ")'
-    inputs:
-      - prompt: "Name: "
-        reply: Ada
-    expect:
-      stdout: "Name: "
-  - exec: name
-    expect:
-      value: Ada
-  - exec: name + '!'
-    expect:
-      value: Ada!
-  - exec: import time; print('ready', 'to', 'sleep', flush=True); time.sleep(5)
-    interrupt_after: DURATION
-    expect:
-      status: interrupted
-      stdout: |
-        ready to sleep
-  - exec: import getpass; secret = getpass.getpass()
-    inputs:
-      - prompt: "Password: "
-        reply_env: PYREPL3_SECRET_PASSWORD
-    expect:
-      stdout: "Password: "
-  - exec: len(secret)
-    expect:
-      value: 7
-`;
+/**
+ * The file written, `interrupt_after` aside (it is the time measured at the terminal): the golden
+ * file (not a scenario: its `interrupt_after` is a placeholder).
+ */
+const GOLDEN = await Deno.readTextFile(
+  new URL("./fixtures/record/session.golden.yaml", import.meta.url),
+);
 
 Deno.test("record at a terminal: python3's prompt, and a file that replays green", async () => {
   const dir = await tempScenarios({});
@@ -114,6 +81,9 @@ Deno.test("record at a terminal: python3's prompt, and a file that replays green
   match(text, /interrupt_after: \d+(\.\d+)?m?s\n/);
   const shown = text.replace(/interrupt_after: .*/, "interrupt_after: DURATION");
   equal(shown.replace(/^python: .*\n/m, ""), GOLDEN);
+  // It replays green with the CLI too, the password in the variable named.
+  const replay = await runCli([file], { env: { PYREPL3_SECRET_PASSWORD: "hunter2" } });
+  equal(replay.code, 0, replay.stdout + replay.stderr);
   // Kept for the next run's Up arrow; the password is not.
   const kept = await Deno.readTextFile(history);
   match(kept, /^name \+ '!'$/m);
