@@ -179,3 +179,30 @@ Deno.test("notebook: nbval's nbval-raises-exception tag is raises-exception", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a '# pyrepl3:' inside a string literal is no directive; one in a comment after it is", async () => {
+  const dir = await tempScenarios({
+    "doc.txt": [
+      '>>> print("see # pyrepl3: restart")',
+      "see # pyrepl3: restart",
+      '>>> s = """',
+      "... # pyrepl3: bogus",
+      '... """',
+      '>>> r"\\" # pyrepl3: restart"',
+      "'\\\\\" # pyrepl3: restart'",
+      '>>> x = input("# pyrepl3: ")  # pyrepl3: inputs=["a"]',
+      "# pyrepl3: ",
+      ">>> x",
+      "'a'",
+      "",
+    ].join("\n"),
+  });
+  try {
+    // Each string's '# pyrepl3:' was read as a directive: exit 2, "cannot read the directive".
+    const run = await runCli(["doc.txt", "--python", TEST_PYTHON], { cwd: dir });
+    equal(run.code, 0, run.stdout + run.stderr);
+    match(run.stdout, /1 scenario: 1 passed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

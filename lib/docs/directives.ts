@@ -70,12 +70,10 @@ export function execStepFields(
  */
 export function parseExampleDirectives(source: string): ExampleDirectives {
   const directives: ExampleDirectives = {};
-  let onlyComments = true;
   let control: ExampleDirectives["control"];
-  for (const line of source.split("\n")) {
-    const match = MARK.exec(line);
-    const code = (match ? line.slice(0, match.index) : line).trim();
-    if (code !== "" && !code.startsWith("#")) onlyComments = false;
+  const { comments, hasCode } = scanComments(source);
+  for (const comment of comments) {
+    const match = MARK.exec(comment);
     if (!match) continue;
     for (const [key, value] of tokens(match[1])) {
       switch (key) {
@@ -119,13 +117,43 @@ export function parseExampleDirectives(source: string): ExampleDirectives {
     }
   }
   if (control === undefined) return directives;
-  if (!onlyComments) {
+  if (hasCode) {
     if (control.kind === "rollback") return { ...directives, transaction: "rollback_always" };
     throw new Error(
       `${control.kind} stands alone: write it as an example of its own (>>> # pyrepl3: ${control.kind})`,
     );
   }
   return { ...directives, control };
+}
+
+/**
+ * The comments of Python `source` (each from its `#` to the end of its line) and whether it has
+ * code besides them. A `#` in a string literal (`print("# pyrepl3: ...")`, a triple-quoted string
+ * over several lines) starts no comment.
+ */
+function scanComments(source: string): { comments: string[]; hasCode: boolean } {
+  const comments: string[] = [];
+  let hasCode = false;
+  let quote: string | undefined;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (quote !== undefined) {
+      if (c === "\\") i++;
+      else if (source.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = undefined;
+      } else if (c === "\n" && quote.length === 1) quote = undefined; // unterminated: ends here
+    } else if (c === "#") {
+      const end = source.indexOf("\n", i);
+      comments.push(source.slice(i, end === -1 ? source.length : end));
+      i = end === -1 ? source.length : end - 1;
+    } else if (c === '"' || c === "'") {
+      quote = source.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      i += quote.length - 1;
+      hasCode = true;
+    } else if (!/\s/.test(c)) hasCode = true;
+  }
+  return { comments, hasCode };
 }
 
 /** `key=value key2 key3=[json]` into pairs; a JSON value may hold spaces. */
