@@ -64,7 +64,7 @@ Deno.test("the github reporter appends its summary to GITHUB_STEP_SUMMARY's file
   await Deno.remove(file);
 });
 
-Deno.test("in GitHub Actions the github reporter is added beside pretty unless --reporter is given", () => {
+Deno.test("in GitHub Actions the github reporter is added beside pretty on stdout", () => {
   const reporters = (args: string[], githubActions: boolean) => {
     const command = parseCommand(["s/", ...args], { githubActions });
     return command.kind === "run" ? command.options.reporters.map((r) => r.name) : [];
@@ -73,6 +73,10 @@ Deno.test("in GitHub Actions the github reporter is added beside pretty unless -
   deepStrictEqual(reporters([], false), ["pretty"]);
   deepStrictEqual(reporters(["--output", "junit=x.xml"], true), ["pretty", "junit", "github"]);
   deepStrictEqual(reporters(["--reporter", "dot"], true), ["dot"]);
+  deepStrictEqual(reporters(["--reporter", "pretty"], true), ["pretty", "github"]);
+  deepStrictEqual(reporters(["-r", "junit:x.xml"], true), ["pretty", "junit", "github"]);
+  deepStrictEqual(reporters(["-r", "json"], true), ["json"]);
+  deepStrictEqual(reporters(["-r", "pretty:p.txt", "-r", "tap"], true), ["pretty", "tap"]);
   deepStrictEqual(reporters(["--reporter", "github"], false), ["pretty", "github"]);
   deepStrictEqual(reporters(["--reporter", "dot", "--reporter", "github"], false), [
     "dot",

@@ -159,8 +159,8 @@ export interface ParseDefaults {
   /** The default of `--jobs`. Default `navigator.hardwareConcurrency`. */
   jobs?: number;
   /**
-   * Running in GitHub Actions: without `--reporter`, the github reporter is added beside
-   * pretty. Default: `GITHUB_ACTIONS` is `true`.
+   * Running in GitHub Actions: when pretty writes to stdout, the github reporter is added beside
+   * it. Default: `GITHUB_ACTIONS` is `true`.
    */
   githubActions?: boolean;
 }
@@ -215,8 +215,7 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
               : []
           ),
         ),
-        values.reporter === undefined &&
-          (defaults.githubActions ?? Deno.env.get("GITHUB_ACTIONS") === "true"),
+        defaults.githubActions ?? Deno.env.get("GITHUB_ACTIONS") === "true",
       ),
       update: values.update ?? false,
       filter: values.filter === undefined ? undefined : parseFilter(values.filter),
@@ -395,9 +394,13 @@ function parseReporters(flags: { flag: string; value: string }[]): ReporterSpec[
   return specs;
 }
 
-/** In GitHub Actions the github reporter's annotations go beside the reporters asked for. */
+/**
+ * In GitHub Actions the github reporter's annotations go beside pretty on stdout (given or implied,
+ * as with `--reporter junit:FILE`); never into another stdout reporter's JSON, XML, TAP or dots.
+ */
 function withGithub(specs: ReporterSpec[], add: boolean): ReporterSpec[] {
-  return add && !specs.some((spec) => spec.name === "github")
+  const prettyOnStdout = specs.some((spec) => spec.name === "pretty" && spec.file === undefined);
+  return add && prettyOnStdout && !specs.some((spec) => spec.name === "github")
     ? [...specs, { name: "github" }]
     : specs;
 }

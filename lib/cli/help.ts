@@ -31,8 +31,8 @@ Options:
                               repeatable. NAME alone writes to stdout, NAME:FILE writes
                               to FILE; html alone writes pyrepl3-report/index.html.
                               github prints ::error annotations for GitHub Actions
-                              beside the stdout reporter (added when GITHUB_ACTIONS=true
-                              and no --reporter is given) and appends a Markdown table
+                              beside the stdout reporter (added beside pretty on stdout
+                              when GITHUB_ACTIONS=true) and appends a Markdown table
                               to $GITHUB_STEP_SUMMARY.
   -o, --output FILE           right after --reporter NAME: write that reporter to FILE
                               (--reporter junit --output report.xml). Repeatable.

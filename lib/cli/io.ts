@@ -29,8 +29,8 @@ export function processIO(): CliIO {
     columns = undefined; // not a console after all (e.g. a pty without a size)
   }
   return {
-    stdout: (text) => writeAll(Deno.stdout, text),
-    stderr: (text) => writeAll(Deno.stderr, text),
+    stdout: closableWriter(Deno.stdout),
+    stderr: closableWriter(Deno.stderr),
     isTerminal,
     // https://no-color.org: "when present and not an empty string".
     colorAllowed: (Deno.env.get("NO_COLOR") ?? "") === "",
@@ -39,6 +39,24 @@ export function processIO(): CliIO {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * A writer that goes quiet once its reader has gone (`pyrepl3 scenarios/ | head`): the run goes
+ * on, its report files are written and its exit code is the verdict's, instead of failing with
+ * BrokenPipe at the first line no one reads.
+ */
+function closableWriter(target: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    try {
+      writeAll(target, text);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      closed = true;
+    }
+  };
+}
 
 function writeAll(target: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);

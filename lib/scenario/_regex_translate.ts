@@ -238,13 +238,31 @@ function charClass(
   let out = "[";
   let i = start + 1;
   if (source[i] === "^") out += source[i++];
-  if (source[i] === "]") {
+  const leadingBracket = source[i] === "]";
+  if (leadingBracket) {
     out += "\\]";
     i++;
   }
+  // What the last item was, for ranges: Python refuses `[\d-z]` and `[a-\d]` (bad character
+  // range), where RE2 would read the `-` as a literal; a range's end starts no new range.
+  let last: "none" | "char" | "class" | "range" = leadingBracket ? "char" : "none";
   for (; i < source.length; i++) {
     const c = source[i];
     if (c === "]") return [out + "]", i];
+    const shorthand = c === "\\" && /[dDwWsS]/.test(source[i + 1] ?? "");
+    if (c === "-" && (last === "char" || last === "class") && source[i + 1] !== "]") {
+      const end = source[i + 1] === "\\" && /[dDwWsS]/.test(source[i + 2] ?? "");
+      if (last === "class" || end) {
+        const from = source.lastIndexOf("\\", i - 1);
+        fail(
+          `bad character range ${source.slice(last === "class" ? from : i - 1, i + (end ? 3 : 2))}`,
+        );
+      }
+      out += c;
+      last = "range";
+      continue;
+    }
+    last = last === "range" ? "none" : shorthand ? "class" : "char";
     if (c === "\\") {
       const [text, used] = escape(source, i + 1, true, ascii, fail, linear);
       out += text;
