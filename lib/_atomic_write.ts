@@ -21,7 +21,8 @@ const encoder = new TextEncoder();
 
 /**
  * Replaces `path` with `text` atomically. An existing file keeps its permissions, and a symlink
- * keeps pointing where it did (the file it points to is replaced).
+ * keeps pointing where it did (the file it points to is replaced). A device or a pipe
+ * (`--reporter json:/dev/stdout`, `/dev/null`, a FIFO) is written through, never replaced.
  *
  * @throws the file system's error (`Deno.errors.NotFound` for a missing directory,
  * `PermissionDenied`...); the target is then untouched and no temporary file is left.
@@ -40,6 +41,7 @@ export async function writeTextFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   if (options.mkdirs) await Deno.mkdir(dirname(path), { recursive: true });
+  if (await isSpecialFile(path)) return await writeThrough(path, encoder.encode(text));
   const target = await realTarget(path);
   const mode = await existingMode(target);
   const temp = temporaryPathBeside(target);
@@ -87,6 +89,29 @@ export function removeUnfinishedWrites(): void {
     }
   }
   unfinished.clear();
+}
+
+/**
+ * True for a device, a FIFO or a socket (`/dev/stdout`, `/dev/null`, `mkfifo`): renaming a file
+ * over one would replace it (as root, `/dev/null` itself), so it is written through instead.
+ */
+async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(path);
+    return !info.isFile && !info.isDirectory;
+  } catch {
+    return false; // missing: created by the rename
+  }
+}
+
+/** Writes `bytes` to the device or pipe `path` as it is: no temporary file, nothing renamed. */
+async function writeThrough(path: string, bytes: Uint8Array): Promise<void> {
+  const file = await Deno.open(path, { write: true });
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(await file.write(bytes));
+  } finally {
+    file.close();
+  }
 }
 
 async function realTarget(path: string): Promise<string> {

@@ -5,7 +5,7 @@
  * before, a report directory (a CI artifact) had no image of the failure. Needs no matplotlib:
  * the image is a PNG the standard library writes.
  */
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { requirePython } from "./_helpers/python_has.ts";
 import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
@@ -114,4 +114,35 @@ Deno.test({
       }
     }, { python: PANDAS_PYTHON });
   },
+});
+
+Deno.test("a report written to a FIFO (as to /dev/stdout) goes through it: the FIFO stays, no image is copied beside it", async () => {
+  const dir = await tempScenarios({ "square.yaml": scenario("(255, 0, 0)") });
+  try {
+    const written = await runCli(["square.yaml", "--update", "--python", TEST_PYTHON], {
+      cwd: dir,
+    });
+    equal(written.code, 0, written.stdout + written.stderr);
+    await Deno.writeTextFile(`${dir}/square.yaml`, scenario("(0, 0, 255)"));
+    await Deno.mkdir(`${dir}/out`);
+    const fifo = `${dir}/out/report.json`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    equal(made.code, 0);
+    // The reader is bounded: a CLI that never opened the FIFO would leave `timeout` to end it.
+    const reader = new Deno.Command("timeout", { args: ["60", "cat", fifo], stdout: "piped" })
+      .spawn();
+    const run = await runCli(["square.yaml", "--python", TEST_PYTHON, "-r", `json:${fifo}`], {
+      cwd: dir,
+    });
+    equal(run.code, 1, run.stdout + run.stderr);
+    const read = await reader.output();
+    equal(read.code, 0, "the report reached the reader");
+    const report = JSON.parse(new TextDecoder().decode(read.stdout));
+    equal(report.scenarios[0].status, "failed");
+    // Renamed over, the FIFO was a regular file; as root, /dev/stdout or /dev/null would be too.
+    ok((await Deno.lstat(fifo)).isFifo, "still a FIFO");
+    deepStrictEqual(await files(`${dir}/out`), ["report.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

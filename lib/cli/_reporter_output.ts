@@ -60,7 +60,8 @@ export function openReporter(
     async finish(report) {
       reporter.runDone(report);
       await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
-      copySnapshotImages(report, dirname(file)); // the "next to the report"
+      // The images of failed snapshots go next to the report, when it is a file (not /dev/stdout).
+      if (Deno.statSync(file).isFile) copySnapshotImages(report, dirname(file));
     },
   };
 }
