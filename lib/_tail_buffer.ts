@@ -21,13 +21,27 @@ export class TailBuffer {
     }
   }
 
-  /** Reads `stream` to its end into this buffer; resolves when the stream closes. */
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+
+  /** Reads `stream` to its end (or until `stop()`) into this buffer; resolves when reading ends. */
   async collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = this.#reader = stream.getReader();
     try {
-      for await (const chunk of stream) this.push(chunk);
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        this.push(value);
+      }
     } catch {
       // the stream closed with the process
+    } finally {
+      this.#reader = null;
     }
+  }
+
+  /** Stops reading (a stray process holds the stream open after its writer ended); keeps what was read. */
+  stop(): void {
+    this.#reader?.cancel().catch(() => {});
   }
 
   /** The kept bytes as text (invalid UTF-8 becomes U+FFFD). */

@@ -211,6 +211,15 @@ export class Keeper {
   }
 
   async #readLoop(reader: FrameReader, stderrDone: Promise<void>): Promise<void> {
+    // A process warmup code started (a fork, a subprocess) may outlive the keeper and hold its stdout and
+    // stderr open: stop reading them shortly after the keeper ended, or Deno would never exit.
+    let loopEnded = () => {};
+    const ended = new Promise<void>((resolve) => loopEnded = resolve);
+    this.exited.then(async () => {
+      await withinMs(Promise.all([ended, stderrDone]), STDERR_DRAIN_MS);
+      reader.cancel();
+      this.#stderrTail.stop();
+    });
     try {
       while (true) {
         const payload = await reader.next();
@@ -224,6 +233,7 @@ export class Keeper {
       );
       this.#signalKeeper("SIGKILL");
     }
+    loopEnded();
     const status = await this.exited;
     for (const pgid of [...this.#groups]) this.killGroup(pgid);
     await withinMs(stderrDone, STDERR_DRAIN_MS);

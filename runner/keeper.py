@@ -26,7 +26,7 @@ from typing import Any
 
 from .framing import FrameReader, FrameWriter
 from .interpreter import Interpreter  # imported here so that every fork starts with it loaded
-from .reaper import become_subreaper, end_all
+from .reaper import become_subreaper, die_with_parent, end_all
 from .protocol import ATTACH, EXITED, KEEPER_ERROR, KEEPER_HELLO, PROTOCOL_VERSION, SPARE, SPAWN, WARMUP, WARMUP_DONE
 
 
@@ -49,6 +49,7 @@ class Keeper:
         os.set_blocking(self.retire_read, False)
         self.parent = os.getppid()
         self.groups: set[int] = set()
+        self._warming = False
         self.retired: set[int] = set()
         self._retire_buffer = b""
 
@@ -59,6 +60,8 @@ class Keeper:
         signal.signal(signal.SIGHUP, lambda signum, frame: self.stop())
         signal.set_wakeup_fd(self.wake_write)
         become_subreaper()  # orphans of the sessions become our children: end_all finds them
+        keeper = os.getpid()
+        os.register_at_fork(after_in_child=lambda: self._warming and die_with_parent(keeper))
         attach = self.reader.read()
         if not (isinstance(attach, dict) and attach.get("t") == ATTACH and isinstance(attach.get("socket"), str)):
             raise SystemExit("pyrepl3 keeper: the first request must be attach")
@@ -112,6 +115,7 @@ class Keeper:
         self.generation += 1
         reply: dict[str, Any] = {"t": WARMUP_DONE, "id": message.get("id"), "ok": True,
                                  "generation": self.generation}
+        self._warming = True  # a fork the warmup makes dies with the keeper (die_with_parent)
         try:
             code = compile(message["code"], "<warmup>", "exec")
             exec(code, sys.modules["__main__"].__dict__)
@@ -119,6 +123,8 @@ class Keeper:
             from .executor import error_info
 
             reply.update(ok=False, error=error_info(exc))
+        finally:
+            self._warming = False
         for name in ("stdout", "stderr"):
             try:
                 getattr(sys, name).flush()  # warmup code may have deleted or replaced them

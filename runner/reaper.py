@@ -32,6 +32,24 @@ def become_subreaper() -> bool:
         return False
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child just forked from `parent`: be SIGKILLed when it dies (Linux), and exit now if it already has.
+
+    For the forks warmup code makes in the keeper itself: when that code then ends the keeper (``os._exit``),
+    nothing is left to kill them, and they are nobody's descendants any more."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:  # noqa: BLE001 - not Linux
+        return
+    if os.getppid() != parent:  # it died before the prctl took hold
+        os._exit(0)
+
+
 def end_all(groups: Iterable[int]) -> None:
     """SIGKILL the given process groups and every descendant of this process, and reap them. Never raises."""
     me = os.getpid()

@@ -9,7 +9,7 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { InvalidOptionError, SessionClosedError, SessionDeadError, SessionPool } from "../mod.ts";
 import type { Checkpoint, Session } from "../mod.ts";
-import { TEST_PYTHON, withSession } from "./_helpers/session.ts";
+import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
 
 async function run(session: Session, code: string): Promise<unknown> {
   const result = await session.execute(code);
@@ -193,5 +193,72 @@ Deno.test("del builtins.__import__ (not just None) breaks neither checkpoint() n
     });
   } finally {
     await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  }
+});
+
+/** Pids of running processes (zombies aside) whose environment holds `NAME=value`. */
+function processesWithEnv(name: string, value: string): number[] {
+  const needle = `\0${name}=${value}\0`;
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      const environ = `\0${Deno.readTextFileSync(`/proc/${entry.name}/environ`)}`;
+      if (environ.includes(needle)) found.push(Number(entry.name));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found;
+}
+
+Deno.test("a warmup that forks and then ends the keeper: start() fails, Deno exits, no process is left", async () => {
+  // The fork held the keeper's stdout and stderr: Deno read them forever and never exited, and the fork,
+  // nobody's descendant any more, ran on.
+  const mark = crypto.randomUUID();
+  const warmup = "import os, time\nif os.fork() == 0:\n    time.sleep(1000)\nos._exit(0)";
+  const script = `
+    import { SessionPool } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+    const pool = new SessionPool({
+      python: ${JSON.stringify(TEST_PYTHON)}, warmup: ${
+    JSON.stringify(warmup)
+  }, startTimeoutMs: 20000,
+      env: { PYREPL3_AUDIT_MARK: ${JSON.stringify(mark)} },
+    });
+    console.log(await pool.start().then(() => "started", (error) => error.name));
+    await pool.shutdown();
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  const exited = await Promise.race([
+    output.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000)),
+  ]);
+  try {
+    ok(exited, "Deno did not exit");
+    const { stdout, stderr } = await output;
+    equal(new TextDecoder().decode(stdout).trim(), "PoolError", new TextDecoder().decode(stderr));
+    const gone = await waitFor(
+      () => processesWithEnv("PYREPL3_AUDIT_MARK", mark).length === 0,
+      3000,
+    );
+    ok(gone, `left running: ${processesWithEnv("PYREPL3_AUDIT_MARK", mark)}`);
+  } finally {
+    for (const pid of processesWithEnv("PYREPL3_AUDIT_MARK", mark)) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    if (!exited) child.kill("SIGKILL");
+    await output.catch(() => {});
   }
 });
