@@ -146,3 +146,44 @@ Deno.test("a report written to a FIFO (as to /dev/stdout) goes through it: the F
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--update rewrites failing display:/data: text and JSON expectations, keeps passing matchers and snapshots", async () => {
+  const dir = await tempScenarios({
+    "rich.yaml": `name: rich
+steps:
+  - exec: |
+      class T:
+          def _repr_html_(self): return "<b>new</b>"
+          def _repr_json_(self): return {"v": 2}
+          def __repr__(self): return "T()"
+      display(T())
+      display("extra")
+      T()
+    expect:
+      display:
+        - text/html: "<b>old</b>"
+          application/json: { v: 1 }
+          text/plain: { contains: "T(" }
+      data:
+        text/html: { contains: "<i>" }
+  - exec: display(1)
+    expect:
+      display: [{ text/plain: "2" }, { text/plain: "3" }]
+      data: { text/plain: "x" }
+`,
+  });
+  try {
+    // Before, the step stayed failed and the file unchanged, with nothing said.
+    const updated = await runCli(["rich.yaml", "--update", "--python", TEST_PYTHON], { cwd: dir });
+    equal(updated.code, 0, updated.stdout + updated.stderr);
+    const text = await Deno.readTextFile(`${dir}/rich.yaml`);
+    ok(text.includes("- text/html: <b>new</b>"), text);
+    ok(text.includes("contains: T("), text);
+    ok(text.includes("- text/plain: \"'extra'\""), text);
+    ok(!text.includes("<i>") && !text.includes('"x"'), text);
+    const again = await runCli(["rich.yaml", "--python", TEST_PYTHON], { cwd: dir });
+    equal(again.code, 0, again.stdout + again.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -20,6 +20,7 @@ import { ScenarioChangedError } from "./errors.ts";
 import { readTextFileStrict } from "./read_text.ts";
 import { applyEdits, MapEdit, type TextEdit } from "./_yaml_edit.ts";
 import { writeSnapshot } from "./snapshot.ts";
+import { bundleFailuresFixable, freshBundleExpectation } from "./_bundle_update.ts";
 
 /**
  * Rewrites the expectations of `file` from `report` (the report of a run of that file): failing
@@ -165,7 +166,10 @@ const FIXABLE: ReadonlySet<FailureKind> = new Set<FailureKind>([
 /** A step that would pass with its expectations rewritten (a crash is never expected). */
 function canFix(step: StepReport): boolean {
   return step.error === undefined && step.actual?.status !== "crashed" &&
-    step.failures.every((f) => FIXABLE.has(f.kind) || snapshotBytes(step, f) !== undefined);
+    step.failures.every((f) =>
+      FIXABLE.has(f.kind) || snapshotBytes(step, f) !== undefined ||
+      (f.kind === "display" || f.kind === "data") && f.snapshot === undefined
+    ) && bundleFailuresFixable(step);
 }
 
 /** The image an image-snapshot failure saw, to be written as the snapshot. */
@@ -237,6 +241,14 @@ function fixExpectation(text: string, expect: MapEdit, step: StepReport, json: b
     if (failed.has(key)) expect.set(key, actual[key]);
   }
   if (failed.has("repr")) expect.set("repr", actual.repr ?? "");
+  for (const key of ["display", "data"] as const) {
+    // An image that differs is fixed by its snapshot file alone: the scenario file stays.
+    if (!step.failures.some((f) => f.kind === key && f.snapshot === undefined)) continue;
+    const current = expect.node(key) as { toJSON?: () => unknown } | undefined;
+    const fresh = freshBundleExpectation(key, current?.toJSON?.(), step);
+    if (fresh === undefined) expect.remove(key);
+    else expect.set(key, fresh);
+  }
   if (failed.has("value")) {
     const plain = plainValue(actual.value);
     if (plain !== undefined) expect.set("value", plain);
