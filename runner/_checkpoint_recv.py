@@ -45,10 +45,26 @@ def receive_checkpoint(reader: Any, count: int) -> ReceivedCheckpoint:
     hasher = _ArrivalHasher()
     try:
         data = reader.read_blob(count, allocate=hasher.allocate, progress=hasher.arrived)
+    except _NoMemory:  # over limits.memoryBytes, say: read the bytes past, so the session lives on, and refuse
+        hasher.finish(0)
+        _discard(reader, count)
+        return ReceivedCheckpoint(None, None)
     except BaseException:
         hasher.finish(0)  # the stream ended inside the blob: stop the thread, it will not get its bytes
         raise
     return ReceivedCheckpoint(data, hasher.finish(count))
+
+
+class _NoMemory(MemoryError):
+    """No memory for the checkpoint's bytes (before any was read)."""
+
+
+def _discard(reader: Any, count: int) -> None:
+    """Read `count` blob bytes and drop them, a MiB at a time."""
+    while count > 0:
+        piece = min(count, 1 << 20)
+        reader.read_blob(piece)
+        count -= piece
 
 
 class _ArrivalHasher:
@@ -75,8 +91,11 @@ class _ArrivalHasher:
         try:
             flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
             memory: Any = mmap.mmap(-1, count, flags=flags) if count else bytearray()
-        except Exception:  # noqa: BLE001 - user code rebound mmap.mmap (or no memory to map): plain memory
-            memory = bytearray(count)
+        except Exception:  # noqa: BLE001 - mmap unusable (no memory to map): plain memory
+            try:
+                memory = bytearray(count)
+            except MemoryError:
+                raise _NoMemory() from None
         self._view = memoryview(memory)
         for thread in self._threads:
             thread.start()
@@ -193,6 +212,11 @@ def _import_all(names: List[str]) -> None:
 def precomputed(received: Any) -> Tuple[Any, Optional[List[str]]]:
     """(data, digests) of what the interpreter received: a ReceivedCheckpoint, or plain bytes (no digests)."""
     if isinstance(received, ReceivedCheckpoint):
+        if received.data is None:
+            from .checkpoint import CheckpointError
+
+            raise CheckpointError("not enough memory to receive the checkpoint (limits.memoryBytes?); the session "
+                                  "is unchanged")
         return received.data, received.digests
     return received, None
 

@@ -7,7 +7,13 @@
  *   BrokenPipe"), and a read ended by a reset was reported as a protocol error.
  */
 import { equal, ok, rejects } from "node:assert/strict";
-import { InvalidOptionError, SessionClosedError, SessionDeadError, SessionPool } from "../mod.ts";
+import {
+  CheckpointError,
+  InvalidOptionError,
+  SessionClosedError,
+  SessionDeadError,
+  SessionPool,
+} from "../mod.ts";
 import type { Checkpoint, Session } from "../mod.ts";
 import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
 
@@ -261,4 +267,26 @@ Deno.test("a warmup that forks and then ends the keeper: start() fails, Deno exi
     if (!exited) child.kill("SIGKILL");
     await output.catch(() => {});
   }
+});
+
+Deno.test("restore() of a checkpoint bigger than limits.memoryBytes allows fails with CheckpointError; the session lives", async () => {
+  // The worker could not allocate the bytes to receive, and the MemoryError killed the interpreter.
+  const checkpoint = await withSession(async (source) => {
+    await run(source, "blob = bytes(96 << 20)");
+    return await source.checkpoint();
+  });
+  const used = await withSession(async (probe) => {
+    const status = await Deno.readTextFile(`/proc/${probe.pid}/status`);
+    return Number(/VmSize:\s+(\d+) kB/.exec(status)![1]) * 1024;
+  });
+  await withSession(async (session) => {
+    await run(session, "kept = 'mine'");
+    await rejects(session.restore(checkpoint), (error: Error) => {
+      ok(error instanceof CheckpointError, `${error}`);
+      ok(error.message.includes("memory"), error.message);
+      return true;
+    });
+    equal(await run(session, "kept"), "mine");
+    equal(await run(session, "'blob' in globals()"), false);
+  }, { limits: { memoryBytes: used + (48 << 20) } });
 });
