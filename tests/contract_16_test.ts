@@ -206,3 +206,15 @@ Deno.test("a '# pyrepl3:' inside a string literal is no directive; one in a comm
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--update of a document saved with CR line endings (as Python reads them) writes it, CRs kept", async () => {
+  const dir = await tempScenarios({ "cr.txt": '>>> 1 + 1\r3\r>>> print("x")\rx\r>>> 2\r5' });
+  try {
+    // The example was not found in the text: 'cr.txt changed on disk since it was read'.
+    const updated = await runCli(["cr.txt", "--update", "--python", TEST_PYTHON], { cwd: dir });
+    equal(updated.code, 0, updated.stdout + updated.stderr);
+    equal(await Deno.readTextFile(`${dir}/cr.txt`), '>>> 1 + 1\r2\r>>> print("x")\rx\r>>> 2\r2');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

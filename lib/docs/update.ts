@@ -237,7 +237,8 @@ function rewriteOf(step: ExecStep, newWant: string): ExampleRewrite {
 export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: string): string {
   // The file's lines are searched as they were read and copied once, rewrites in between: linear
   // in the file's size however many examples change (a splice per example was quadratic).
-  const lines = text.split(/(?<=\n)/);
+  // Line endings as Python reads them: \n, \r\n, and a lone \r (a file saved with CR endings).
+  const lines = text.split(/(?<=\n|\r(?!\n))/);
   const out: string[] = [];
   let cursor = 0;
   const copyUpTo = (end: number) => {
@@ -249,16 +250,16 @@ export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: 
     const at = find(lines, [...prompts, ...old], rewrite.indent, rewrite.line - 1, cursor);
     if (at === undefined) throw new ScenarioChangedError(file);
     const wantStart = at + prompts.length;
-    const eol = /\r?\n$/.exec(lines[at])?.[0] ?? "\n";
+    const eol = EOL.exec(lines[at])?.[0] ?? "\n";
     const pad = prefixOfWidth(lines[at], rewrite.indent);
     const fresh = outputLines(rewrite.newWant).map((l) => `${l === "" ? "" : pad}${l}${eol}`);
     copyUpTo(wantStart);
     // The last line of a file may have no line ending, and keeps having none.
-    if (wantStart + old.length >= lines.length && !/\n$/.test(lines[lines.length - 1] ?? "\n")) {
+    if (wantStart + old.length >= lines.length && !EOL.test(lines[lines.length - 1] ?? "\n")) {
       if (fresh.length > 0) {
         if (old.length === 0) out[out.length - 1] += eol;
         fresh[fresh.length - 1] = fresh[fresh.length - 1].slice(0, -eol.length);
-      } else if (old.length > 0) out[out.length - 1] = out[out.length - 1].replace(/\r?\n$/, "");
+      } else if (old.length > 0) out[out.length - 1] = out[out.length - 1].replace(EOL, "");
     }
     for (const line of fresh) out.push(line);
     cursor = wantStart + old.length;
@@ -266,6 +267,9 @@ export function rewriteExamples(text: string, rewrites: ExampleRewrite[], file: 
   copyUpTo(lines.length);
   return out.join("");
 }
+
+/** A line's ending: `\r\n`, `\n` or `\r`. */
+const EOL = /(?:\r\n|\n|\r)$/;
 
 /** The document's lines of an example's source: `>>> first`, `... next` (no indentation). */
 function promptLines(source: string): string[] {
@@ -292,7 +296,7 @@ function find(
       const line = lines[start + i];
       if (line === undefined) return false;
       // doctest reads tabs as spaces to the next multiple of 8 columns.
-      const body = expandTabs(line.replace(/\r?\n$/, ""));
+      const body = expandTabs(line.replace(EOL, ""));
       // Before the `>>>`: indentation, or a blockquote's `> ` markers (kept as they are).
       return body.slice(indent).trimEnd() === want.trimEnd() &&
         /^[ >]*$/.test(body.slice(0, indent));
