@@ -112,16 +112,23 @@ class Interpreter:
         policy = message.get("transaction") or "commit_always"
         execution_id = message["id"]
         point: Optional[savepoint.Savepoint] = None
-        if policy in ROLLBACK_POLICIES:
-            point = self.forker.take()
-            if point is None:
-                return  # resumed after a rollback; the rolled-back process already reported the result
-        elif policy == "explicit" and self.explicit is None:
-            opened = self.forker.take()
-            if opened is None:
-                return  # resumed by rollback(); its reply was already sent
-            opened.execution_count = self.executor.execution_count
-            self.explicit = opened
+        try:
+            if policy in ROLLBACK_POLICIES:
+                point = self.forker.take()
+                if point is None:
+                    return  # resumed after a rollback; the rolled-back process already reported the result
+            elif policy == "explicit" and self.explicit is None:
+                opened = self.forker.take()
+                if opened is None:
+                    return  # resumed by rollback(); its reply was already sent
+                opened.execution_count = self.executor.execution_count
+                self.explicit = opened
+        except OSError as exc:  # no fd (limits.openFiles) or process left for the savepoint: the code does not run
+            refusal = OSError(exc.errno, f"cannot take the savepoint of a {policy} transaction, so the code did not "
+                                         f"run: {exc.strerror or exc}")
+            self.writer.send({"t": RESULT, "id": execution_id, "status": "error", "error": error_info(refusal),
+                              "executionCount": self.executor.execution_count, "pid": os.getpid()})
+            return
         self.execution_id = execution_id
         self.hub.flush()  # output written since the last result goes out as background output (id None)
         self.hub.execution_id = execution_id

@@ -290,3 +290,25 @@ Deno.test("restore() of a checkpoint bigger than limits.memoryBytes allows fails
     equal(await run(session, "'blob' in globals()"), false);
   }, { limits: { memoryBytes: used + (48 << 20) } });
 });
+
+Deno.test("a transaction whose savepoint cannot be taken (every fd of limits.openFiles used) fails; the session lives", async () => {
+  // The savepoint's socketpair failed with EMFILE inside the worker's loop, which killed the interpreter.
+  await withSession(async (session) => {
+    await run(
+      session,
+      "kept = 1\nheld = []\ntry:\n    while True: held.append(open('/dev/null'))\nexcept OSError: pass",
+    );
+    for (const transaction of ["rollback_on_failure", "rollback_always", "explicit"] as const) {
+      const result = await session.execute("kept = 2", { transaction });
+      equal(result.status, "error");
+      equal(result.error?.type, "OSError");
+      ok(result.error?.message.includes("savepoint"), result.error?.message);
+      equal(await run(session, "kept"), 1); // the code did not run
+    }
+    await rejects(session.rollback(), /needs an open transaction/);
+    equal(await run(session, "for f in held: f.close()\nkept"), 1);
+    const failed = await session.execute("kept = 3; 1 / 0", { transaction: "rollback_on_failure" });
+    equal(failed.transaction?.outcome, "rolled_back");
+    equal(await run(session, "kept"), 1);
+  }, { limits: { openFiles: 64 } });
+});
