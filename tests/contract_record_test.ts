@@ -347,3 +347,25 @@ Deno.test("record: Ctrl-C during :checkpoint interrupts the pickling, and nothin
     await Deno.remove(marks, { recursive: true });
   }
 });
+
+Deno.test("record: a password an earlier step of the file read from its variable is not written either", async () => {
+  const dir = await tempScenarios({
+    "pin.yaml": [
+      "name: pin",
+      "steps:",
+      `  - exec: "import getpass; pin = getpass.getpass('PIN: ')"`,
+      "    inputs: [{ prompt: 'PIN: ', reply_env: PYREPL3_SECRET_PIN }]",
+      "",
+    ].join("\n"),
+  });
+  const file = `${dir}/pin.yaml`;
+  const run = await runCli(["record", file, "--python", TEST_PYTHON], {
+    stdin: "pin\nlen(pin)\n",
+    env: { PYREPL3_SECRET_PIN: "90210" },
+  });
+  equal(run.code, 0, run.stderr);
+  const text = await Deno.readTextFile(file);
+  ok(!text.includes("90210"), text);
+  match(text, /exec: pin\n\s+- exec: len\(pin\)\n\s+expect:\n\s+value: 5\n/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -295,11 +295,15 @@ class RunningEntry {
   }
 
   /**
-   * Leaves out of `expect` what shows a password typed at a getpass prompt (`secret`, `print(pw)`):
-   * it would be written in clear. The step still runs; that part of it is not checked.
+   * Leaves out of `expect` what shows a password typed at a getpass prompt (`secret`, `print(pw)`),
+   * or read by an earlier step of the file from its variable: it would be written in clear. The step still runs; that part of it is not checked.
    */
   #withoutSecrets(expect: WrittenExpectation): void {
-    const secrets = [...this.#options.recording.secrets.values()].filter((s) => s !== "");
+    // The replies typed now, and those the file's earlier steps read from their variables.
+    const earlier = [...this.#options.takenSecrets ?? []].map((name) => Deno.env.get(name) ?? "");
+    const secrets = [...this.#options.recording.secrets.values(), ...earlier].filter((s) =>
+      s !== ""
+    );
     if (secrets.length === 0) return;
     const shown = (value: unknown) => {
       const text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v);
