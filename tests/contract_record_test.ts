@@ -369,3 +369,56 @@ Deno.test("record: a password an earlier step of the file read from its variable
   match(text, /exec: pin\n\s+- exec: len\(pin\)\n\s+expect:\n\s+value: 5\n/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record appends to a file leaving every byte of it as it was, big integers exact", async () => {
+  const yaml = [
+    "# recorded by hand   ",
+    "name: kept   # a comment",
+    `python: ${JSON.stringify(TEST_PYTHON)}`,
+    "steps:",
+    "  - exec: 'big = 2**80 + 1'",
+    "  - exec: big",
+    "    expect: { value: 1208925819614629174706177 }   # exact",
+    "  - exec: hex = 0x1F",
+    "  - exec: hex",
+    "    expect:",
+    "      value: 0x1F",
+    "env: {A: '1'}",
+    "",
+  ].join("\n");
+  const json = JSON.stringify({ name: "j", python: TEST_PYTHON, steps: [{ exec: "2**80 + 1" }] })
+    .replace(
+      '"2**80 + 1"}',
+      '"2**80 + 1", "expect": {"value": 1208925819614629174706177}}',
+    );
+  const dir = await tempScenarios({ "kept.yaml": yaml, "j.json": json });
+  for (const name of ["kept.yaml", "j.json"]) {
+    const run = await runCli(["record", `${dir}/${name}`, "--python", TEST_PYTHON], {
+      stdin: "7 * 6\n",
+    });
+    equal(run.code, 0, run.stderr);
+  }
+  // Before, the file went through the yaml library: 1.2089258196146292e+24, 0x1f, { A: "1" }.
+  equal(
+    await Deno.readTextFile(`${dir}/kept.yaml`),
+    yaml.replace("env:", "  - exec: 7 * 6\n    expect:\n      value: 42\nenv:"),
+  );
+  match(await Deno.readTextFile(`${dir}/j.json`), /"value": 1208925819614629174706177\n/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("record keeps the steps when the file cannot be written at the end, saying where", async () => {
+  const dir = await tempScenarios({ "s.yaml": "name: s\nsteps:\n  - exec: a = 1\n" });
+  const file = `${dir}/s.yaml`;
+  // The file is edited into something no longer YAML while recording: it is not written over.
+  const run = await runCli(["record", file, "--python", TEST_PYTHON], {
+    stdin: `b = 2\nopen(${JSON.stringify(file)}, "w").write("steps: [")\nb\n`,
+  });
+  equal(run.code, 2, run.stderr);
+  const saved = /the 3 steps recorded are in (\S+)\n/.exec(run.stderr)?.[1];
+  ok(saved, run.stderr);
+  equal(await Deno.readTextFile(file), "steps: [");
+  match(await Deno.readTextFile(saved), /- exec: b = 2\n[^]*- exec: b\n\s+expect:\n\s+value: 2\n/);
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(saved.slice(0, saved.lastIndexOf("/")), { recursive: true });
+});

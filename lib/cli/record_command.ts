@@ -96,8 +96,22 @@ export async function recordCommand(
     io.stderr(`pyrepl3: nothing recorded; ${options.file} left as it was\n`);
     return 0;
   }
-  await appendSteps(options.file, recording.steps, settings);
   const noun = recording.steps.length === 1 ? "step" : "steps";
+  try {
+    await appendSteps(options.file, recording.steps, settings);
+  } catch (error) {
+    // The session is over: the steps are not lost with it (the directory went away, the file
+    // became invalid or unwritable while recording).
+    const saved = `${await Deno.makeTempDir({ prefix: "pyrepl3-record-" })}/${
+      basename(options.file)
+    }`;
+    await appendSteps(saved, recording.steps, settings);
+    io.stderr(
+      `pyrepl3: cannot write ${options.file}: ${(error as Error).message}; ` +
+        `the ${recording.steps.length} ${noun} recorded are in ${saved}\n`,
+    );
+    return 2;
+  }
   io.stderr(`pyrepl3: wrote ${recording.steps.length} ${noun} to ${options.file}\n`);
   const written = secretsRead({ steps: recording.steps });
   for (const name of written) {

@@ -13,6 +13,7 @@ import {
   jsonWithIntegers,
   type WrittenExpectation,
 } from "../scenario/expectation.ts";
+import { parseDocumentText } from "../scenario/document.ts";
 import { readTextFileStrict } from "../scenario/read_text.ts";
 import { writeTextFileAtomic } from "../_atomic_write.ts";
 
@@ -81,8 +82,10 @@ export interface FileSettings {
 
 /**
  * Appends `steps` to the scenario file `file`, creating it (named after the file) when missing.
- * A YAML file is edited through the yaml Document API, so its comments and layout stay; a
- * `.json` file is rewritten as indented JSON.
+ * The steps of a YAML file are added as text after its last step, every other byte kept (settings
+ * that change, or a flow-style list, go through the yaml Document API, comments kept); a `.json`
+ * file is rewritten as indented JSON. Integers beyond 2^53 stay exact either way. A file that no
+ * longer parses throws (ScenarioValidationError), and is left as it is.
  */
 export async function appendSteps(
   file: string,
@@ -96,11 +99,15 @@ export async function appendSteps(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const name = basename(file, extname(file));
+  // What is there must still parse (it may have been edited since it was read): else the caller
+  // keeps the steps elsewhere, rather than this writing over a file it cannot read.
+  const parsed = text === undefined ? undefined : parseDocumentText(text, file).data;
   if (extname(file).toLowerCase() === ".json") {
-    const data = text === undefined ? { name, steps: [] } : JSON.parse(text);
+    // Parsed as scenarios are: an integer beyond 2^53 stays exact (JSON.parse rounded it).
+    const data = (parsed ?? { name, steps: [] }) as Record<string, unknown>;
     const { env, ...plain } = settings;
     Object.assign(data, plain);
-    if (env !== undefined) data.env = { ...data.env, ...env };
+    if (env !== undefined) data.env = { ...data.env as object, ...env };
     data.steps = [...(Array.isArray(data.steps) ? data.steps : []), ...steps];
     await writeTextFileAtomic(file, jsonWithIntegers(data, 2) + "\n");
     return;
@@ -108,11 +115,19 @@ export async function appendSteps(
   // A new file gets the settings above its steps; an existing one keeps its order and comments.
   const doc = text === undefined
     ? new Document({ name, ...settings, steps: [] })
-    : parseDocument(text);
+    // Integers as bigints: an existing `value` beyond 2^53 is written back exactly.
+    : parseDocument(text, { intAsBigInt: true });
   if (text !== undefined) {
     const { env, ...plain } = settings;
-    for (const [key, value] of Object.entries(plain)) doc.set(key, value);
-    for (const [key, value] of Object.entries(env ?? {})) doc.setIn(["env", key], value);
+    const edits: [string[], unknown][] = [
+      ...Object.entries(plain).map(([key, value]): [string[], unknown] => [[key], value]),
+      ...Object.entries(env ?? {}).map((
+        [key, value],
+      ): [string[], unknown] => [["env", key], value]),
+    ].filter(([path, value]) => String(doc.getIn(path)) !== String(value));
+    const appended = edits.length === 0 ? appendedText(text, doc, steps) : undefined;
+    if (appended !== undefined) return await writeTextFileAtomic(file, appended);
+    for (const [path, value] of edits) doc.setIn(path, value);
   }
   let list = doc.get("steps", true);
   if (!isSeq(list)) {
@@ -124,4 +139,28 @@ export async function appendSteps(
   // A new file's empty `steps: []` was created in flow style; appended steps read better as a block.
   list.flow = false;
   await writeTextFileAtomic(file, doc.toString({ lineWidth: 0 }));
+}
+
+/**
+ * `text` with `steps` added after the last item of its block `steps:` list, every other byte as it
+ * was (comments, quotes, spacing, numbers as written), or undefined when the list is empty or in
+ * flow style (`[...]`): the document is then edited through its nodes.
+ */
+function appendedText(
+  text: string,
+  doc: Document,
+  steps: (RecordedStep | RecordedControl)[],
+): string | undefined {
+  const list = doc.get("steps", true);
+  if (!isSeq(list) || list.flow || list.items.length === 0 || !list.range) {
+    return undefined;
+  }
+  const [start, end] = list.range;
+  const indent = " ".repeat(start - (text.lastIndexOf("\n", start - 1) + 1));
+  const newline = text.includes("\r\n") ? "\r\n" : "\n";
+  const items = new Document(steps).toString({ lineWidth: 0 }).replace(/\n$/, "").split("\n")
+    .map((line) => line === "" ? line : indent + line).join(newline) + newline;
+  const before = text.slice(0, end);
+  const joint = before.endsWith("\n") ? "" : newline;
+  return before + joint + items + text.slice(end);
 }
