@@ -93,3 +93,46 @@ Deno.test("matches: a character range with a class at one end is refused as Pyth
   equal(run.code, 0, run.stdout + run.stderr);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("--durations refuses a FIFO, a device, a directory and a missing file, exit 2 with its name", async () => {
+  const dir = await tempScenarios({ "a.yaml": passing(1) });
+  await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+  const cases: [string, string][] = [
+    [`${dir}/fifo`, "not a regular file (a FIFO)"],
+    ["/dev/zero", "not a regular file (a device)"],
+    [dir, "not a regular file (a directory)"],
+    [`${dir}/missing.json`, "no such file"],
+  ];
+  for (const [file, reason] of cases) {
+    // Before: the FIFO blocked the run for ever, /dev/zero filled the memory, NotFound was raw.
+    const run = await runCli([`${dir}/a.yaml`, "--shard", "1/2", "--durations", file]);
+    equal(run.code, 2, run.stderr);
+    ok(
+      run.stderr.includes(`DurationsReportError: --durations: cannot read ${file}: ${reason}`),
+      run.stderr,
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an image snapshot that is a FIFO fails its step at once (the read blocked for ever)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_snapshot_" });
+  await new Deno.Command("mkfifo", { args: [`${dir}/snap.png`] }).output();
+  const snapshot = new URL("../lib/scenario/snapshot.ts", import.meta.url).href;
+  const code = `import { compareSnapshot } from "${snapshot}";
+const verdict = compareSnapshot(new Uint8Array([1, 2]), ${JSON.stringify(`${dir}/snap.png`)});
+console.log(JSON.stringify({ ok: verdict.ok, reason: verdict.reason }));`;
+  // In a child process with a bound: before the fix the synchronous read never returned.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  equal(out.code, 0, stderr);
+  const verdict = JSON.parse(new TextDecoder().decode(out.stdout));
+  equal(verdict.ok, false);
+  match(verdict.reason, /snap\.png is not a regular file/);
+  await Deno.remove(dir, { recursive: true });
+});

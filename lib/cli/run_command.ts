@@ -9,7 +9,13 @@ import { WorkerStartError } from "../errors.ts";
 import { resolvePython } from "../python.ts";
 import { runScenarios } from "../scenario/run.ts";
 import { loadScenarios, selectScenarios } from "../scenario/select.ts";
-import { type Durations, parseDurations } from "../scenario/shard_durations.ts";
+import {
+  type Durations,
+  DurationsReportError,
+  parseDurations,
+} from "../scenario/shard_durations.ts";
+import { readTextFileStrict } from "../scenario/read_text.ts";
+import { TextFileError } from "../scenario/errors.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { shardSummary } from "./_list_shards.ts";
 import type { RunOptions } from "./args.ts";
@@ -119,7 +125,21 @@ async function readDurations(options: RunOptions): Promise<Durations | undefined
   if (options.shard === undefined) {
     throw new UsageError("--durations balances shards by time; give --shard I/N with it");
   }
-  return parseDurations(await Deno.readTextFile(options.durations), options.durations);
+  const file = options.durations;
+  let text: string;
+  try {
+    text = await readTextFileStrict(file); // not a FIFO or /dev/zero, which never end
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof TextFileError
+      ? error.reason
+      : (error as Error).message;
+    throw new DurationsReportError(`--durations: cannot read ${file}: ${reason}`, {
+      cause: error,
+    });
+  }
+  return parseDurations(text, file);
 }
 
 /** A wrong `--python` is a usage mistake (exit 2), not every scenario failing to start (exit 1). */

@@ -93,6 +93,10 @@ export function compareSnapshot(
 ): SnapshotVerdict {
   let expected: Uint8Array;
   try {
+    // A FIFO or a device in the snapshot's place would block this synchronous read forever.
+    if (!Deno.statSync(file).isFile) {
+      return failed(file, actual, `snapshot ${file} is not a regular file`);
+    }
     expected = Deno.readFileSync(file);
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound
