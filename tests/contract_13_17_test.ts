@@ -136,3 +136,20 @@ console.log(JSON.stringify({ ok: verdict.ok, reason: verdict.reason }));`;
   match(verdict.reason, /snap\.png is not a regular file/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a JSON report written among the scenarios is not taken for a scenario by the next run", async () => {
+  const dir = await tempScenarios({ "a.yaml": passing(1) });
+  const first = await runCli([dir, "--reporter", `json:${dir}/report.json`]);
+  equal(first.code, 0, first.stderr);
+  // Before: the next run of the directory failed on report.json ("missing required key 'steps'").
+  const second = await runCli([dir]);
+  equal(second.code, 0, second.stdout + second.stderr);
+  match(second.stdout, /1 scenario: 1 passed/);
+  // A glob too; named on the command line, it is still checked (and refused) as a scenario file.
+  const globbed = await runCli([`${dir}/*`]);
+  equal(globbed.code, 0, globbed.stdout + globbed.stderr);
+  const named = await runCli([`${dir}/report.json`]);
+  equal(named.code, 2);
+  match(named.stderr, /report\.json:1:1: missing required key 'steps'/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -23,8 +23,9 @@ Usage:
   pyrepl3 merge-reports OUT IN...         merge JSON or HTML reports of --shard runs into
                                           OUT.html or OUT.json (- for JSON on stdout)
 
-A directory stands for every *.yaml, *.yml and *.json file under it; quote globs
-("scenarios/**/*.yaml") so the shell leaves them to pyrepl3.
+A directory stands for every *.yaml, *.yml and *.json file under it (but pyrepl3.yaml
+and the JSON reports of earlier runs); quote globs ("scenarios/**/*.yaml") so the shell
+leaves them to pyrepl3.
 
 Options:
   -r, --reporter NAME[:FILE]  pretty (default), dot, json, junit, tap, html or github;

@@ -70,7 +70,9 @@ export async function discoverScenarioFiles(
       const named = documentSource(pattern) !== undefined; // a glob like docs/*.md asks for them
       const segments = pattern.split("/");
       const base = segments.slice(0, segments.findIndex((s) => GLOB_CHARS.test(s))).join("/");
-      const matches = (await expandGlob(pattern)).filter(taken(named || await docsIn(base || ".")));
+      const matches = await withoutReports(
+        (await expandGlob(pattern)).filter(taken(named || await docsIn(base || "."))),
+      );
       if (matches.length === 0) {
         throw new ScenarioNotFoundError(`no scenario file matches '${pattern}'`);
       }
@@ -86,8 +88,11 @@ export async function discoverScenarioFiles(
       }
       throw e;
     }
-    if (info.isDirectory) (await walk(pattern)).filter(taken(await docsIn(pattern))).forEach(add);
-    else if (documentSource(pattern)?.optIn === "doctestModules" && !options.doctestModules) {
+    if (info.isDirectory) {
+      (await withoutReports((await walk(pattern)).filter(taken(await docsIn(pattern))))).forEach(
+        add,
+      );
+    } else if (documentSource(pattern)?.optIn === "doctestModules" && !options.doctestModules) {
       throw new ScenarioNotFoundError(
         `${pattern} is a Python module: give --doctest-modules to run its docstring examples`,
       );
@@ -104,6 +109,36 @@ export function isScenarioFile(path: string): boolean {
   const lower = path.toLowerCase();
   if (CONFIG_NAMES.has(lower.slice(lower.lastIndexOf("/") + 1))) return false;
   return SCENARIO_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** How a JSON report of pyrepl3 begins (`--reporter json:FILE`), which no scenario file can. */
+const JSON_REPORT_START = /^\s*\{\s*"scenarios"\s*:\s*\[/;
+
+/**
+ * `files` without the JSON reports of earlier runs: `pyrepl3 . -r json:report.json` leaves one
+ * among the scenarios, and the next `pyrepl3 .` took it for an invalid scenario file (exit 2).
+ * Only what a directory or glob found: a report named on the command line is still refused.
+ */
+async function withoutReports(files: string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const file of files) {
+    if (!file.toLowerCase().endsWith(".json") || !JSON_REPORT_START.test(await head(file))) {
+      kept.push(file);
+    }
+  }
+  return kept;
+}
+
+/** The first bytes of `file` as text ("" when it cannot be read: its loading will say why). */
+async function head(file: string): Promise<string> {
+  try {
+    using handle = await Deno.open(file);
+    const bytes = new Uint8Array(256);
+    const n = await handle.read(bytes);
+    return new TextDecoder().decode(bytes.subarray(0, n ?? 0));
+  } catch {
+    return "";
+  }
 }
 
 /** Lists the files under `dir`, sorted, as `dir` + `/` + relative path (no prefix for `.`). */
