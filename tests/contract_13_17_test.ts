@@ -153,3 +153,29 @@ Deno.test("a JSON report written among the scenarios is not taken for a scenario
   match(named.stderr, /report\.json:1:1: missing required key 'steps'/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("report files: a directory or one file for two reporters is refused before anything runs; an unwritable one is named, the others written", async () => {
+  const dir = await tempScenarios({ "a.yaml": passing(1) });
+  await Deno.mkdir(`${dir}/out`);
+  const sameFile = await runCli([
+    `${dir}/a.yaml`,
+    "-r",
+    `junit:${dir}/r.out`,
+    "-r",
+    `json:${dir}/r.out`,
+  ]);
+  equal(sameFile.code, 2, sameFile.stderr);
+  match(sameFile.stderr, /--reporter junit and --reporter json both write .*r\.out/);
+  equal(sameFile.stdout, ""); // nothing ran
+  const directory = await runCli([`${dir}/a.yaml`, "-r", `junit:${dir}/out`]);
+  equal(directory.code, 2, directory.stderr);
+  match(directory.stderr, /out is a directory; give a file's path/);
+  equal(directory.stdout, "");
+  // Before: ENOSPC was an "internal error" with a stack, and the reports after it were not written.
+  const full = await runCli([`${dir}/a.yaml`, "-r", "junit:/dev/full", "-r", `json:${dir}/r.json`]);
+  equal(full.code, 2, full.stderr);
+  match(full.stderr, /^pyrepl3: ReportWriteError: cannot write the junit report to \/dev\/full: /);
+  ok(!full.stderr.includes("internal error"), full.stderr);
+  equal(JSON.parse(await Deno.readTextFile(`${dir}/r.json`)).passed, 1);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -13,10 +13,12 @@ import { copySnapshotImages } from "../scenario/snapshot.ts";
 import { createReporter, type Reporter, type ReporterOptions } from "../report/reporters.ts";
 import type { ReporterSpec } from "./args.ts";
 import type { CliIO } from "./io.ts";
+import { ReportWriteError } from "./errors.ts";
 
 /** A reporter with where its text goes: straight to stdout, or gathered for a file. */
 export interface ReporterOutput {
   reporter: Reporter;
+  /** Ends the report; for a file, writes it (`ReportWriteError` when it cannot). */
   finish(report: RunReport): Promise<void>;
 }
 
@@ -59,9 +61,13 @@ export function openReporter(
     reporter,
     async finish(report) {
       reporter.runDone(report);
-      await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
-      // The images of failed snapshots go next to the report, when it is a file (not /dev/stdout).
-      if (Deno.statSync(file).isFile) copySnapshotImages(report, dirname(file));
+      try {
+        await writeTextFileAtomic(file, chunks.join(""), { mkdirs: true });
+        // The images of failed snapshots go next to the report, when it is a file (not /dev/stdout).
+        if (Deno.statSync(file).isFile) copySnapshotImages(report, dirname(file));
+      } catch (error) {
+        throw new ReportWriteError(spec.name, file, error);
+      }
     },
   };
 }

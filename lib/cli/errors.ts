@@ -37,6 +37,20 @@ export class NoScenariosError extends PyReplError {
   override name = "NoScenariosError";
 }
 
+/**
+ * A report file could not be written (`--reporter junit:FILE` on a full disk, a directory, a
+ * read-only place): names the reporter, the file and why. The other reports are still written.
+ */
+export class ReportWriteError extends PyReplError {
+  override name = "ReportWriteError";
+
+  /** Creates the error for reporter `reporter` writing `file`. */
+  constructor(reporter: string, file: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write the ${reporter} report to ${file}: ${why}`, { cause });
+  }
+}
+
 /** What the CLI prints to stderr for an error, and the exit code. */
 export interface ErrorReport {
   /** Lines for stderr, without newlines. */

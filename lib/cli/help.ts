@@ -88,7 +88,8 @@ Exit codes:
   1  a scenario failed, or no scenario was selected (see --pass-with-no-tests)
   2  bad usage (--update under --ci or CI), an invalid scenario or pyrepl3.yaml
      file (each issue as file:line:column: message), a --python that is no
-     Python 3.9+, or an internal error (its message, with the stack on stderr)
+     Python 3.9+, a report file that cannot be written (the others are), or an
+     internal error (its message, with the stack on stderr)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: no further scenario starts,
      running cells are interrupted, and the reports of what ran are written; a
      second signal exits at once. Files are always written whole (temp + rename).

@@ -18,12 +18,14 @@ import { readTextFileStrict } from "../scenario/read_text.ts";
 import { TextFileError } from "../scenario/errors.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { shardSummary } from "./_list_shards.ts";
-import type { RunOptions } from "./args.ts";
+import type { ReporterSpec, RunOptions } from "./args.ts";
+import type { RunReport } from "../report/model.ts";
+import { resolve } from "node:path";
 import { NoScenariosError, PythonOptionError } from "./errors.ts";
 import { UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { exitCodeForSignal, StopSignals } from "./_stop_signals.ts";
-import { openReporter } from "./_reporter_output.ts";
+import { openReporter, type ReporterOutput } from "./_reporter_output.ts";
 import { watchCommand } from "./watch_command.ts";
 import { documentOptions } from "./_document_options.ts";
 
@@ -83,6 +85,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     return EXIT_PASSED;
   }
   if (options.python !== undefined) await checkPython(options.python);
+  await checkReportFiles(options.reporters);
   const outputs = options.reporters.map((spec) =>
     openReporter(spec, {
       io,
@@ -109,7 +112,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
       for (const output of outputs) output.reporter.scenarioDone(scenario);
     },
   });
-  for (const output of outputs) await output.finish(report);
+  await finishAll(outputs, report);
   for (const s of report.scenarios) {
     if (s.updateError !== undefined) io.stderr(`pyrepl3: ${s.updateError}\n`);
   }
@@ -117,6 +120,38 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   // Under --update a step whose expectations were rewritten passes (updateScenarioFile marks
   // it); a step no rewrite can fix (a crash) still fails the run.
   return report.scenarios.some((s) => s.status === "failed") ? EXIT_FAILED : EXIT_PASSED;
+}
+
+/** Writes every report, each whatever became of the others; then throws the first failure. */
+async function finishAll(outputs: ReporterOutput[], report: RunReport): Promise<void> {
+  const errors: unknown[] = [];
+  for (const output of outputs) await output.finish(report).catch((e) => errors.push(e));
+  if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * Report files that cannot be written are usage mistakes found before anything runs: an existing
+ * directory, or one file named by two reporters (the last would overwrite the first).
+ */
+async function checkReportFiles(reporters: ReporterSpec[]): Promise<void> {
+  const owners = new Map<string, string>();
+  for (const { name, file } of reporters) {
+    if (file === undefined) continue;
+    const info = await Deno.stat(file).catch(() => undefined);
+    if (info?.isDirectory) {
+      throw new UsageError(
+        `--reporter ${name}:${file}: ${file} is a directory; give a file's path`,
+      );
+    }
+    const path = resolve(file);
+    const other = owners.get(path);
+    if (other !== undefined && !(info && !info.isFile)) { // /dev/null twice is fine
+      throw new UsageError(
+        `--reporter ${other} and --reporter ${name} both write ${file}; give each its own file`,
+      );
+    }
+    owners.set(path, name);
+  }
 }
 
 /** The durations `--durations` names, which only `--shard` uses. */
