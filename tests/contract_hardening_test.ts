@@ -15,6 +15,7 @@ import {
   SessionPool,
 } from "../mod.ts";
 import type { Checkpoint, Session } from "../mod.ts";
+import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
 
 async function run(session: Session, code: string): Promise<unknown> {
@@ -311,4 +312,19 @@ Deno.test("a transaction whose savepoint cannot be taken (every fd of limits.ope
     equal(failed.transaction?.outcome, "rolled_back");
     equal(await run(session, "kept"), 1);
   }, { limits: { openFiles: 64 } });
+});
+
+Deno.test("--timeout of 2^31 ms or more is a usage error (exit 2), like timeout: in a file", async () => {
+  // It reached every step, each then failing with InvalidOptionError: exit 1, as if the scenarios failed.
+  const dir = await tempScenarios({
+    "ok.yaml": "steps:\n  - exec: '1 + 1'\n    expect: { value: 2 }\n",
+  });
+  try {
+    const run = await runCli(["--timeout", "40000m", `${dir}/ok.yaml`]);
+    equal(run.code, 2, run.stderr);
+    ok(run.stderr.includes("--timeout") && run.stderr.includes("too long"), run.stderr);
+    equal((await runCli(["--timeout", "30000m", `${dir}/ok.yaml`])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

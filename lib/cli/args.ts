@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { closest, distance } from "npm:fastest-levenshtein@1.0.16";
 import { PyReplError } from "../errors.ts";
-import { MAX_HASH_SEED } from "../options.ts";
+import { MAX_HASH_SEED, MAX_TIMER_MS } from "../options.ts";
 import { parseDuration } from "../scenario/duration.ts";
 import { DOCTEST_OPTION_NAMES } from "../docs/doctest_scenario.ts";
 import { isReporterName, REPORTER_NAMES, type ReporterName } from "../report/reporters.ts";
@@ -424,6 +424,9 @@ function parseTimeout(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) {
     throw new UsageError(`--timeout: expected a duration like 500ms, 10s or 2m, got "${text}"`);
+  }
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(`--timeout: "${text}" is too long: at most 24.8 days (${MAX_TIMER_MS}ms)`);
   }
   return ms;
 }
