@@ -179,3 +179,39 @@ Deno.test("report files: a directory or one file for two reporters is refused be
   equal(JSON.parse(await Deno.readTextFile(`${dir}/r.json`)).passed, 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("--update keeps a CRLF file's line breaks in what it writes (it wrote bare LF lines into it)", async () => {
+  const text = [
+    "steps:",
+    '  - exec: "2"',
+    "    expect: {value: 1}",
+    '  - exec: "print(1)"',
+    "    expect:",
+    '      stdout: "x"',
+    '  - exec: "print(3)"',
+    "",
+  ].join("\r\n");
+  const dir = await tempScenarios({ "crlf.yaml": text });
+  const update = await runCli([dir, "--update"]);
+  equal(update.code, 0, update.stdout + update.stderr);
+  const written = await Deno.readTextFile(`${dir}/crlf.yaml`);
+  equal(
+    written,
+    [
+      "steps:",
+      '  - exec: "2"',
+      "    expect: {value: 2}",
+      '  - exec: "print(1)"',
+      "    expect:",
+      "      stdout: |",
+      "        1",
+      '  - exec: "print(3)"',
+      "    expect:",
+      "      stdout: |",
+      "        3",
+      "",
+    ].join("\r\n"),
+  );
+  equal((await runCli([dir])).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -149,7 +149,18 @@ export function updateScenario(text: string, report: ScenarioReport, json = fals
     edits.push(...stepEdits);
     steps.push(step.index);
   }
-  return { text: edits.length === 0 ? text : applyEdits(text, edits), written, steps };
+  return {
+    text: edits.length === 0 ? text : applyEdits(text, withLineBreaks(text, edits)),
+    written,
+    steps,
+  };
+}
+
+/** The edits with the file's own line breaks: CRLF in a file whose lines end so (`\r\n`). */
+function withLineBreaks(text: string, edits: TextEdit[]): TextEdit[] {
+  const first = text.indexOf("\n");
+  if (first <= 0 || text[first - 1] !== "\r") return edits;
+  return edits.map((e) => ({ ...e, text: e.text.replace(/\r?\n/g, "\r\n") }));
 }
 
 /** The failure kinds that writing the actual outcome resolves. */
