@@ -51,6 +51,27 @@ export const SANITIZE_NORMALIZERS: readonly Normalizer[] = [
 
 const DIRECTIVE = /#\s*pyrepl3:/;
 
+/** `%matplotlib inline` (or a bare `%matplotlib`): what the session does anyway. */
+const INLINE_MATPLOTLIB = /^(\s*)%matplotlib(\s+inline)?\s*$/;
+
+/**
+ * `source` with each `%matplotlib inline` line (the most common line of a notebook, and what the
+ * session's inline backend does without asking) turned into a Python no-op, same line count.
+ *
+ * @example
+ * ```ts
+ * import { withoutInlineMatplotlib } from "./load.ts";
+ * const code = withoutInlineMatplotlib("%matplotlib inline\nimport matplotlib");
+ * if (code !== "pass  # %matplotlib inline\nimport matplotlib") throw new Error(code);
+ * ```
+ */
+export function withoutInlineMatplotlib(source: string): string {
+  if (!source.includes("%matplotlib")) return source;
+  return source.split("\n").map((line) =>
+    line.replace(INLINE_MATPLOTLIB, (_all, indent: string) => `${indent}pass  # ${line.trim()}`)
+  ).join("\n");
+}
+
 /**
  * The first line of `source` that is IPython syntax rather than Python: a line magic (`%time`),
  * a cell magic (`%%time`) or a shell command (`!ls`) at the start of a line, outside a
@@ -148,13 +169,15 @@ export function loadNotebook(
       const message = `cell ${cell.cellIndex + 1}: ${(e as Error).message}`;
       issues.push({ file: path, ...at, message });
     }
-    const magic = ipythonSyntax(cell.source);
+    const code = withoutInlineMatplotlib(cell.source);
+    const magic = ipythonSyntax(code);
     if (magic !== undefined) {
       issues.push({
         file: path,
         ...(cell.sourceLines[magic.line] ?? cell.sourceLines[0]),
         message: `cell ${cell.cellIndex + 1}: ${JSON.stringify(magic.text)} is IPython syntax ` +
-          `(a magic or shell command), not Python: PyREPL3 runs cells as plain Python; tag the ` +
+          `(a magic or shell command), not Python: PyREPL3 runs cells as plain Python (only ` +
+          `'%matplotlib inline', its default, is taken); tag the ` +
           `cell 'skip' (or 'nbval-skip') to leave it out, or write it in Python`,
       });
     }
@@ -164,7 +187,7 @@ export function loadNotebook(
     return {
       ...base,
       kind: "exec",
-      code: cell.source,
+      code,
       ...execStepFields(directives),
       expect: cellExpectation(cell.source, cell.outputs, cell.tags, { images: options.images }),
       normalize,
