@@ -422,3 +422,17 @@ Deno.test("record keeps the steps when the file cannot be written at the end, sa
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(saved.slice(0, saved.lastIndexOf("/")), { recursive: true });
 });
+
+Deno.test("record: :restore of a checkpoint :undo dropped is refused (the file would be invalid)", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/u.yaml`;
+  const run = await runCli(["record", file, "--python", TEST_PYTHON], {
+    stdin: "x = 1\n:checkpoint a\n:undo\n:restore a\n:checkpoint b\n:restore b\nx\n",
+  });
+  // Before, the file was written with `restore: a` and no checkpoint a: invalid, exit 2.
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /:restore a: no step of the file takes checkpoint "a"/);
+  const { steps } = parse(await Deno.readTextFile(file));
+  equal(JSON.stringify(steps.slice(1, 3)), '[{"checkpoint":"b"},{"restore":"b"}]');
+  await Deno.remove(dir, { recursive: true });
+});

@@ -86,6 +86,9 @@ export async function recordCommand(
       timeoutMs: options.timeoutMs ?? run.scenario.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       control: (step) => controlStep(run, step),
       takenSecrets: secretsRead(scenario),
+      fileCheckpoints: new Set(
+        scenario.steps.flatMap((step) => step.kind === "checkpoint" ? [step.name] : []),
+      ),
     });
   } finally {
     stops[Symbol.dispose]();

@@ -37,6 +37,8 @@ export interface PromptOptions {
    * (`..._2`) unless the variable holds that same reply.
    */
   takenSecrets?: ReadonlySet<string>;
+  /** The checkpoints the file's steps take: `:restore` names one of them or a recorded one. */
+  fileCheckpoints?: ReadonlySet<string>;
   /**
    * Runs a checkpoint or restore step (`:checkpoint NAME`, `:restore NAME`) as a scenario run
    * does; resolves with why it failed, or undefined.
@@ -153,7 +155,13 @@ async function runCommand(
       const step = command.kind === "checkpoint"
         ? { checkpoint: command.name }
         : { restore: command.name };
-      const failure = options.control === undefined
+      const taken = new Set(options.fileCheckpoints);
+      for (const s of recording.steps) if ("checkpoint" in s) taken.add(s.checkpoint);
+      // A checkpoint the session still has but no written step takes (:undo dropped it) would
+      // make the file invalid.
+      const failure = command.kind === "restore" && !taken.has(command.name)
+        ? `no step of the file takes checkpoint ${JSON.stringify(command.name)} (:checkpoint it)`
+        : options.control === undefined
         ? "checkpoints are not available here"
         : await options.control(step);
       if (failure !== undefined) io.stderr(`:${command.kind} ${command.name}: ${failure}\n`);
