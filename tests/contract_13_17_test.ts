@@ -215,3 +215,24 @@ Deno.test("--update keeps a CRLF file's line breaks in what it writes (it wrote 
   equal((await runCli([dir])).code, 0);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a huge or wholly different output: the HTML diff no longer overflows the stack, both diffs are capped", async () => {
+  const { htmlDiff } = await import("../lib/report/_html_diff.ts");
+  const { renderDiff, MAX_DIFF_LINES } = await import("../lib/report/_diff.ts");
+  const plain = (s: string) => s;
+  const colors = { red: plain, green: plain, cyan: plain, dim: plain, bold: plain, yellow: plain };
+  // 200,000 added lines: `lines.push(...array)` threw RangeError (an HTML report was not written).
+  const many = Array.from({ length: 200_000 }, (_, i) => `${i}`).join("\n") + "\n";
+  const html = htmlDiff("x\n", many);
+  match(html, /… 198001 more diff lines/);
+  const pretty = renderDiff("x\n", many, colors as never);
+  equal(pretty.length, 2 + 1 + MAX_DIFF_LINES + 1);
+  match(pretty.at(-1)!, /^… 199601 more diff lines/);
+  // Two different 3,000-line texts: Myers' alignment took seconds (26 s at 10,000 lines); now
+  // both are shown whole, without aligning them.
+  const side = (p: string) => Array.from({ length: 3000 }, (_, i) => `${p}${i}`).join("\n") + "\n";
+  const different = renderDiff(side("a"), side("b"), colors as never);
+  equal(different[2], "@@ -1,3000 +1,3000 @@ (too different to align: both texts whole)");
+  equal(different[3], "-a0");
+  match(htmlDiff(side("a"), side("b")), /<span class="sign">-<\/span>a0\n/);
+});

@@ -37,15 +37,54 @@ export function renderDiff(
     : [withNewline(expected), withNewline(actual)];
   const patch = structuredPatch("expected", "actual", left, right, undefined, undefined, {
     context: 3,
+    maxEditLength: MAX_EDIT_LENGTH,
   });
   const lines = [colors.red("- expected"), colors.green("+ actual")];
-  for (const hunk of patch.hunks) {
+  const hunks = patch?.hunks ?? [wholeTexts(left, right)];
+  let shown = 0;
+  let hidden = 0;
+  for (const hunk of hunks) {
+    if (shown >= MAX_DIFF_LINES) {
+      hidden += hunk.lines.length;
+      continue;
+    }
+    const note = patch === undefined ? " (too different to align: both texts whole)" : "";
     lines.push(
-      colors.cyan(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`),
+      colors.cyan(
+        `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@${note}`,
+      ),
     );
-    for (const line of hunk.lines) lines.push(colorLine(line, colors));
+    for (const line of hunk.lines) {
+      if (shown++ < MAX_DIFF_LINES) lines.push(colorLine(line, colors));
+      else hidden++;
+    }
+  }
+  if (hidden > 0) {
+    lines.push(colors.dim(`… ${hidden} more diff lines (the JSON report holds the whole texts)`));
   }
   return lines;
+}
+
+/**
+ * Beyond this many inserted and deleted lines the texts are not aligned (Myers' diff costs
+ * lines x edits: two different 10,000-line outputs took 26 s); both are shown whole instead.
+ */
+export const MAX_EDIT_LENGTH = 1000;
+
+/** The most diff lines a failure shows; the rest are counted. */
+export const MAX_DIFF_LINES = 400;
+
+/** One hunk of every line of `left` removed and every line of `right` added. */
+function wholeTexts(left: string, right: string) {
+  const split = (text: string) => text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const [removed, added] = [split(left), split(right)];
+  return {
+    oldStart: 1,
+    oldLines: removed.length,
+    newStart: 1,
+    newLines: added.length,
+    lines: [...removed.map((l) => `-${l}`), ...added.map((l) => `+${l}`)],
+  };
 }
 
 /** One line of text, with or without its line break. */

@@ -7,6 +7,7 @@
 
 import { diffChars, diffLines } from "npm:diff@9.0.0";
 import { escapeHtml } from "./_html_escape.ts";
+import { MAX_EDIT_LENGTH } from "./_diff.ts";
 
 /** Above this many characters per side, changed lines are shown whole, not character by character. */
 const CHAR_DIFF_LIMIT = 20_000;
@@ -16,25 +17,44 @@ const CHAR_DIFF_LIMIT = 20_000;
  * lines for the actual side, the characters that differ inside them marked.
  */
 export function htmlDiff(expected: string, actual: string): string {
-  const parts = diffLines(expected, actual);
-  const lines: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
+  // Texts too different to align cheaply are shown whole: all expected, then all actual.
+  const parts = diffLines(expected, actual, { maxEditLength: MAX_EDIT_LENGTH }) ??
+    [{ value: expected, removed: true, added: false }, {
+      value: actual,
+      removed: false,
+      added: true,
+    }];
+  let lines: string[] = [];
+  // concat, not push(...): a spread of 200,000 lines overflowed the stack.
+  const add = (more: string[]) => lines = lines.concat(more);
+  for (let i = 0; i < parts.length && lines.length < MAX_HTML_DIFF_LINES; i++) {
     const part = parts[i];
     const next = parts[i + 1];
     if (part.removed && next?.added) {
       const [removed, added] = pairedLines(part.value, next.value);
-      lines.push(...removed, ...added);
+      add(removed);
+      add(added);
       i++;
     } else if (part.removed) {
-      lines.push(...wrapLines(part.value, "del", "-", [{ text: part.value, changed: false }]));
+      add(wrapLines(part.value, "del", "-", [{ text: part.value, changed: false }]));
     } else if (part.added) {
-      lines.push(...wrapLines(part.value, "ins", "+", [{ text: part.value, changed: false }]));
+      add(wrapLines(part.value, "ins", "+", [{ text: part.value, changed: false }]));
     } else {
-      lines.push(...wrapLines(part.value, "same", " ", [{ text: part.value, changed: false }]));
+      add(wrapLines(part.value, "same", " ", [{ text: part.value, changed: false }]));
     }
   }
-  return `<pre class="diff" aria-label="expected (-) against actual (+)">${lines.join("")}</pre>`;
+  const hidden = Math.max(0, lines.length - MAX_HTML_DIFF_LINES);
+  const shown = hidden > 0 ? lines.slice(0, MAX_HTML_DIFF_LINES) : lines;
+  const more = hidden > 0
+    ? `<span class="line same">… ${hidden} more diff lines (the JSON report holds the whole texts)\n</span>`
+    : "";
+  return `<pre class="diff" aria-label="expected (-) against actual (+)">${
+    shown.join("")
+  }${more}</pre>`;
 }
+
+/** The most diff lines a failure shows in the page (a browser slows down on far more). */
+const MAX_HTML_DIFF_LINES = 2000;
 
 interface Segment {
   text: string;
@@ -51,7 +71,14 @@ function pairedLines(removed: string, added: string): [string[], string[]] {
   }
   const left: Segment[] = [];
   const right: Segment[] = [];
-  for (const change of diffChars(removed, added)) {
+  const changes = diffChars(removed, added, { maxEditLength: MAX_EDIT_LENGTH });
+  if (changes === undefined) { // too different for marks to help
+    return [
+      wrapLines(removed, "del", "-", [{ text: removed, changed: false }]),
+      wrapLines(added, "ins", "+", [{ text: added, changed: false }]),
+    ];
+  }
+  for (const change of changes) {
     if (!change.added) left.push({ text: change.value, changed: change.removed });
     if (!change.removed) right.push({ text: change.value, changed: change.added });
   }
