@@ -7,6 +7,8 @@
 
 const PREFIX = "pyrepl3-";
 const OWNER_FILE = "owner";
+/** Files named `tmp-…` in a socket folder hold the path of a file an interpreter is writing (Keeper). */
+export const UNFINISHED_NOTE_PREFIX = "tmp-";
 let swept = false;
 
 /** Makes a new socket folder owned by this Deno process; sweeps stale ones once per process. */
@@ -39,10 +41,23 @@ export async function sweepStaleSocketDirs(root = tempRoot()): Promise<number> {
       continue; // not one of ours, or being made right now
     }
     if (!Number.isInteger(owner) || owner <= 0 || processExists(owner)) continue;
+    await removeUnfinishedFiles(dir);
     await removeSocketDir(dir);
     removed++;
   }
   return removed;
+}
+
+/** Removes the files the notes in a dead owner's folder name (writes that never ended). */
+async function removeUnfinishedFiles(dir: string): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.startsWith(UNFINISHED_NOTE_PREFIX)) continue;
+    try {
+      await Deno.remove(await Deno.readTextFile(`${dir}/${entry.name}`));
+    } catch {
+      // renamed into place, or already removed
+    }
+  }
 }
 
 function processExists(pid: number): boolean {

@@ -139,6 +139,11 @@ export class Interpreter {
     this.#finish({ reason: reason.message, exit: null, killed: true });
   }
 
+  /** Notes a file this interpreter is writing, removed by its keeper if Deno dies first (Keeper). */
+  noteUnfinishedFile(path: string): Disposable {
+    return this.#keeper.noteUnfinishedFile(path);
+  }
+
   /**
    * What this interpreter wrote as it died (faulthandler's traceback, a fatal error), and the
    * keeper's own stderr when the keeper died too.

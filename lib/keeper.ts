@@ -21,7 +21,7 @@ import {
   type KeeperRequest,
 } from "./protocol.ts";
 import { ProtocolError, type PyReplError, WarmupError, WorkerStartError } from "./errors.ts";
-import { removeSocketDir } from "./_socket_dir.ts";
+import { removeSocketDir, UNFINISHED_NOTE_PREFIX } from "./_socket_dir.ts";
 import type { TailBuffer } from "./_tail_buffer.ts";
 import { Deadline, withinMs } from "./_timing.ts";
 import { type Spare, SpareQueue } from "./_spare_queue.ts";
@@ -135,6 +135,29 @@ export class Keeper {
    */
   faultFile(pgid: number): string {
     return `${this.#socketDir}/stderr-${pgid}`;
+  }
+
+  /**
+   * Notes in the socket folder a file an interpreter is writing (a checkpoint's temporary file), so that
+   * the keeper removes it if Deno dies before the write ends (runner/keeper.py), and so does the sweep of
+   * a stale folder (lib/_socket_dir.ts). Dispose of the note once the write is over.
+   */
+  noteUnfinishedFile(path: string): Disposable {
+    const note = `${this.#socketDir}/${UNFINISHED_NOTE_PREFIX}${crypto.randomUUID()}`;
+    try {
+      Deno.writeTextFileSync(note, path);
+    } catch {
+      // the folder is gone: the keeper is too, and the write fails
+    }
+    return {
+      [Symbol.dispose]: () => {
+        try {
+          Deno.removeSync(note);
+        } catch {
+          // never written
+        }
+      },
+    };
   }
 
   /** Calls `listener` for every process exit the keeper reports (its own last); returns an unsubscriber. */

@@ -207,6 +207,8 @@ export class Session implements AsyncDisposable {
       if (file) await checkCheckpointTarget(file.target);
       // A second Ctrl-C of the CLI exits at once: it removes the temporary file too.
       using _writing = file ? unfinishedWrite(file.temp) : null;
+      // And a Deno killed mid-write (SIGKILL, or a signal no handler catches): its keeper removes it.
+      using _noted = file ? this.#slot.usable().noteUnfinishedFile(file.temp) : null;
       try {
         const reply = await this.#withDeadline(
           () => this.#request({ op: "checkpoint", ...(file && { path: file.temp }) }),

@@ -228,9 +228,18 @@ class Keeper:
         folder = os.path.dirname(self.socket_path)
         names = [os.path.basename(self.socket_path), "owner"]
         try:
-            names += [name for name in os.listdir(folder) if name.startswith("stderr-")]
+            names += [name for name in os.listdir(folder) if name.startswith(("stderr-", "tmp-"))]
         except OSError:
             pass
+        for name in names:
+            if name.startswith("tmp-"):  # a file an interpreter was writing when Deno died (lib/keeper.ts)
+                try:
+                    with open(os.path.join(folder, name)) as note:
+                        unfinished = note.read()
+                    if unfinished:
+                        os.unlink(unfinished)
+                except OSError:
+                    pass
         for name in names:
             try:
                 os.unlink(os.path.join(folder, name))

@@ -15,6 +15,7 @@ import {
   SessionPool,
 } from "../mod.ts";
 import type { Checkpoint, Session } from "../mod.ts";
+import { sweepStaleSocketDirs } from "../lib/_socket_dir.ts";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { TEST_PYTHON, waitFor, withSession } from "./_helpers/session.ts";
 
@@ -326,5 +327,74 @@ Deno.test("--timeout of 2^31 ms or more is a usage error (exit 2), like timeout:
     equal((await runCli(["--timeout", "30000m", `${dir}/ok.yaml`])).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Deno killed while a worker writes a checkpoint file (a signal no handler catches, or SIGKILL): the
+// temporary file stayed beside the target forever. The keeper now removes it once Deno is gone.
+for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+  Deno.test(`Deno killed by ${signal} mid checkpoint write leaves no temporary file`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pyrepl3_audit_tmp_" });
+    const gate = `${dir}/gate`;
+    ok(new Deno.Command("mkfifo", { args: [gate] }).outputSync().success, "mkfifo failed");
+    await Deno.mkdir(`${dir}/out`);
+    // The worker's fsync of the written temporary file waits on the FIFO (in the runner's own os).
+    const hold =
+      "import importlib\n_os = importlib.import_module('_pyrepl3_runner.checkpoint_file').os\n" +
+      `_fsync = _os.fsync\ndef _gated(fd):\n    open(${
+        JSON.stringify(gate)
+      }).read()\n    _fsync(fd)\n` +
+      "_os.fsync = _gated\nbig = bytearray(8 << 20)";
+    const script = `
+      import { Session } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+      const session = new Session({ python: ${JSON.stringify(TEST_PYTHON)} });
+      await session.start();
+      await session.execute(${JSON.stringify(hold)});
+      await session.checkpoint({ path: ${JSON.stringify(`${dir}/out/big.pyrepl3ckpt`)} });
+    `;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const temps = () => [...Deno.readDirSync(`${dir}/out`)].map((entry) => entry.name);
+    try {
+      ok(await waitFor(() => temps().length === 1, 30_000), "the temporary file never appeared");
+      ok(temps()[0].endsWith(".tmp"), `${temps()}`);
+      child.kill(signal);
+      await child.status;
+      ok(await waitFor(() => temps().length === 0, 3000), `left: ${temps()}`);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // exited
+      }
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("the sweep of a dead run's socket folder removes the checkpoint files it left half-written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pyrepl3_audit_sweep_" });
+  try {
+    const half = `${root}/.model.pyrepl3ckpt.0123abcd.tmp`;
+    await Deno.writeTextFile(half, "half a checkpoint");
+    await Deno.writeTextFile(`${root}/kept.txt`, "not named by a note");
+    for (
+      const [name, owner] of [["pyrepl3-dead", "999999999"], ["pyrepl3-live", String(Deno.pid)]]
+    ) {
+      await Deno.mkdir(`${root}/${name}`);
+      await Deno.writeTextFile(`${root}/${name}/owner`, owner);
+    }
+    await Deno.writeTextFile(`${root}/pyrepl3-dead/tmp-1`, half);
+    await Deno.writeTextFile(`${root}/pyrepl3-live/tmp-1`, `${root}/kept.txt`);
+    equal(await sweepStaleSocketDirs(root), 1);
+    const left = [...Deno.readDirSync(root)].map((entry) => entry.name).sort();
+    equal(JSON.stringify(left), JSON.stringify(["kept.txt", "pyrepl3-live"]));
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
