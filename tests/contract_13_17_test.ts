@@ -236,3 +236,17 @@ Deno.test("a huge or wholly different output: the HTML diff no longer overflows 
   equal(different[3], "-a0");
   match(htmlDiff(side("a"), side("b")), /<span class="sign">-<\/span>a0\n/);
 });
+
+Deno.test("TAP and JUnit of a step with 200,000 output lines are written (TAP overflowed the stack)", async () => {
+  const dir = await tempScenarios({
+    "big.yaml":
+      `steps:\n  - exec: "for i in range(200000): print(i)"\n    expect: { stdout: "x" }\n`,
+  });
+  const run = await runCli([dir, "-r", `tap:${dir}/out/r.tap`, "-r", `junit:${dir}/out/r.xml`]);
+  equal(run.code, 1, run.stderr);
+  equal(run.stderr, "");
+  const tap = await Deno.readTextFile(`${dir}/out/r.tap`);
+  ok(tap.includes("\n            199999\n"), tap.slice(0, 500));
+  match(await Deno.readTextFile(`${dir}/out/r.xml`), /… 199601 more diff lines/);
+  await Deno.remove(dir, { recursive: true });
+});

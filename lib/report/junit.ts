@@ -45,7 +45,7 @@ export function formatJunit(report: RunReport): string {
       ),
       `    </properties>`,
     );
-    for (const scenario of scenarios) lines.push(...testcase(scenario));
+    for (const scenario of scenarios) for (const line of testcase(scenario)) lines.push(line);
     lines.push(`  </testsuite>`);
   }
   lines.push(`</testsuites>`);

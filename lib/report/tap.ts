@@ -33,7 +33,10 @@ export interface TapOptions {
  */
 export function formatTap(report: RunReport, options: TapOptions = {}): string {
   const lines = [`TAP version ${options.version ?? 14}`, `1..${report.scenarios.length}`];
-  report.scenarios.forEach((scenario, i) => lines.push(...testPoint(scenario, i + 1)));
+  // One line at a time: push(...) of a failure with 200,000 output lines overflowed the stack.
+  report.scenarios.forEach((scenario, i) => {
+    for (const line of testPoint(scenario, i + 1)) lines.push(line);
+  });
   return lines.join("\n") + "\n";
 }
 
