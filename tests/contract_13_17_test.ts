@@ -250,3 +250,21 @@ Deno.test("TAP and JUnit of a step with 200,000 output lines are written (TAP ov
   match(await Deno.readTextFile(`${dir}/out/r.xml`), /… 199601 more diff lines/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("lines: over a million output lines fits in little memory (the table of lines x pattern took 900 MB)", async () => {
+  const matchers = new URL("../lib/scenario/matchers.ts", import.meta.url).href;
+  const code = `import { matchText } from "${matchers}";
+const text = Array.from({ length: 1_000_000 }, (_, i) => String(i)).join("\\n") + "\\n";
+const miss = matchText(text, { lines: Array.from({ length: 100 }, (_, i) => i % 2 ? "..." : "nope") }, []);
+const hit = matchText(text, { lines: ["0", "...", "500000", "...", "999999"] }, []);
+console.log(JSON.stringify([miss.ok, hit.ok]));`;
+  // A 256 MB heap: the old table ran out of memory here.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--max-old-space-size=256", code],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(0, 2000));
+  equal(new TextDecoder().decode(out.stdout).trim(), "[false,true]");
+});

@@ -114,20 +114,20 @@ export function splitLines(text: string): string[] {
 }
 
 function matchLines(lines: readonly string[], pattern: readonly string[]): boolean {
-  // can[i][j]: lines[i..] matches pattern[j..]. Bottom-up keeps `...` linear, not exponential.
-  const can = Array.from(
-    { length: lines.length + 1 },
-    () => new Array(pattern.length + 1).fill(false),
-  );
-  can[lines.length][pattern.length] = true;
+  // row[j] after step i: lines[i..] matches pattern[j..]. Bottom-up keeps `...` linear, not
+  // exponential; two rows, not a table of lines x pattern (a million lines would not fit).
+  let next = new Uint8Array(pattern.length + 1);
+  let row = new Uint8Array(pattern.length + 1);
   for (let i = lines.length; i >= 0; i--) {
+    row[pattern.length] = i === lines.length ? 1 : 0;
     for (let j = pattern.length - 1; j >= 0; j--) {
       if (pattern[j] === ANY_LINES) {
-        can[i][j] = can[i][j + 1] || (i < lines.length && can[i + 1][j]);
-      } else can[i][j] = i < lines.length && lines[i] === pattern[j] && can[i + 1][j + 1];
+        row[j] = row[j + 1] || (i < lines.length ? next[j] : 0);
+      } else row[j] = i < lines.length && lines[i] === pattern[j] ? next[j + 1] : 0;
     }
+    [next, row] = [row, next];
   }
-  return can[0][0];
+  return next[0] === 1;
 }
 
 /**
