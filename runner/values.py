@@ -1,8 +1,8 @@
 """Python value -> wire value, following the rules in lib/values.ts.
 
 None, bool, float, str, bytes, list/tuple and dicts with str keys map to msgpack types; ints beyond 2**53 - 1
-travel as ext type 1 (decimal text, a JS bigint); dicts with other keys as ext type 2 (a msgpack array of
-[key, value] pairs, a JS Map). Anything else is not convertible: the result then carries only its repr, and so
+travel as ext type 1 (decimal text, a JS bigint); dicts with other keys, or with a "__proto__" key, as ext type 2
+(a msgpack array of [key, value] pairs, a JS Map). Anything else is not convertible: the result then carries only its repr, and so
 is an int too long for ``str()`` (Python 3.11+ limits it). Text holding a lone surrogate travels with each
 surrogate escaped as ``\\udcff`` text (see framing.py).
 """
@@ -43,7 +43,9 @@ def to_wire(value: Any, depth: int = 0) -> Any:
     if kind is list or kind is tuple:
         return [to_wire(item, depth + 1) for item in value]
     if kind is dict:
-        if all(type(key) is str for key in value):
+        # A "__proto__" key travels in a Map too: Deno's msgpack decoder refuses it as an object key,
+        # and the whole frame with it (the session was declared dead).
+        if all(type(key) is str for key in value) and "__proto__" not in value:
             return {key: to_wire(item, depth + 1) for key, item in value.items()}
         pairs = [[to_wire(key, depth + 1), to_wire(item, depth + 1)] for key, item in value.items()]
         try:
