@@ -17,6 +17,8 @@ export const CHECKPOINT_KEY_ENV = "PYREPL3_CHECKPOINT_KEY";
 export const CHECKPOINT_KEY_FILE_ENV = "PYREPL3_CHECKPOINT_KEY_FILE";
 
 const KEY_BYTES = 32;
+/** A key file larger than this is not one (a key is 64 hex characters; a shared passphrase fits too). */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 // One import per source per process: every session of a process signs with the same key, and the key file
 // is read once. Keyed by source so a changed environment variable is honoured.
 const cache = new Map<string, Promise<CryptoKey>>();
@@ -108,8 +110,19 @@ async function readOrCreateKeyFile(path: string): Promise<Uint8Array> {
 async function readKeyFile(path: string): Promise<Uint8Array | null> {
   let text: string;
   try {
+    // A FIFO would make the read wait for a writer forever, /dev/zero never end: only a regular file
+    // of a key's size is read.
+    const info = await Deno.stat(path);
+    if (!info.isFile || info.size > MAX_KEY_FILE_BYTES) {
+      throw new CheckpointError(
+        `the checkpoint key file ${path} is not a key file (${
+          info.isFile ? `${info.size} bytes` : "not a regular file"
+        }); point ${CHECKPOINT_KEY_FILE_ENV} at a file holding the key, or set ${CHECKPOINT_KEY_ENV}`,
+      );
+    }
     text = await Deno.readTextFile(path);
   } catch (cause) {
+    if (cause instanceof CheckpointError) throw cause;
     if (cause instanceof Deno.errors.NotFound) return null;
     throw new CheckpointError(
       `cannot read the checkpoint key file ${path}: ${cause}; fix its permissions or set ${CHECKPOINT_KEY_ENV}`,

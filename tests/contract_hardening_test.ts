@@ -398,3 +398,40 @@ Deno.test("the sweep of a dead run's socket folder removes the checkpoint files 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a key file that is a FIFO, a device or huge is refused at once: never a wait or an endless read", async () => {
+  // PYREPL3_CHECKPOINT_KEY_FILE=/dev/zero read forever (memory without end), a FIFO waited for a writer.
+  const dir = await Deno.makeTempDir({ prefix: "pyrepl3_audit_key_" });
+  try {
+    ok(new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).outputSync().success, "mkfifo failed");
+    await Deno.writeFile(`${dir}/huge`, new Uint8Array(1 << 20));
+    const script = `
+      import { resolveCheckpointKey } from ${
+      JSON.stringify(new URL("../lib/checkpoint_key.ts", import.meta.url).href)
+    };
+      try { await resolveCheckpointKey(); console.log("resolved"); }
+      catch (error) { console.log(error.name, error.message); }
+    `;
+    for (const file of [`${dir}/fifo`, "/dev/zero", `${dir}/huge`, dir]) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        env: { PYREPL3_CHECKPOINT_KEY_FILE: file, PYREPL3_CHECKPOINT_KEY: "" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const output = child.output();
+      const done = await Promise.race([
+        output.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 30_000)),
+      ]);
+      if (!done) child.kill("SIGKILL");
+      const { stdout } = await output;
+      ok(done, `${file}: the key was still being read after 30 s`);
+      const said = new TextDecoder().decode(stdout);
+      ok(said.startsWith("CheckpointError") && said.includes("not a key file"), `${file}: ${said}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
