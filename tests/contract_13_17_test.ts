@@ -268,3 +268,22 @@ console.log(JSON.stringify([miss.ok, hit.ok]));`;
   equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(0, 2000));
   equal(new TextDecoder().decode(out.stdout).trim(), "[false,true]");
 });
+
+Deno.test("--update never writes status: timeout (a machine's speed); a step expecting one still gets its stdout fixed", async () => {
+  const slow = `steps:\n  - exec: import time; time.sleep(30)\n    timeout: 300ms\n`;
+  const expecting = `steps:
+  - exec: import time; print("hi"); time.sleep(30)
+    timeout: 300ms
+    expect: { status: timeout, stdout: "x" }
+`;
+  const dir = await tempScenarios({ "slow.yaml": slow, "expecting.yaml": expecting });
+  const run = await runCli([dir, "--update"]);
+  equal(run.code, 1, run.stdout + run.stderr); // the slow step still fails
+  match(run.stdout, /got timeout/);
+  equal(await Deno.readTextFile(`${dir}/slow.yaml`), slow); // before: `status: timeout` was written
+  equal(
+    await Deno.readTextFile(`${dir}/expecting.yaml`),
+    expecting.replace('stdout: "x"', 'stdout: "hi\\n"'),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
