@@ -4,8 +4,9 @@
  * pretty, and Python's refusal of a character range with a class at one end (`[\d-z]`).
  * Each test failed before its fix.
  */
-import { equal, match, ok } from "node:assert/strict";
+import { equal, match, ok, throws } from "node:assert/strict";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
+import { parseCommand, UsageError } from "../lib/cli/args.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -286,4 +287,22 @@ Deno.test("--update never writes status: timeout (a machine's speed); a step exp
     expecting.replace('stdout: "x"', 'stdout: "hi\\n"'),
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--watch refuses --update, --shard and --durations (it ran without them, silently)", () => {
+  for (
+    const [args, flag] of [
+      [["--update"], "update"],
+      [["--shard", "1/2"], "shard"],
+      [["--shard", "1/2", "--durations", "r.json"], "shard"],
+    ] as const
+  ) {
+    throws(
+      () => parseCommand(["--watch", ...args, "s/"], { githubActions: false }),
+      (e: Error) =>
+        e instanceof UsageError && e.message.startsWith(`--watch does not take --${flag}`),
+    );
+  }
+  // --list with --watch lists and returns, as before.
+  equal(parseCommand(["--watch", "--list", "--shard", "1/2", "s/"]).kind, "run");
 });

@@ -203,6 +203,15 @@ export function parseCommand(args: string[], defaults: ParseDefaults = {}): Comm
   if (positionals.length === 0) {
     throw new UsageError("no scenario files given; try: pyrepl3 scenarios/ (see --help)");
   }
+  // Watch mode ran without them, silently: each file --update wrote would also trigger a re-run.
+  for (const flag of ["update", "shard", "durations"] as const) {
+    if (values.watch && values[flag] !== undefined && values[flag] !== false && !values.list) {
+      throw new UsageError(
+        `--watch does not take --${flag}` +
+          (flag === "update" ? ": run --update once, then --watch" : ": a shard is for CI runs"),
+      );
+    }
+  }
   return {
     kind: "run",
     options: {
