@@ -436,3 +436,54 @@ Deno.test("record: :restore of a checkpoint :undo dropped is refused (the file w
   equal(JSON.stringify(steps.slice(1, 3)), '[{"checkpoint":"b"},{"restore":"b"}]');
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("record: the time spent answering input() is not in interrupt_after (a replay answers at once)", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/slow.yaml`;
+  // A person who takes 4 s to answer, then presses Ctrl-C as soon as "go" shows (SIGINT to record,
+  // run in a process of its own). Before, the 4 s were in interrupt_after: the replay interrupted
+  // after its 3 s sleep had ended, got status ok, and failed.
+  const script = `
+import { recordCommand } from ${
+    JSON.stringify(new URL("../lib/cli/record_command.ts", import.meta.url).href)
+  };
+let out = "";
+const io = {
+  stdout: (text) => {
+    out += text;
+    if (out.endsWith("go\\n")) Deno.kill(Deno.pid, "SIGINT");
+  },
+  stderr: (text) => { out += text; },
+  isTerminal: false,
+  colorAllowed: false,
+};
+const entries = ["x = input('Q? '); import time; print('go', flush=True); time.sleep(3)"];
+const lines = {
+  interactive: true,
+  ended: false,
+  read: async (prompt) => {
+    if (prompt !== "Q? ") return entries.shift() ?? null;
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    return "answer";
+  },
+  readSecret: () => Promise.resolve(null),
+  remember: () => {},
+  interrupt: () => false,
+  close: () => Promise.resolve(),
+};
+const code = await recordCommand({ file: Deno.args[0], python: Deno.args[1] }, io, lines);
+console.log(out);
+Deno.exit(code);
+`;
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script, file, TEST_PYTHON],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  equal(code, 0, out);
+  const { steps } = parse(await Deno.readTextFile(file));
+  equal(steps[0].expect.status, "interrupted", out);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -221,6 +221,8 @@ class RunningEntry {
   readonly #abort = new AbortController();
   readonly #inputs: RecordedInput[] = [];
   #started = 0;
+  /** Time spent waiting for the person to answer input prompts: a replay answers at once. */
+  #answeringMs = 0;
   #interruptedAfterMs: number | undefined;
   /** The Ctrl-Cs that interrupted the code: a replay interrupts it once (`interrupt_after`). */
   #interrupts = 0;
@@ -247,7 +249,7 @@ class RunningEntry {
    */
   abort(): void {
     this.#interrupts++;
-    this.#interruptedAfterMs ??= performance.now() - this.#started;
+    this.#interruptedAfterMs ??= performance.now() - this.#started - this.#answeringMs;
     if (this.#abort.signal.aborted) void this.#session.interrupt();
     else this.#abort.abort();
   }
@@ -280,7 +282,9 @@ class RunningEntry {
 
   async #answer(prompt: string, password: boolean): Promise<string | null> {
     const shown = this.#tail;
+    const asked = performance.now();
     const reply = password ? await this.#lines.readSecret(shown) : await this.#lines.read(shown);
+    this.#answeringMs += performance.now() - asked;
     this.#tail = "";
     if (reply === CANCELLED) {
       this.#cancelledInput = true;
