@@ -306,3 +306,19 @@ Deno.test("--watch refuses --update, --shard and --durations (it ran without the
   // --list with --watch lists and returns, as before.
   equal(parseCommand(["--watch", "--list", "--shard", "1/2", "s/"]).kind, "run");
 });
+
+Deno.test("approx follows pytest.approx on big integers (exactly) and on a bool against a number", async () => {
+  const { valuesEqual } = await import("../lib/scenario/matchers.ts");
+  const big = 2n ** 70n;
+  // pytest: 2**70 + 1 != approx(2**70, rel=0, abs=0); both were the same float here.
+  equal(valuesEqual({ approx: big, rel: 0, abs: 0 }, big + 1n), false);
+  equal(valuesEqual({ approx: big, rel: 0, abs: 0 }, big), true);
+  equal(valuesEqual({ approx: big }, big + 1n), true); // within rel 1e-6
+  equal(valuesEqual({ approx: 5, abs: 1 }, 6n), true);
+  equal(valuesEqual({ approx: 5, abs: 1 }, 7n), false);
+  // pytest: True == approx(1), but 1 != approx(True).
+  equal(valuesEqual({ approx: 1 }, true), true);
+  equal(valuesEqual({ approx: true }, 1), false);
+  equal(valuesEqual({ approx: [1, 0] }, [true, false]), true);
+  equal(valuesEqual(1, true), false); // plain equality stays strict
+});

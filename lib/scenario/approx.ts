@@ -83,6 +83,25 @@ export function approxEqual(expected: number, actual: number, tolerance: Toleran
   return Math.abs(actual - expected) <= allowed(expected, tolerance);
 }
 
+/**
+ * pytest.approx on two integers, exactly: `2**70 + 1` is not within `rel: 0, abs: 0` of `2**70`,
+ * though both are the same float.
+ *
+ * @example
+ * ```ts
+ * import { approxEqualIntegers } from "./approx.ts";
+ * approxEqualIntegers(2n ** 70n, 2n ** 70n + 1n, { rel: 0, abs: 0, nanOk: false }); // false
+ * ```
+ */
+export function approxEqualIntegers(
+  expected: bigint,
+  actual: bigint,
+  tolerance: Tolerance,
+): boolean {
+  const diff = actual > expected ? actual - expected : expected - actual;
+  return diff === 0n || Number(diff) <= allowed(Number(expected), tolerance);
+}
+
 /** The largest difference `tolerance` allows around `expected`. */
 function allowed(expected: number, tolerance: Tolerance): number {
   if (tolerance.rel === undefined && tolerance.abs !== undefined) return tolerance.abs;

@@ -5,7 +5,13 @@
  */
 
 import { normalize } from "./normalize.ts";
-import { approxEqual, approxMatcher, renderApprox, type Tolerance } from "./approx.ts";
+import {
+  approxEqual,
+  approxEqualIntegers,
+  approxMatcher,
+  renderApprox,
+  type Tolerance,
+} from "./approx.ts";
 import { compileRegex } from "./regex.ts";
 import type { Normalizer, TextExpectation } from "./types.ts";
 
@@ -157,7 +163,12 @@ function equalWithin(
   if (approx !== undefined && equalWithin(approx.approx, actual, approx.tolerance)) return true;
   if (expected === null || expected === undefined) return actual === null || actual === undefined;
   if (typeof expected === "number" || typeof expected === "bigint") {
+    // pytest.approx(1) == True, as True == 1 in Python (but approx(True) is only a bool).
+    if (typeof actual === "boolean" && tolerance !== undefined) actual = Number(actual);
     if (typeof actual === "number" || typeof actual === "bigint") {
+      if (tolerance !== undefined && isInteger(expected) && isInteger(actual)) {
+        return approxEqualIntegers(BigInt(expected), BigInt(actual), tolerance);
+      }
       if (tolerance !== undefined) return approxEqual(Number(expected), Number(actual), tolerance);
       // deno-lint-ignore eqeqeq -- loose equality compares a number with a bigint by value.
       return expected == actual || (Number.isNaN(Number(expected)) && Number.isNaN(Number(actual)));
@@ -178,6 +189,11 @@ function equalWithin(
   if (got === undefined || got.length !== want.length) return false;
   const byKey = new Map(got.map(([k, v]) => [String(k), v]));
   return want.every(([k, v]) => byKey.has(k) && equalWithin(v, byKey.get(k), tolerance));
+}
+
+/** A bigint, or a number that is an integer exactly (not a float too big to be one in Python). */
+function isInteger(x: number | bigint): boolean {
+  return typeof x === "bigint" || Number.isSafeInteger(x);
 }
 
 function setEquals(expected: unknown[], actual: Set<unknown>, tolerance?: Tolerance): boolean {
