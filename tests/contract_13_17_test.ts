@@ -322,3 +322,27 @@ Deno.test("approx follows pytest.approx on big integers (exactly) and on a bool 
   equal(valuesEqual({ approx: [1, 0] }, [true, false]), true);
   equal(valuesEqual(1, true), false); // plain equality stays strict
 });
+
+Deno.test("merge-reports: a report whose steps lack their fields is refused by name (it was a TypeError)", async () => {
+  const dir = await tempScenarios({});
+  const report = {
+    scenarios: [{
+      name: "a",
+      file: "a.yaml",
+      status: "failed",
+      durationMs: 1,
+      steps: [{ status: "failed", failures: [{}] }],
+    }],
+    passed: 0,
+    failed: 1,
+  };
+  await Deno.writeTextFile(`${dir}/r.json`, JSON.stringify(report));
+  const run = await runCli(["merge-reports", `${dir}/out.html`, `${dir}/r.json`]);
+  equal(run.code, 2, run.stderr);
+  match(
+    run.stderr,
+    /ReportMergeError: .*r\.json is not a pyrepl3 report: scenarios\[0\]\.steps\[0\]\.index is not a number/,
+  );
+  ok(!run.stderr.includes("internal error"), run.stderr);
+  await Deno.remove(dir, { recursive: true });
+});

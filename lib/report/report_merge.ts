@@ -56,7 +56,56 @@ export function parseReportText(text: string, name: string): RunReport {
       `${name} is not a pyrepl3 report (expected an object with scenarios, passed, failed)`,
     );
   }
+  const problem = shapeProblem(data);
+  if (problem !== undefined) {
+    throw new ReportMergeError(`${name} is not a pyrepl3 report: ${problem}`);
+  }
   return data;
+}
+
+/** `typeof value`, as a string to compare with a field's expected type. */
+function typeOf(value: unknown): string {
+  return typeof value;
+}
+
+/**
+ * What in `report` is not as a pyrepl3 report writes it, as `scenarios[0].steps[1].line is not
+ * a number`: the reporters read these fields (a hand-edited report ended in a TypeError).
+ */
+function shapeProblem(report: RunReport): string | undefined {
+  const check = (value: unknown, where: string, fields: Record<string, string>) => {
+    if (typeof value !== "object" || value === null) return `${where} is not an object`;
+    const v = value as Record<string, unknown>;
+    for (const [field, type] of Object.entries(fields)) {
+      const ok = type === "array" ? Array.isArray(v[field]) : typeOf(v[field]) === type;
+      if (!ok) return `${where}.${field} is not ${type === "array" ? "an array" : `a ${type}`}`;
+    }
+  };
+  const SCENARIO = { name: "string", file: "string", status: "string", durationMs: "number" };
+  const STEP = {
+    index: "number",
+    kind: "string",
+    label: "string",
+    line: "number",
+    column: "number",
+    status: "string",
+    durationMs: "number",
+    failures: "array",
+  };
+  const FAILURE = { kind: "string", key: "string", message: "string" };
+  for (const [i, scenario] of report.scenarios.entries()) {
+    const at = `scenarios[${i}]`;
+    const problem = check(scenario, at, SCENARIO);
+    if (problem !== undefined) return problem;
+    for (const list of ["steps", "setup"] as const) {
+      for (const [j, step] of (scenario[list] ?? []).entries()) {
+        const problem = check(step, `${at}.${list}[${j}]`, STEP) ??
+          step.failures.map((f, k) => check(f, `${at}.${list}[${j}].failures[${k}]`, FAILURE))
+            .find((p) => p !== undefined);
+        if (problem !== undefined) return problem;
+      }
+    }
+  }
 }
 
 /**
