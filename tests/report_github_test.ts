@@ -33,7 +33,6 @@ Deno.test("the github reporter prints one ::error per failing step, at its file 
   deepStrictEqual(failed.props, {
     file: "scenarios/sub/math.yaml",
     line: "12",
-    col: "5",
     title: `${FAILED.name}: step 2 (exec) failed`,
   });
   match(failed.message, /^stdout: stdout differs\n/);
@@ -96,7 +95,7 @@ Deno.test("a CLI run under GITHUB_ACTIONS=true annotates the failing step and wr
   match(run.stdout, /✗ wrong sum/);
   match(
     run.stdout,
-    /^::error file=[^,]*bad\.yaml,line=3,col=5,title=wrong sum%3A step 1 \(exec\) failed::value: /m,
+    /^::error file=[^,]*bad\.yaml,line=3,title=wrong sum%3A step 1 \(exec\) failed::value: /m,
   );
   match(await Deno.readTextFile(summary), /\| ❌ \| wrong sum \| `[^`]*bad\.yaml:3` \|/);
   await Deno.remove(dir, { recursive: true });

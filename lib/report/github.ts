@@ -11,7 +11,7 @@ import type { RunReport, ScenarioReport } from "./model.ts";
 import { renderStepFailure } from "./step_failure.ts";
 
 /**
- * `::error file=F,line=L,col=C,title=T::message` for each failing step of the report (one per
+ * `::error file=F,line=L,title=T::message` for each failing step of the report (one per
  * failed scenario without a failing step, e.g. a failed `setup:` or `--update` write), each on one
  * line as GitHub's workflow commands require.
  *
@@ -45,8 +45,7 @@ function annotations(scenario: ScenarioReport): string[] {
     return command(
       {
         file: scenario.file,
-        line: String(step.line),
-        col: String(step.column),
+        line: String(step.line), // no col: the issue's format, and the line is what the diff shows
         title: `${scenario.name}: step ${step.index + 1} (${step.kind}) failed`,
       },
       details.map((line) => line.replace(/^ {2}/, "")).join("\n") || "step failed",
