@@ -437,33 +437,39 @@ Deno.test("record: :restore of a checkpoint :undo dropped is refused (the file w
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("record: the time spent answering input() is not in interrupt_after (a replay answers at once)", async () => {
+/**
+ * Records `entries` in a process of its own, with a person who takes `answerMs` to answer each
+ * input() prompt ("answer") and, with `ctrlCAfter`, presses Ctrl-C (SIGINT) as soon as that text
+ * shows. Returns the exit code, what was shown, and the steps written.
+ */
+async function recordWithSlowPerson(
+  entries: string[],
+  options: { answerMs: number; ctrlCAfter?: string; timeoutMs?: number },
+) {
   const dir = await tempScenarios({});
   const file = `${dir}/slow.yaml`;
-  // A person who takes 4 s to answer, then presses Ctrl-C as soon as "go" shows (SIGINT to record,
-  // run in a process of its own). Before, the 4 s were in interrupt_after: the replay interrupted
-  // after its 3 s sleep had ended, got status ok, and failed.
   const script = `
 import { recordCommand } from ${
     JSON.stringify(new URL("../lib/cli/record_command.ts", import.meta.url).href)
   };
+const [file, python, entriesJson, answerMs, ctrlCAfter, timeoutMs] = Deno.args;
+const entries = JSON.parse(entriesJson);
 let out = "";
 const io = {
   stdout: (text) => {
     out += text;
-    if (out.endsWith("go\\n")) Deno.kill(Deno.pid, "SIGINT");
+    if (ctrlCAfter !== "" && out.endsWith(ctrlCAfter)) Deno.kill(Deno.pid, "SIGINT");
   },
   stderr: (text) => { out += text; },
   isTerminal: false,
   colorAllowed: false,
 };
-const entries = ["x = input('Q? '); import time; print('go', flush=True); time.sleep(3)"];
 const lines = {
   interactive: true,
   ended: false,
   read: async (prompt) => {
-    if (prompt !== "Q? ") return entries.shift() ?? null;
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    if (prompt === ">>> ") return entries.shift() ?? null;
+    await new Promise((resolve) => setTimeout(resolve, Number(answerMs)));
     return "answer";
   },
   readSecret: () => Promise.resolve(null),
@@ -471,19 +477,63 @@ const lines = {
   interrupt: () => false,
   close: () => Promise.resolve(),
 };
-const code = await recordCommand({ file: Deno.args[0], python: Deno.args[1] }, io, lines);
+const timeout = timeoutMs === "" ? {} : { timeoutMs: Number(timeoutMs) };
+const code = await recordCommand({ file, python, ...timeout }, io, lines);
 console.log(out);
 Deno.exit(code);
 `;
+  const args = [
+    file,
+    TEST_PYTHON,
+    JSON.stringify(entries),
+    String(options.answerMs),
+    options.ctrlCAfter ?? "",
+    options.timeoutMs === undefined ? "" : String(options.timeoutMs),
+  ];
   const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-config", script, file, TEST_PYTHON],
+    args: ["eval", "--no-config", script, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  const out = new TextDecoder().decode(stdout);
-  equal(code, 0, out);
+  const shown = new TextDecoder().decode(stdout);
+  const text = await Deno.readTextFile(file).catch(() => "steps: []");
+  await Deno.remove(dir, { recursive: true });
+  return { code, shown, steps: parse(text).steps };
+}
+
+Deno.test("record: the time spent answering input() is not in interrupt_after (a replay answers at once)", async () => {
+  // Answered in 4 s, then Ctrl-C as soon as "go" shows. Before, the 4 s were in interrupt_after:
+  // the replay interrupted after its 3 s sleep had ended, got status ok, and failed.
+  const { code, shown, steps } = await recordWithSlowPerson(
+    ["x = input('Q? '); import time; print('go', flush=True); time.sleep(3)"],
+    { answerMs: 4000, ctrlCAfter: "go\n" },
+  );
+  equal(code, 0, shown);
+  equal(steps[0].expect.status, "interrupted", shown);
+});
+
+Deno.test("record: the time spent answering input() does not count against the entry's timeout", async () => {
+  // Before, a person slower than the timeout (30 s by default) saw the entry time out under them.
+  const { code, shown, steps } = await recordWithSlowPerson(["x = input('Q? ')", "x"], {
+    answerMs: 3000,
+    timeoutMs: 1500,
+  });
+  equal(code, 0, shown);
+  equal(JSON.stringify(steps[0].inputs), '[{"prompt":"Q? ","reply":"answer"}]');
+  equal(steps[1].expect.value, "answer");
+});
+
+Deno.test("record: code that ignores its timeout's interrupt ends the recording, steps kept", async () => {
+  const dir = await tempScenarios({});
+  const file = `${dir}/t.yaml`;
+  const run = await runCli(["record", file, "--timeout", "1s", "--python", TEST_PYTHON], {
+    stdin:
+      "a = 1\nwhile True:\n  try:\n    import time; time.sleep(5)\n  except KeyboardInterrupt: pass\n\na\n",
+  });
+  equal(run.code, 0, run.stderr);
+  match(run.stderr, /not recorded: the code ignored the interrupt of its timeout/);
   const { steps } = parse(await Deno.readTextFile(file));
-  equal(steps[0].expect.status, "interrupted", out);
+  equal(JSON.stringify(steps), '[{"exec":"a = 1"}]');
   await Deno.remove(dir, { recursive: true });
 });

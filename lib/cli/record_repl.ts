@@ -230,6 +230,11 @@ class RunningEntry {
   #cancelledInput = false;
   /** What stdout shows after its last newline: an input() prompt, redrawn by the line editor. */
   #tail = "";
+  /**
+   * The entry's timeout, on its own clock: the time a person takes to answer input() prompts is
+   * not the code's (a replay answers at once), so it does not count, as the session's would.
+   */
+  readonly #clock: EntryClock;
 
   constructor(
     session: Session,
@@ -241,6 +246,7 @@ class RunningEntry {
     this.#lines = lines;
     this.#io = io;
     this.#options = options;
+    this.#clock = new EntryClock(options.timeoutMs, session);
   }
 
   /**
@@ -256,8 +262,8 @@ class RunningEntry {
 
   async run(code: string): Promise<RecordedStep | undefined> {
     this.#started = performance.now();
-    const result = await this.#session.execute(code, {
-      timeoutMs: this.#options.timeoutMs,
+    this.#clock.start();
+    const execution = this.#session.execute(code, {
       signal: this.#abort.signal,
       ...(this.#options.rollback ? { transaction: "rollback_always" as const } : {}),
       onOutput: (stream, data) => {
@@ -268,6 +274,22 @@ class RunningEntry {
       },
       onInput: ({ prompt, password }) => this.#answer(prompt, password),
     });
+    let result: ExecutionResult;
+    try {
+      result = await execution.finally(() => this.#clock.stop());
+    } catch (error) {
+      if (!this.#clock.restarted) throw error;
+      this.ended = true;
+      this.#io.stderr(
+        "pyrepl3: not recorded: the code ignored the interrupt of its timeout; its interpreter " +
+          "was restarted, its state is lost; the recording ends here\n",
+      );
+      return undefined;
+    }
+    // Interrupted by the entry's own timeout: the status a run gives it.
+    if (this.#clock.expired && result.status === "interrupted") {
+      result = { ...result, status: "timeout" };
+    }
     this.#show(result);
     return this.#step(code, result);
   }
@@ -283,7 +305,9 @@ class RunningEntry {
   async #answer(prompt: string, password: boolean): Promise<string | null> {
     const shown = this.#tail;
     const asked = performance.now();
+    this.#clock.pause();
     const reply = password ? await this.#lines.readSecret(shown) : await this.#lines.read(shown);
+    this.#clock.start();
     this.#answeringMs += performance.now() - asked;
     this.#tail = "";
     if (reply === CANCELLED) {
@@ -399,6 +423,60 @@ class RunningEntry {
     };
   }
 }
+
+/**
+ * An entry's timeout that runs only while the code does (paused while a person answers a prompt).
+ * When it expires the code is interrupted, as a session's timeout does; code that ignores the
+ * interrupt for 2 s gets its interpreter restarted (its state is lost, and the recording ends).
+ */
+class EntryClock {
+  /** True once the time ran out. */
+  expired = false;
+  /** True once the interpreter was restarted: the code ignored the interrupt. */
+  restarted = false;
+  readonly #session: Session;
+  #leftMs: number | undefined;
+  #since = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(timeoutMs: number | undefined, session: Session) {
+    this.#leftMs = timeoutMs;
+    this.#session = session;
+  }
+
+  /** Runs the clock (again). */
+  start(): void {
+    if (this.#leftMs === undefined || this.expired || this.#timer !== undefined) return;
+    this.#since = performance.now();
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      void this.#session.interrupt();
+      this.#timer = setTimeout(() => {
+        this.restarted = true;
+        this.#session.restart().catch(() => {});
+      }, GRACE_MS);
+    }, this.#leftMs);
+  }
+
+  /** Stops the clock, keeping the time left. */
+  pause(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.expired) {
+      this.#leftMs = Math.max(0, this.#leftMs! - (performance.now() - this.#since));
+    }
+  }
+
+  /** Stops the clock for good. */
+  stop(): void {
+    this.pause();
+    this.#leftMs = undefined;
+  }
+}
+
+/** How long code may ignore its timeout's interrupt before its interpreter is restarted. */
+const GRACE_MS = 2000;
 
 /** Milliseconds as a scenario file writes a duration: `800ms`, `1.5s`. */
 function durationText(ms: number): string {
