@@ -380,6 +380,7 @@ async function stopMidCheckpoint(
     `${dir}/big.yaml`,
     [
       "name: big",
+      `python: ${JSON.stringify(TEST_PYTHON)}`, // the Python the restore below runs: one minor version
       "steps:",
       `  - exec: ${JSON.stringify(hold)}`,
       "  - checkpoint: { name: first, path: out/big.pyrepl3ckpt }",
