@@ -222,6 +222,34 @@ function processesWithEnv(name: string, value: string): number[] {
   return found;
 }
 
+/**
+ * Runs `deno eval script` with `env`; kills it if it has not exited within `limitMs`. `exited` says which.
+ */
+async function evalBounded(
+  script: string,
+  env: Record<string, string>,
+  limitMs: number,
+): Promise<{ exited: boolean; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const exited = await Promise.race([
+    output.then(() => true),
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), limitMs)),
+  ]);
+  clearTimeout(timer);
+  if (!exited) child.kill("SIGKILL");
+  const { stdout, stderr } = await output;
+  const decoder = new TextDecoder();
+  return { exited, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
 Deno.test("a warmup that forks and then ends the keeper: start() fails, Deno exits, no process is left", async () => {
   // The fork held the keeper's stdout and stderr: Deno read them forever and never exited, and the fork,
   // nobody's descendant any more, ran on.
@@ -238,21 +266,10 @@ Deno.test("a warmup that forks and then ends the keeper: start() fails, Deno exi
     console.log(await pool.start().then(() => "started", (error) => error.name));
     await pool.shutdown();
   `;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  const exited = await Promise.race([
-    output.then(() => true),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000)),
-  ]);
   try {
-    ok(exited, "Deno did not exit");
-    const { stdout, stderr } = await output;
-    equal(new TextDecoder().decode(stdout).trim(), "PoolError", new TextDecoder().decode(stderr));
+    const run = await evalBounded(script, {}, 60_000);
+    ok(run.exited, "Deno did not exit");
+    equal(run.stdout.trim(), "PoolError", run.stderr);
     const gone = await waitFor(
       () => processesWithEnv("PYREPL3_AUDIT_MARK", mark).length === 0,
       3000,
@@ -266,8 +283,6 @@ Deno.test("a warmup that forks and then ends the keeper: start() fails, Deno exi
         // gone
       }
     }
-    if (!exited) child.kill("SIGKILL");
-    await output.catch(() => {});
   }
 });
 
@@ -413,23 +428,16 @@ Deno.test("a key file that is a FIFO, a device or huge is refused at once: never
       catch (error) { console.log(error.name, error.message); }
     `;
     for (const file of [`${dir}/fifo`, "/dev/zero", `${dir}/huge`, dir]) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["eval", script],
-        env: { PYREPL3_CHECKPOINT_KEY_FILE: file, PYREPL3_CHECKPOINT_KEY: "" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const output = child.output();
-      const done = await Promise.race([
-        output.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), 30_000)),
-      ]);
-      if (!done) child.kill("SIGKILL");
-      const { stdout } = await output;
-      ok(done, `${file}: the key was still being read after 30 s`);
-      const said = new TextDecoder().decode(stdout);
-      ok(said.startsWith("CheckpointError") && said.includes("not a key file"), `${file}: ${said}`);
+      const run = await evalBounded(
+        script,
+        { PYREPL3_CHECKPOINT_KEY_FILE: file, PYREPL3_CHECKPOINT_KEY: "" },
+        30_000,
+      );
+      ok(run.exited, `${file}: the key was still being read after 30 s`);
+      ok(
+        run.stdout.startsWith("CheckpointError") && run.stdout.includes("not a key file"),
+        `${file}: ${run.stdout}`,
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
