@@ -68,9 +68,14 @@ export class Session implements AsyncDisposable {
   readonly #executions: ExecutionQueue;
   /** True while a control request that runs user code (checkpoint) is in flight. */
   #controlInFlight = false;
+  /** Set when a pool took the session back: every later call on this handle throws. */
+  #released = false;
 
   static {
-    release = (session) => session.#slot.close("released to its pool; acquire a new session", true);
+    release = (session) => {
+      session.#released = true;
+      return session.#slot.close("released to its pool; acquire a new session", true);
+    };
     askComplete = async (session, source) =>
       (await session.#executions.enqueue(() => session.#request({ op: "complete", source })))
         .status;
@@ -160,6 +165,7 @@ export class Session implements AsyncDisposable {
     if (reply !== null && typeof reply !== "string") {
       throw new InvalidOptionError("inputResponse(id, reply): reply must be a string or null");
     }
+    if (this.#released) throw this.#slot.closedError();
     await this.#executions.inputResponse(id, reply);
   }
 
@@ -169,6 +175,7 @@ export class Session implements AsyncDisposable {
    * when no execution is running or queued.
    */
   interrupt(): Promise<void> {
+    // A released handle reaches nothing (its interpreter is gone): a no-op, as on a shut-down session.
     if (this.#controlInFlight) this.#slot.current?.interrupt();
     else this.#executions.interrupt();
     return Promise.resolve();

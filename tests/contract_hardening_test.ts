@@ -182,6 +182,7 @@ Deno.test("a released pooled handle says to acquire a new session, never to rest
         return true;
       });
     }
+    await rejects(session.inputResponse("e1.1", "late"), SessionClosedError);
   } finally {
     await pool.shutdown();
   }
