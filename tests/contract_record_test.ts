@@ -14,6 +14,7 @@ import { parse } from "yaml";
 import { runCli, tempScenarios } from "./_helpers/cli.ts";
 import { CTRL_C, CTRL_D, driveCli, type Key } from "./_helpers/record_pty.ts";
 import { TEST_PYTHON } from "./_helpers/session.ts";
+import { parseDuration } from "../lib/scenario/duration.ts";
 
 /** Records `keys` at a terminal into a new file; returns the screen and the file's steps. */
 async function recordAtTerminal(keys: Key[]) {
@@ -504,13 +505,19 @@ Deno.exit(code);
 
 Deno.test("record: the time spent answering input() is not in interrupt_after (a replay answers at once)", async () => {
   // Answered in 4 s, then Ctrl-C as soon as "go" shows. Before, the 4 s were in interrupt_after:
-  // the replay interrupted after its 3 s sleep had ended, got status ok, and failed.
+  // a replay interrupted after its sleep had ended, got status ok, and failed. (The sleep is long
+  // so that a Ctrl-C slowed by a busy machine still lands in it.)
   const { code, shown, steps } = await recordWithSlowPerson(
-    ["x = input('Q? '); import time; print('go', flush=True); time.sleep(3)"],
+    ["x = input('Q? '); import time; print('go', flush=True); time.sleep(30)"],
     { answerMs: 4000, ctrlCAfter: "go\n" },
   );
   equal(code, 0, shown);
   equal(steps[0].expect.status, "interrupted", shown);
+  const after = parseDuration(steps[0].interrupt_after);
+  ok(
+    after !== undefined && after < 4000,
+    `interrupt_after ${steps[0].interrupt_after} leaves out the 4 s answer`,
+  );
 });
 
 Deno.test("record: the time spent answering input() does not count against the entry's timeout", async () => {
