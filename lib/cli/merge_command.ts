@@ -18,8 +18,7 @@ import { formatHtml } from "../report/html.ts";
 import { formatJson } from "../report/json.ts";
 import { mergeJunit } from "../report/junit_merge.ts";
 import { mergeRunReports, parseReportText } from "../report/report_merge.ts";
-import { TextFileError } from "../scenario/errors.ts";
-import { readTextFileStrict } from "../scenario/read_text.ts";
+import { readTextFileStrict, unreadableReason } from "../scenario/read_text.ts";
 import { type MergeJunitOptions, type MergeReportsOptions, UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 
@@ -95,11 +94,8 @@ async function readInput(file: string, command = "merge-junit"): Promise<string>
   try {
     return await readTextFileStrict(file);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof TextFileError
-      ? error.reason
-      : (error as Error).message;
-    throw new UsageError(`${command}: cannot read ${file}: ${reason}`, { cause: error });
+    throw new UsageError(`${command}: cannot read ${file}: ${unreadableReason(error)}`, {
+      cause: error,
+    });
   }
 }

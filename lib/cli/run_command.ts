@@ -14,8 +14,7 @@ import {
   DurationsReportError,
   parseDurations,
 } from "../scenario/shard_durations.ts";
-import { readTextFileStrict } from "../scenario/read_text.ts";
-import { TextFileError } from "../scenario/errors.ts";
+import { readTextFileStrict, unreadableReason } from "../scenario/read_text.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { shardSummary } from "./_list_shards.ts";
 import type { ReporterSpec, RunOptions } from "./args.ts";
@@ -165,14 +164,10 @@ async function readDurations(options: RunOptions): Promise<Durations | undefined
   try {
     text = await readTextFileStrict(file); // not a FIFO or /dev/zero, which never end
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof TextFileError
-      ? error.reason
-      : (error as Error).message;
-    throw new DurationsReportError(`--durations: cannot read ${file}: ${reason}`, {
-      cause: error,
-    });
+    throw new DurationsReportError(
+      `--durations: cannot read ${file}: ${unreadableReason(error)}`,
+      { cause: error },
+    );
   }
   return parseDurations(text, file);
 }

@@ -35,6 +35,16 @@ export async function readTextFileStrict(path: string): Promise<string> {
   }
 }
 
+/**
+ * Why `readTextFileStrict()` failed, in a few words for a message: "no such file", "not UTF-8
+ * text; ...", "not a regular file (a FIFO); ...", or the file system's message.
+ */
+export function unreadableReason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof TextFileError) return error.reason;
+  return error instanceof Error ? error.message : String(error);
+}
+
 function kindOf(info: Deno.FileInfo): string {
   if (info.isDirectory) return "a directory";
   if (info.isFifo) return "a FIFO";
