@@ -100,7 +100,9 @@ class _StreamBuilder:
         chunks, buffers, marker = len(self.writer.chunks), len(self.buffers), []
         try:
             self._pickler.dump((marker, value))
-        except Exception as exc:  # any failure means "skip this name", reported with the error
+        except BaseException as exc:  # any failure means "skip this name", reported with the error
+            if _stops_checkpoint(exc):
+                raise
             del self.writer.chunks[chunks:], self.buffers[buffers:]
             memo = self._pickler.memo.copy()
             if id(marker) in memo:
@@ -110,11 +112,19 @@ class _StreamBuilder:
         return None
 
 
+def _stops_checkpoint(exc: BaseException) -> bool:
+    """An interrupt (or the CPU limit's signal) stops the whole checkpoint; any other exception of the code a
+    value runs as it is pickled (SystemExit, GeneratorExit included) only skips that value."""
+    return isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "CpuTimeLimitExceeded"
+
+
 def _trial(pickler_class: type, value: Any, namespace: dict) -> bool:
     """Whether `value` pickles alone with `pickler_class`; big buffers are discarded, not copied."""
     try:
         pickler_class(DiscardWriter(), namespace, lambda buffer: False).dump(value)
-    except Exception:
+    except BaseException as exc:
+        if _stops_checkpoint(exc):
+            raise
         return False
     return True
 

@@ -444,3 +444,35 @@ Deno.test("a key file that is a FIFO, a device or huge is refused at once: never
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a value whose pickling raises SystemExit or GeneratorExit is skipped like any other, the rest saved", async () => {
+  // Only Exception subclasses were skipped: one such value failed the whole checkpoint.
+  const file = `${await Deno.makeTempDir()}/state.pyrepl3ckpt`;
+  try {
+    await withSession(async (session) => {
+      await run(
+        session,
+        "class Quits:\n    def __reduce__(self): raise SystemExit(3)\n" +
+          "class Closes:\n    def __reduce__(self): raise GeneratorExit('no')\n" +
+          "quits = Quits()\ncloses = Closes()\nkept = [1, 2]",
+      );
+      for (
+        const checkpoint of [await session.checkpoint(), await session.checkpoint({ path: file })]
+      ) {
+        const skipped = Object.fromEntries(checkpoint.skipped.map((s) => [s.name, s.reason]));
+        equal(skipped.quits, "SystemExit: 3");
+        equal(skipped.closes, "GeneratorExit: no");
+        ok(
+          checkpoint.names.includes("kept") && checkpoint.names.includes("Quits"),
+          `${checkpoint.names}`,
+        );
+      }
+      await withSession(async (fresh) => {
+        await fresh.restore(file);
+        equal(JSON.stringify(await run(fresh, "[kept, 'quits' in globals()]")), "[[1,2],false]");
+      });
+    });
+  } finally {
+    await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  }
+});
