@@ -346,3 +346,16 @@ Deno.test("merge-reports: a report whose steps lack their fields is refused by n
   ok(!run.stderr.includes("internal error"), run.stderr);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("timeout: 0 in a scenario, a step or pyrepl3.yaml is a file error at its line (it failed every step at run time)", async () => {
+  const dir = await tempScenarios({
+    "file.yaml": `timeout: 0\nsteps:\n  - exec: "1"\n`,
+    "step.yaml": `steps:\n  - exec: "1"\n    timeout: 0ms\n`,
+  });
+  const run = await runCli([dir]);
+  equal(run.code, 2, run.stdout + run.stderr);
+  equal(run.stdout, "");
+  match(run.stderr, /file\.yaml:1:10: a timeout of 0 would stop every step/);
+  match(run.stderr, /step\.yaml:3:14: a timeout of "0ms" would stop every step/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -104,7 +104,7 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     session: DEFAULT_SESSION,
     file,
   });
-  const timeoutMs = checks.duration(["timeout"], raw.timeout);
+  const timeoutMs = checks.duration(["timeout"], raw.timeout, true);
   const config: ProjectConfig = {
     file,
     ...(raw.python === undefined ? {} : { python: resolveStatedPath(raw.python, file, true) }),

@@ -69,7 +69,7 @@ export function parseScenario(text: string, file: string, config?: ProjectConfig
   checks.checkNormalizers(["normalize"], raw.normalize);
   const normalize = raw.normalize ?? config?.normalize ?? [];
   const steps = buildSteps(raw.steps, checks, { key: "steps", normalizers: normalize });
-  const timeoutMs = checks.duration(["timeout"], raw.timeout);
+  const timeoutMs = checks.duration(["timeout"], raw.timeout, true);
   const limits = raw.limits
     ? limitsOf(raw.limits, (message) => checks.report(["limits", "memory"], message))
     : config?.limits;

@@ -90,7 +90,12 @@ export interface FileChecks {
   /** Records a problem at `path`. */
   report(path: DocPath, message: string): void;
   /** A duration in milliseconds; an invalid or too long one is reported (then undefined). */
-  duration(path: DocPath, value: string | number | undefined): number | undefined;
+  /** `positive`: 0 is refused too (a timeout of 0 would fail every step when it ran). */
+  duration(
+    path: DocPath,
+    value: string | number | undefined,
+    positive?: boolean,
+  ): number | undefined;
   /** Reports the normalizers whose regex does not compile. */
   checkNormalizers(path: DocPath, list: Normalizer[] | undefined): void;
 }
@@ -99,7 +104,7 @@ export interface FileChecks {
 export function fileChecks(source: SourceMap, issues: ScenarioIssue[]): FileChecks {
   const report = (path: DocPath, message: string) =>
     issues.push({ file: source.file, ...locate(source, path), message });
-  const duration = (path: DocPath, value: string | number | undefined) => {
+  const duration = (path: DocPath, value: string | number | undefined, positive = false) => {
     if (value === undefined) return undefined;
     const ms = parseDuration(value);
     if (ms === undefined) {
@@ -107,6 +112,9 @@ export function fileChecks(source: SourceMap, issues: ScenarioIssue[]): FileChec
         path,
         `invalid duration ${JSON.stringify(value)}: expected e.g. 10s, 500ms, 2m or seconds`,
       );
+    } else if (positive && ms === 0) {
+      report(path, `a timeout of ${JSON.stringify(value)} would stop every step: give e.g. 10s`);
+      return undefined;
     } else if (ms > MAX_TIMER_MS) {
       report(
         path,
@@ -202,7 +210,7 @@ export function buildSteps(
         code: s.exec,
         inputs: s.inputs,
         transaction: s.transaction,
-        timeoutMs: duration([...path, "timeout"], s.timeout),
+        timeoutMs: duration([...path, "timeout"], s.timeout, true),
         interruptAfterMs: duration([...path, "interrupt_after"], s.interrupt_after),
         normalize: [...fileNormalizers, ...(s.normalize ?? [])],
         expect: {
