@@ -359,3 +359,15 @@ Deno.test("timeout: 0 in a scenario, a step or pyrepl3.yaml is a file error at i
   match(run.stderr, /step\.yaml:3:14: a timeout of "0ms" would stop every step/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a report file that is a scenario being run is refused (the report replaced the scenario)", async () => {
+  const dir = await tempScenarios({ "a.yaml": passing(1) });
+  await Deno.symlink(`${dir}/a.yaml`, `${dir}/link.xml`);
+  for (const target of [`${dir}/a.yaml`, `${dir}/link.xml`]) {
+    const run = await runCli([`${dir}/a.yaml`, "-r", `junit:${target}`]);
+    equal(run.code, 2, run.stderr);
+    match(run.stderr, /is a file being run; the report would replace it/);
+  }
+  equal(await Deno.readTextFile(`${dir}/a.yaml`), passing(1));
+  await Deno.remove(dir, { recursive: true });
+});

@@ -84,7 +84,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
     return EXIT_PASSED;
   }
   if (options.python !== undefined) await checkPython(options.python);
-  await checkReportFiles(options.reporters);
+  await checkReportFiles(options.reporters, loaded.map((s) => s.file));
   const outputs = options.reporters.map((spec) =>
     openReporter(spec, {
       io,
@@ -130,9 +130,12 @@ async function finishAll(outputs: ReporterOutput[], report: RunReport): Promise<
 
 /**
  * Report files that cannot be written are usage mistakes found before anything runs: an existing
- * directory, or one file named by two reporters (the last would overwrite the first).
+ * directory, one file named by two reporters (the last would overwrite the first), or a file
+ * being run (`pyrepl3 a.yaml -r junit:a.yaml` replaced the scenario with its report).
  */
-async function checkReportFiles(reporters: ReporterSpec[]): Promise<void> {
+async function checkReportFiles(reporters: ReporterSpec[], inputs: string[]): Promise<void> {
+  const real = (file: string) => Deno.realPath(file).catch(() => resolve(file));
+  const sources = new Set(await Promise.all(inputs.map(real)));
   const owners = new Map<string, string>();
   for (const { name, file } of reporters) {
     if (file === undefined) continue;
@@ -142,7 +145,12 @@ async function checkReportFiles(reporters: ReporterSpec[]): Promise<void> {
         `--reporter ${name}:${file}: ${file} is a directory; give a file's path`,
       );
     }
-    const path = resolve(file);
+    const path = await real(file);
+    if (sources.has(path)) {
+      throw new UsageError(
+        `--reporter ${name}:${file}: ${file} is a file being run; the report would replace it`,
+      );
+    }
     const other = owners.get(path);
     if (other !== undefined && !(info && !info.isFile)) { // /dev/null twice is fine
       throw new UsageError(
