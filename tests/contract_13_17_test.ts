@@ -371,3 +371,14 @@ Deno.test("a report file that is a scenario being run is refused (the report rep
   equal(await Deno.readTextFile(`${dir}/a.yaml`), passing(1));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("the TAP report names the run's hash seed too (a comment), so --hash-seed random can be replayed", async () => {
+  const dir = await tempScenarios({ "a.yaml": passing(1) });
+  const run = await runCli([dir, "-r", "tap", "--hash-seed", "random"]);
+  equal(run.code, 0, run.stderr);
+  const seed = /^# hash seed (\d+) \(PYTHONHASHSEED\)$/m.exec(run.stdout)?.[1];
+  ok(seed !== undefined, run.stdout);
+  const fixed = await runCli([dir, "-r", "tap", "--hash-seed", seed!]);
+  match(fixed.stdout, new RegExp(`^# hash seed ${seed} `, "m"));
+  await Deno.remove(dir, { recursive: true });
+});

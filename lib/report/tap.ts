@@ -37,6 +37,8 @@ export function formatTap(report: RunReport, options: TapOptions = {}): string {
   report.scenarios.forEach((scenario, i) => {
     for (const line of testPoint(scenario, i + 1)) lines.push(line);
   });
+  // The seed of the run, so a failure can be replayed with --hash-seed N (a TAP comment).
+  if (report.hashSeed !== undefined) lines.push(`# hash seed ${report.hashSeed} (PYTHONHASHSEED)`);
   return lines.join("\n") + "\n";
 }
 
