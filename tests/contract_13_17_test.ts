@@ -382,3 +382,13 @@ Deno.test("the TAP report names the run's hash seed too (a comment), so --hash-s
   match(fixed.stdout, new RegExp(`^# hash seed ${seed} `, "m"));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a JSON scenario with a duplicate key says invalid JSON, not invalid YAML", async () => {
+  const dir = await tempScenarios({
+    "dup.json": `{"steps": [{"exec": "1", "expect": {"value": 1}, "expect": {"value": 2}}]}`,
+  });
+  const run = await runCli([dir]);
+  equal(run.code, 2, run.stderr);
+  match(run.stderr, /dup\.json:1:\d+: invalid JSON: Map keys must be unique/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -51,13 +51,16 @@ export async function readDocumentText(path: string): Promise<string> {
  */
 export function parseDocumentText(text: string, file: string): ParsedDocument {
   const lineCounter = new LineCounter();
-  if (extname(file).toLowerCase() === ".json") checkJsonSyntax(text, file);
+  const json = extname(file).toLowerCase() === ".json";
+  if (json) checkJsonSyntax(text, file);
   // Integers as bigints, then back to numbers where exact: a `value` beyond 2^53 stays exact.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, intAsBigInt: true });
   if (doc.errors.length > 0) {
     throw new ScenarioValidationError(doc.errors.map((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
-      return { file, line: pos.line, column: pos.col, message: `invalid YAML: ${e.message}` };
+      // JSON is read as YAML after its syntax check: what is left (duplicate keys) is JSON's.
+      const message = `invalid ${json ? "JSON" : "YAML"}: ${e.message}`;
+      return { file, line: pos.line, column: pos.col, message };
     }));
   }
   const data = toData(doc, lineCounter, file);
