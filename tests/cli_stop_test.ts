@@ -10,6 +10,25 @@ import { tempScenarios } from "./_helpers/cli.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
+/**
+ * Reads `stream` as text: `found` resolves once `marker` was read (or the stream ended), `all`
+ * with the whole text at its end.
+ */
+function readUntil(stream: ReadableStream<Uint8Array>, marker: string) {
+  let text = "";
+  let seen: () => void = () => {};
+  const found = new Promise<void>((resolve) => seen = resolve);
+  const all = (async () => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (text.includes(marker)) seen();
+    }
+    seen();
+    return text;
+  })();
+  return { found, all };
+}
+
 /** A scenario of `count` steps whose expectations are all wrong (so --update rewrites them all). */
 function wrongSteps(name: string, count: number, blockAt?: { step: number; fifo: string }): string {
   const lines = [`name: ${name}`, "steps:"];
@@ -60,10 +79,16 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     }
     const gate = await opening;
     child.kill(signal);
+    // The gate stays shut until the CLI says it is stopping: closed at once, it let step 21 end
+    // and the scenario run to its end before a busy machine's Deno handled the signal (flaky).
+    const errText = readUntil(child.stderr, `${signal}: stopping`);
+    await errText.found;
     gate.close();
-    const { code, signal: killedBy, stdout, stderr } = await child.output();
-    const err = new TextDecoder().decode(stderr);
-    const out = new TextDecoder().decode(stdout);
+    const [{ code, signal: killedBy }, out, err] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      errText.all,
+    ]);
     equal(killedBy, null, "the CLI exited by itself, not by the signal");
     equal(code, exitCode, out + err);
     match(err, new RegExp(`pyrepl3: ${signal}: stopping`));
