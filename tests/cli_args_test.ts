@@ -180,3 +180,11 @@ Deno.test("record takes one file and only --python and --timeout", () => {
   usageError(["record", "a.yaml", "b.yaml"], /record takes exactly one file/);
   usageError(["record", "a.yaml", "--bail"], /record does not take --bail/);
 });
+
+Deno.test("a value starting with '-' after a flag says to write FLAG=VALUE (not node's 'ambiguous')", () => {
+  usageError(
+    ["scenarios/", "--timeout", "-1s"],
+    /^--timeout -1s: a value that starts with "-" must be given as --timeout=-1s$/,
+  );
+  usageError(["scenarios/", "--timeout=-1s"], /--timeout: expected a duration/);
+});

@@ -312,6 +312,15 @@ function parseStrict(args: string[]) {
       const option = /'([^']+)'/.exec(message)?.[1] ?? "";
       throw new UsageError(unknownOptionMessage(option));
     }
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      // node:util's words for a value that starts with "-", as in `--timeout -1s`.
+      const value = args[args.indexOf(ambiguous[1]) + 1] ?? "";
+      throw new UsageError(
+        `${ambiguous[1]} ${value}: a value that starts with "-" must be given as ` +
+          `${ambiguous[1]}=${value}`,
+      );
+    }
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
       throw new UsageError(message.split("\n")[0].replace(/\.$/, ""));
     }
