@@ -85,6 +85,14 @@ def user_traceback(exc: BaseException, skip: tuple[str, ...] = ()) -> str:
     """
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
               if not frame.filename.startswith((RUNNER_DIR,) + skip)]
+    # A cell with a top-level await runs in the session's event loop: the loop's frames come first
+    # (run_until_complete); they are the runner's doing, not the user's. Later asyncio frames stay.
+    asyncio_module = sys.modules.get("asyncio")
+    asyncio_file = getattr(asyncio_module, "__file__", None)
+    if isinstance(asyncio_file, str):
+        loop_dir = os.path.join(os.path.dirname(asyncio_file), "")
+        while frames and frames[0].filename.startswith(loop_dir):
+            frames.pop(0)
     lines = ["Traceback (most recent call last):\n"] if frames else []
     lines += traceback.StackSummary.from_list(frames).format()
     lines += traceback.format_exception_only(type(exc), exc)
