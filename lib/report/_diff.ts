@@ -24,9 +24,11 @@ export function renderDiff(
   show: (text: string) => string = pythonString,
 ): string[] {
   if (isOneLine(expected) && isOneLine(actual)) {
+    const [left, right] = [show(expected), show(actual)];
+    const from = firstDifference(left, right);
     return [
-      colors.red(`- expected: ${show(expected)}`),
-      colors.green(`+ actual:   ${show(actual)}`),
+      colors.red(`- expected: ${clipLine(left, from)}`),
+      colors.green(`+ actual:   ${clipLine(right, from)}`),
     ];
   }
   // A missing final newline on one side only is a real difference; otherwise add it to both so
@@ -55,7 +57,7 @@ export function renderDiff(
       ),
     );
     for (const line of hunk.lines) {
-      if (shown++ < MAX_DIFF_LINES) lines.push(colorLine(line, colors));
+      if (shown++ < MAX_DIFF_LINES) lines.push(colorLine(clipLine(line, 0), colors));
       else hidden++;
     }
   }
@@ -73,6 +75,30 @@ export const MAX_EDIT_LENGTH = 1000;
 
 /** The most diff lines a failure shows; the rest are counted. */
 export const MAX_DIFF_LINES = 400;
+
+/** The most characters of one line a failure shows; the rest are counted. */
+export const MAX_LINE_CHARS = 2000;
+
+/** Where `a` and `b` first differ (the shorter length when one is a prefix of the other). */
+function firstDifference(a: string, b: string): number {
+  const end = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < end && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/**
+ * `line` within MAX_LINE_CHARS, showing the part from a little before `from` (where two lines
+ * differ), with what is left out counted at either end.
+ */
+function clipLine(line: string, from: number): string {
+  if (line.length <= MAX_LINE_CHARS) return line;
+  const start = Math.max(0, Math.min(from - 200, line.length - MAX_LINE_CHARS));
+  const end = start + MAX_LINE_CHARS;
+  const before = start > 0 ? `[… ${start} characters] ` : "";
+  const after = end < line.length ? ` [… ${line.length - end} more characters]` : "";
+  return before + line.slice(start, end) + after;
+}
 
 /** One hunk of every line of `left` removed and every line of `right` added. */
 function wholeTexts(left: string, right: string) {
