@@ -391,15 +391,25 @@ async function stopMidCheckpoint(
     args: ["run", "-A", CLI, `${dir}/big.yaml`],
     env: { PYREPL3_CHECKPOINT_KEY: KEY },
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const report = new Response(child.stdout).text(); // read all along: a full pipe would stall the CLI
   // Opening the FIFO for writing waits until the worker, mid-checkpoint, opens it for reading.
-  const writer = await bounded(
-    Deno.open(gate, { write: true }),
+  const opening = Deno.open(gate, { write: true });
+  const reached = await bounded(
+    Promise.race([opening.then(() => "gate"), child.status.then(() => "exit")]),
     60_000,
     "the checkpoint never started",
   );
+  if (reached === "exit") {
+    // The CLI ended before the checkpoint's write: unblock our open and fail with what it said.
+    (await Deno.open(gate, { read: true })).close();
+    (await opening).close();
+    const said = await new Response(child.stderr).text();
+    throw new Error(`the CLI exited before the checkpoint's write: ${await report}\n${said}`);
+  }
+  const writer = await opening;
   const temps = (await listing(`${dir}/out`)).filter((name) => name.endsWith(".tmp"));
   equal(temps.length, 1, "the temporary file is there, written");
   child.kill("SIGINT");
@@ -415,6 +425,7 @@ async function stopMidCheckpoint(
   const { code } = await bounded(child.status, 60_000, "the CLI did not exit");
   if (signals === 2) writer.close();
   await stderr.cancel();
+  await report;
   return { code, files: await listing(`${dir}/out`), dir };
 }
 
