@@ -11,6 +11,7 @@ import type { Interpreter } from "./interpreter.ts";
 import type { ConnectionEvents } from "./connection.ts";
 import type { ClearOutputMessage, DisplayMessage, ResultMessage } from "./protocol.ts";
 import { displayEvent, mimeValueSize } from "./_displays.ts";
+import { callListener } from "./_listener.ts";
 import { type InputRoute, RunningExecution } from "./running_execution.ts";
 import type { BackgroundDisplayEvent, CrashInfo, ExecutionResult, InputReply } from "./results.ts";
 import type { ExecuteOptions } from "./options.ts";
@@ -111,7 +112,7 @@ export class ExecutionQueue {
       if (id !== null) {
         if (running?.sent) running.output(stream, data);
       } else if (this.#listeners.onBackgroundOutput) {
-        this.#listeners.onBackgroundOutput(stream, data);
+        callListener("onBackgroundOutput", this.#listeners.onBackgroundOutput, stream, data);
       } else if (running?.sent) {
         running.output(stream, data, true);
       } else {
@@ -131,7 +132,8 @@ export class ExecutionQueue {
       } else if (message.id !== null) {
         // A late frame of an execution that already ended: its result is out, nothing to add it to.
       } else if (this.#listeners.onBackgroundDisplay) {
-        this.#listeners.onBackgroundDisplay(displayEvent(message, true));
+        const event = displayEvent(message, true);
+        callListener("onBackgroundDisplay", this.#listeners.onBackgroundDisplay, event);
       } else {
         this.#backgroundDisplays.add(message);
       }

@@ -6,6 +6,7 @@
  */
 import { CappedText } from "./_capped_text.ts";
 import { capBundle, DisplayCollector } from "./_displays.ts";
+import { callListener } from "./_listener.ts";
 import type { ClearOutputMessage, DisplayMessage } from "./protocol.ts";
 import type { ExecutionControl } from "./execution.ts";
 import type { ExecutionResult, InputReply, MimeBundle } from "./results.ts";
@@ -59,7 +60,7 @@ export class RunningExecution {
   /** Collects a chunk of output and passes it to `onOutput` and any iterator. */
   output(stream: "stdout" | "stderr", data: string, background = false): void {
     (stream === "stdout" ? this.#stdout : this.#stderr).append(data);
-    this.options.onOutput?.(stream, data);
+    if (this.options.onOutput) callListener("onOutput", this.options.onOutput, stream, data);
     this.execution.push(
       background ? { type: "output", stream, data, background } : { type: "output", stream, data },
     );
