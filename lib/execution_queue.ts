@@ -328,6 +328,8 @@ export interface BackgroundListeners {
   onBackgroundDisplay?: (event: BackgroundDisplayEvent) => void;
 }
 
+const NO_DISPLAYS = Object.freeze({ messages: [], dropped: 0 });
+
 /** Display frames shown while no execution ran, up to `limit` characters/bytes of data. */
 class BackgroundDisplays {
   #messages: (DisplayMessage | ClearOutputMessage)[] = [];
@@ -349,6 +351,7 @@ class BackgroundDisplays {
   }
 
   take(): { messages: (DisplayMessage | ClearOutputMessage)[]; dropped: number } {
+    if (this.#messages.length === 0 && this.#dropped === 0) return NO_DISPLAYS; // every execution asks
     const taken = { messages: this.#messages, dropped: this.#dropped };
     this.#messages = [];
     this.#size = 0;

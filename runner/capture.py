@@ -98,13 +98,36 @@ class OutputHub:
                 pass  # process from the main thread
 
 
-class HubStream(io.TextIOBase):
-    """A text stream (sys.stdout / sys.stderr) that writes into the hub."""
+class _HubFile:
+    """What sys.stdout / sys.stderr and their ``buffer`` share: a named, writable, non-tty stream of the hub."""
 
     def __init__(self, hub: OutputHub, name: str) -> None:
         super().__init__()
         self._hub = hub
         self._name = name
+
+    @property
+    def name(self) -> str:
+        return f"<{self._name}>"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1 if self._name == "stdout" else 2
+
+    def flush(self) -> None:
+        self._hub.flush()
+
+
+class HubStream(_HubFile, io.TextIOBase):
+    """A text stream (sys.stdout / sys.stderr) that writes into the hub."""
+
+    def __init__(self, hub: OutputHub, name: str) -> None:
+        super().__init__(hub, name)
         self._buffer = HubBuffer(hub, name)
 
     @property
@@ -121,25 +144,12 @@ class HubStream(io.TextIOBase):
             raise ValueError(f"the session's {self._name} is UTF-8 text; it cannot be reconfigured to {encoding}")
 
     @property
-    def name(self) -> str:  # type: ignore[override]
-        return f"<{self._name}>"
-
-    @property
     def encoding(self) -> str:  # type: ignore[override]
         return "utf-8"
 
     @property
     def errors(self) -> str:  # type: ignore[override]
         return "strict"
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        return 1 if self._name == "stdout" else 2
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -148,32 +158,14 @@ class HubStream(io.TextIOBase):
             self._hub.write(self._name, text)
         return len(text)
 
-    def flush(self) -> None:
-        self._hub.flush()
 
-
-class HubBuffer(io.BufferedIOBase):
+class HubBuffer(_HubFile, io.BufferedIOBase):
     """``sys.stdout.buffer`` / ``sys.stderr.buffer``: bytes decoded as UTF-8 (a sequence cut between two
     writes is completed by the next; invalid bytes become U+FFFD, as bytes written to fd 1/2 do)."""
 
     def __init__(self, hub: OutputHub, name: str) -> None:
-        super().__init__()
-        self._hub = hub
-        self._name = name
+        super().__init__(hub, name)
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return f"<{self._name}>"
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        return 1 if self._name == "stdout" else 2
 
     def write(self, data: Any) -> int:  # type: ignore[override]
         if isinstance(data, str):
@@ -183,9 +175,6 @@ class HubBuffer(io.BufferedIOBase):
         if text:
             self._hub.write(self._name, text)
         return view.nbytes
-
-    def flush(self) -> None:
-        self._hub.flush()
 
 
 class FdCapture:
